@@ -1,0 +1,96 @@
+"""Opening and accepting Bareos connections."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+
+from .framing import Connection
+from .trace import Tracer
+
+log = logging.getLogger(__name__)
+
+# asyncio's default 64 KiB reader limit only bounds readline(); frames are read exactly.
+_STREAM_LIMIT = 4 * 1024 * 1024
+
+
+def _tune(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    transport = writer.transport
+    if hasattr(transport, "set_write_buffer_limits"):
+        transport.set_write_buffer_limits(high=4 * 1024 * 1024)
+
+
+async def connect(
+    host: str,
+    port: int,
+    *,
+    daemon: str,
+    peer: str,
+    tracer: Tracer | None = None,
+    timeout: float = 30.0,
+    retry_interval: float = 0.5,
+    job: str = "",
+) -> Connection:
+    """Connect to a Bareos daemon, retrying until ``timeout`` seconds have passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last_error: OSError | None = None
+    while True:
+        try:
+            async with asyncio.timeout(max(0.1, deadline - loop.time())):
+                reader, writer = await asyncio.open_connection(host, port, limit=_STREAM_LIMIT)
+            break
+        except (OSError, TimeoutError) as exc:
+            last_error = exc if isinstance(exc, OSError) else OSError(str(exc) or "timed out")
+            if loop.time() + retry_interval >= deadline:
+                raise ConnectionError(
+                    f"cannot connect to {peer} at {host}:{port}: {last_error.strerror or last_error}"
+                ) from exc
+            await asyncio.sleep(retry_interval)
+    _tune(writer)
+    if tracer:
+        tracer.event("connect", peer=peer, address=f"{host}:{port}", job=job)
+    return Connection(reader, writer, daemon=daemon, peer=peer, tracer=tracer, job=job)
+
+
+Handler = Callable[[Connection], Awaitable[None]]
+
+
+async def listen(
+    addresses: list[tuple[str, int]],
+    handler: Handler,
+    *,
+    daemon: str,
+    tracer: Tracer | None = None,
+) -> list[asyncio.Server]:
+    """Serve ``handler`` for every accepted connection on each address."""
+
+    async def on_accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peername = writer.get_extra_info("peername")
+        label = f"{peername[0]}:{peername[1]}" if peername else "peer"
+        _tune(writer)
+        conn = Connection(reader, writer, daemon=daemon, peer=label, tracer=tracer)
+        if tracer:
+            tracer.event("accept", peer=label)
+        try:
+            await handler(conn)
+        except Exception:  # a handler bug must not kill the daemon
+            log.exception("connection from %s failed", label)
+        finally:
+            await conn.close()
+
+    servers = []
+    for host, port in addresses:
+        servers.append(
+            await asyncio.start_server(on_accept, host, port, limit=_STREAM_LIMIT, reuse_address=True)
+        )
+    return servers
+
+
+def bound_port(server: asyncio.Server) -> int:
+    return int(server.sockets[0].getsockname()[1])

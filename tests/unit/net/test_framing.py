@@ -1,0 +1,116 @@
+import asyncio
+import io
+import struct
+
+import pytest
+
+from bareoslab.net.errors import ConnectionClosed, FrameTooLarge, UnexpectedSignal
+from bareoslab.net.framing import MAX_PAYLOAD, Signal, bash_spaces, unbash_spaces
+from bareoslab.net.trace import Tracer, summarize
+
+
+def test_signal_values_are_pinned():
+    # wire values from bnet_protocol_signals.h; changing one breaks every peer
+    expected = {
+        "EOD": -1, "EOD_POLL": -2, "STATUS": -3, "TERMINATE": -4, "POLL": -5,
+        "HEARTBEAT": -6, "HB_RESPONSE": -7, "RETIRED_PROMPT": -8, "BTIME": -9,
+        "BREAK": -10, "START_SELECT": -11, "END_SELECT": -12, "INVALID_CMD": -13,
+        "CMD_FAILED": -14, "CMD_OK": -15, "CMD_BEGIN": -16, "MSGS_PENDING": -17,
+        "MAIN_PROMPT": -18, "SELECT_INPUT": -19, "WARNING_MSG": -20, "ERROR_MSG": -21,
+        "INFO_MSG": -22, "RUN_CMD": -23, "YESNO": -24, "START_RTREE": -25,
+        "END_RTREE": -26, "SUB_PROMPT": -27, "TEXT_INPUT": -28,
+    }
+    assert {s.name: s.value for s in Signal} == expected
+
+
+def test_framing_roundtrip_messages_and_signals(pair):
+    async def run():
+        a, b = await pair()
+        await a.send("JobId=1 job=x\n")
+        await a.send(b"")
+        await a.signal(Signal.EOD)
+        assert await b.recv() == b"JobId=1 job=x\n"
+        assert await b.recv() == b""
+        assert await b.recv() is Signal.EOD
+        await a.close()
+        await b.close()
+
+    asyncio.run(run())
+
+
+def test_framing_splits_oversized_payload(pair):
+    async def run():
+        a, b = await pair()
+        a.write(b"x" * (MAX_PAYLOAD + 10))
+
+        async def read_two():
+            return await b.recv(), await b.recv()
+
+        _, (first, second) = await asyncio.gather(a.drain(), read_two())
+        assert (len(first), len(second)) == (MAX_PAYLOAD, 10)
+
+    asyncio.run(run())
+
+
+def test_framing_rejects_frame_over_limit(pair):
+    async def run():
+        a, b = await pair()
+        a.writer.write(struct.pack(">i", 1_000_001))
+        await a.writer.drain()
+        with pytest.raises(FrameTooLarge):
+            await b.recv()
+
+    asyncio.run(run())
+
+
+def test_framing_eof_mid_frame_is_connection_closed(pair):
+    async def run():
+        a, b = await pair()
+        a.writer.write(struct.pack(">i", 100) + b"short")
+        await a.writer.drain()
+        a.writer.close()
+        with pytest.raises(ConnectionClosed):
+            await b.recv()
+
+    asyncio.run(run())
+
+
+def test_recv_msg_skips_heartbeats_but_not_other_signals(pair):
+    async def run():
+        a, b = await pair()
+        a.write_signal(Signal.HEARTBEAT)
+        a.write("hello")
+        a.write_signal(Signal.EOD)
+        await a.drain()
+        assert await b.recv_msg() == b"hello"
+        with pytest.raises(UnexpectedSignal):
+            await b.recv_msg()
+
+    asyncio.run(run())
+
+
+def test_bash_spaces_roundtrip():
+    assert bash_spaces("my job") == "my\x01job"
+    assert unbash_spaces("my\x01job") == "my job"
+
+
+def test_trace_writes_one_json_line_per_message(pair):
+    async def run():
+        a, b = await pair()
+        buf = io.StringIO()
+        a.tracer = Tracer(buf, "bareos-dir")
+        a.job = "backup.2026-11-25_12.00.00_01"
+        await a.send("run")
+        await a.send(bytes(range(200)))
+        await a.signal(Signal.EOD)
+        return buf.getvalue().splitlines()
+
+    lines = asyncio.run(run())
+    assert len(lines) == 3
+    assert '"msg": "run"' in lines[0] and '"dir": "send"' in lines[0]
+    assert '"msg": "<200 bytes>"' in lines[1]
+    assert '"msg": "EOD"' in lines[2]
+
+
+def test_trace_summary_of_attribute_record():
+    assert summarize(b"1 3 /tmp/a file\0gB HAEC\0\0\0") == "1 3 /tmp/a file"
