@@ -1,0 +1,152 @@
+import struct
+
+import pytest
+from bareoslab.volume import (
+    BsrVolume,
+    CorruptBlock,
+    FileDevice,
+    VolumeError,
+    VolumeSizeMismatch,
+)
+
+from .conftest import BLOCK_SIZE
+
+STIME = 1700000000
+
+
+def write_two_jobs(device, volume, session_label):
+    """Job 1 (session 1) then job 2 (session 2), each 5 files of 1,500 bytes; returns positions."""
+    positions = {}
+    with device.open_append(volume) as vol:
+        for sid in (1, 2):
+            writer = vol.session_writer(sid, STIME)
+            writer.write_sos(session_label(sid))
+            for file_index in range(1, 6):
+                writer.write_record(file_index, 2, bytes([sid]) * 1500)
+            writer.write_eos(session_label(sid, eos=True))
+            writer.flush()
+            positions[sid] = writer.position
+    return positions
+
+
+def corrupt_byte(device, volume, offset):
+    path = device.volume_path(volume)
+    raw = bytearray(path.read_bytes())
+    raw[offset] ^= 0x55
+    path.write_bytes(raw)
+
+
+def test_device_open_append_counts_blocks_and_checks_size(device, labelled, session_label):
+    write_two_jobs(device, labelled, session_label)
+    size = device.volume_path(labelled).stat().st_size
+    blocks = len(list(device.read_blocks(labelled)))
+    with device.open_append(labelled, size) as vol:
+        assert (vol.size, vol.blocks, vol.catalog_outdated) == (size, blocks, False)
+        assert vol.label.volume_name == labelled
+    with device.open_append(labelled, size - 100) as vol:  # catalog behind: Bareos corrects it
+        assert vol.catalog_outdated and vol.size == size
+    with device.open_append(labelled, size, expected_blocks=blocks) as vol:
+        assert vol.blocks == blocks
+    with pytest.raises(
+        VolumeSizeMismatch,
+        match=f"file size {size} is smaller than the catalog's VolBytes {size + 1}",
+    ):
+        device.open_append(labelled, size + 1)
+
+
+def test_device_open_append_refuses_a_torn_last_block(device, labelled, session_label):
+    write_two_jobs(device, labelled, session_label)
+    path = device.volume_path(labelled)
+    last_offset, _ = list(device.read_blocks(labelled))[-1]
+    with open(path, "r+b") as f:
+        f.truncate(path.stat().st_size - 10)
+    with pytest.raises(CorruptBlock, match=f"offset {last_offset}: block of .* runs past the end"):
+        device.open_append(labelled)
+    with pytest.raises(
+        CorruptBlock, match=f"offset {last_offset}: block of .* cut short by end of volume"
+    ):
+        list(device.read_records(labelled))
+
+
+def test_device_read_detects_corrupt_checksum(device, labelled, session_label):
+    write_two_jobs(device, labelled, session_label)
+    offset, header = list(device.read_blocks(labelled))[3]
+    corrupt_byte(device, labelled, offset + header.block_len - 1)
+    with pytest.raises(
+        CorruptBlock,
+        match=rf'Volume "{labelled}": corrupt block at offset {offset}: checksum mismatch',
+    ):
+        list(device.read_records(labelled))
+    unchecked = FileDevice("d", "File", device.archive_device, checksum=False)
+    assert len(list(unchecked.read_records(labelled))) == 10
+
+
+def test_device_read_rejects_huge_block_length(device, labelled, session_label):
+    write_two_jobs(device, labelled, session_label)
+    offset, _ = list(device.read_blocks(labelled))[2]
+    path = device.volume_path(labelled)
+    raw = bytearray(path.read_bytes())
+    struct.pack_into(">I", raw, offset + 4, 20_000_001)
+    path.write_bytes(raw)
+    with pytest.raises(CorruptBlock, match=f"offset {offset}: block length 20000001 outside"):
+        list(device.read_records(labelled))
+
+
+def test_device_read_by_address_skips_the_rest_of_the_volume(device, labelled, session_label):
+    positions = write_two_jobs(device, labelled, session_label)
+    # damage a block of job 2: job 1 read by VolAddr never touches it
+    corrupt_byte(device, labelled, positions[2].start_address + 100)
+    entry = BsrVolume(
+        volume=labelled,
+        vol_session_id=1,
+        vol_session_time=STIME,
+        vol_addrs=[(positions[1].start_address, positions[1].end_address)],
+        file_indexes=[(2, 4)],
+    )
+    records = list(device.read_records(labelled, entry))
+    assert [r.file_index for r in records] == [2, 3, 4]
+    assert all(r.data == b"\x01" * 1500 and r.vol_session_id == 1 for r in records)
+    with pytest.raises(CorruptBlock):
+        list(device.read_records(labelled))
+
+
+def test_device_read_stops_after_the_session_ends(device, labelled, session_label):
+    positions = write_two_jobs(device, labelled, session_label)
+    corrupt_byte(device, labelled, positions[2].start_address + 100)
+    entry = BsrVolume(volume=labelled, vol_session_id=1, vol_session_time=STIME)
+    assert len(list(device.read_records(labelled, entry))) == 5  # EOS of session 1 ends the read
+    labels = [r for r in device.read_records(labelled, entry, include_labels=True) if r.is_label]
+    assert [r.file_index for r in labels] == [-4, -5]  # VOL_LABEL is session 0/0: not selected
+
+
+def test_device_read_from_start_offset_and_other_volume_entries(device, labelled, session_label):
+    positions = write_two_jobs(device, labelled, session_label)
+    records = list(device.read_records(labelled, start_offset=positions[2].start_address))
+    assert {r.vol_session_id for r in records} == {2}
+    assert list(device.read_records(labelled, BsrVolume(volume="Elsewhere"))) == []
+
+
+def test_device_read_label_records_and_record_offsets(device, labelled, session_label):
+    positions = write_two_jobs(device, labelled, session_label)
+    records = list(device.read_records(labelled, include_labels=True))
+    assert records[0].file_index == -2 and records[0].block_offset == 0
+    assert records[1].file_index == -4 and records[1].block_offset == positions[1].start_address
+    assert [r.label_type() for r in records if r.is_label][-1].name == "EOS_LABEL"
+
+
+def test_device_rejects_bad_block_sizes(tmp_path):
+    with pytest.raises(ValueError):
+        FileDevice("d", "File", tmp_path, maximum_block_size=100)
+    with pytest.raises(ValueError):
+        FileDevice("d", "File", tmp_path, label_block_size=30_000_000)
+
+
+def test_device_closed_volume_refuses_writes(device, labelled):
+    vol = device.open_append(labelled)
+    writer = vol.session_writer(1, STIME)
+    writer.write_record(1, 2, b"x")
+    vol.close()
+    vol.close()
+    with pytest.raises(VolumeError, match="closed"):
+        writer.flush()
+    assert writer.buffered and BLOCK_SIZE == writer.block_size
