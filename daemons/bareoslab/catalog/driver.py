@@ -1,0 +1,123 @@
+"""What an engine driver provides, and the small SQL helpers every statement uses.
+
+Statements use ``?`` placeholders; the PostgreSQL driver rewrites them.  Named queries
+live in ``queries/<name>.sql`` with an optional ``queries/<name>.<flavour>.sql`` override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol
+
+from ..codes import JobLevel, JobStatus, JobType
+from .api import CatalogError, Code
+from .times import DB_TIME_FORMAT
+
+
+class Cursor(Protocol):
+    """What the drivers' cursors offer (sqlite3 and psycopg cursors both do)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+
+
+class Driver(Protocol):
+    """The engine-specific part: connect, execute, transactions, bulk load."""
+
+    name: str
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """Run one statement with ``?`` placeholders."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A (nestable) transaction: commit on success, roll back on error."""
+
+    def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Append rows to a table as fast as the engine allows."""
+
+    def run_script(self, script: str) -> None:
+        """Run a multi-statement script atomically."""
+
+    def raw_query(
+        self, sql: str, params: Sequence[Any] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run user SQL (no placeholder rewriting without params)."""
+
+    def table_names(self) -> set[str]:
+        """Tables and views of the catalog schema, lower case."""
+
+    def describe(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+def code(value: Code) -> str:
+    """The stored letter of an enum member or letter."""
+    if isinstance(value, JobType | JobLevel | JobStatus):
+        return str(value.value)
+    text = str(value)
+    if len(text) != 1:
+        raise CatalogError(f"invalid one-letter code {value!r}")
+    return text
+
+
+def codes(values: Code | Iterable[Code]) -> list[str]:
+    if isinstance(values, str):
+        return [code(values)]
+    return [code(v) for v in values]
+
+
+def marks(count: int) -> str:
+    """``?, ?, ?`` for an IN list (never empty: ``NULL`` matches nothing)."""
+    return ", ".join("?" * count) if count else "NULL"
+
+
+def resource(name: str) -> str:
+    return resources.files("bareoslab.catalog").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def named_query(name: str, flavour: str) -> str:
+    """``queries/<name>.<flavour>.sql`` if present, else ``queries/<name>.sql``."""
+    base = resources.files("bareoslab.catalog").joinpath("queries")
+    special = base.joinpath(f"{name}.{flavour}.sql")
+    text = (
+        special.read_text("utf-8")
+        if special.is_file()
+        else base.joinpath(f"{name}.sql").read_text("utf-8")
+    )
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
+    return "\n".join(lines).strip().rstrip(";")
+
+
+def query_text(name: str, flavour: str, **slots: str) -> str:
+    """A named query with its ``{slot}`` markers filled (column lists, ``?`` lists)."""
+    text = named_query(name, flavour)
+    for key, value in slots.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def plain_value(value: Any) -> Any:
+    """Normalise a result value so both drivers print alike."""
+    if isinstance(value, datetime):
+        return value.strftime(DB_TIME_FORMAT)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value

@@ -1,0 +1,8 @@
+-- What a bootstrap needs: volume, session and FileIndex/position ranges per chunk,
+-- in the order the chunks were written.
+SELECT {columns}
+  FROM JobMedia jm
+  JOIN Media m ON m.MediaId = jm.MediaId
+  JOIN Job j ON j.JobId = jm.JobId
+ WHERE jm.JobId IN ({job_ids})
+ ORDER BY j.JobTDate, jm.JobId, jm.JobMediaId

@@ -1,0 +1,30 @@
+-- Static rows shared by both drivers: job status texts and the schema version.
+insert into Status (JobStatus, JobStatusLong, Severity) values
+    ('C', 'Created, not yet running', 15),
+    ('R', 'Running', 15),
+    ('B', 'Blocked', 15),
+    ('T', 'Completed successfully', 10),
+    ('W', 'Terminated with warnings', 20),
+    ('E', 'Terminated with errors', 25),
+    ('e', 'Non-fatal error', 20),
+    ('f', 'Fatal error', 100),
+    ('A', 'Canceled by user', 90),
+    ('D', 'Verify found differences', 15),
+    ('I', 'Incomplete job', 15),
+    ('L', 'Committing data', 15),
+    ('l', 'Doing data despooling', 15),
+    ('a', 'SD despooling attributes', 15),
+    ('i', 'Doing batch insert file records', 15),
+    ('F', 'Waiting for Client', 15),
+    ('S', 'Waiting for Storage daemon', 15),
+    ('m', 'Waiting for new media', 15),
+    ('M', 'Waiting for media mount', 15),
+    ('s', 'Waiting for storage resource', 15),
+    ('j', 'Waiting for job resource', 15),
+    ('c', 'Waiting for client resource', 15),
+    ('d', 'Waiting on maximum jobs', 15),
+    ('t', 'Waiting on start time', 15),
+    ('p', 'Waiting on higher priority jobs', 15),
+    ('q', 'Queued waiting for device', 15);
+
+insert into Version (VersionId) values (2250);
