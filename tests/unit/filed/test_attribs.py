@@ -1,0 +1,182 @@
+import os
+
+import pytest
+from bareoslab.codes import FileType
+from bareoslab.filed.attribs import (
+    Attributes,
+    LStat,
+    decode_attributes,
+    decode_lstat,
+    encode_attributes,
+    encode_lstat,
+    from_base64_int,
+    lstat_from_stat,
+    to_base64_int,
+)
+
+from .helpers import NON_UTF8
+
+# protocol.md §10.3 worked example
+EXAMPLE = "gB HAEC IGk B A A A TS BAA I BlU/EA BlU/EA BlU/EA A A C"
+EXAMPLE_FIELDS = LStat(
+    st_dev=2049,
+    st_ino=1835266,
+    st_mode=0o100644,
+    st_nlink=1,
+    st_uid=0,
+    st_gid=0,
+    st_rdev=0,
+    st_size=1234,
+    st_blksize=4096,
+    st_blocks=8,
+    st_atime=1700000000,
+    st_mtime=1700000000,
+    st_ctime=1700000000,
+    link_fi=0,
+    st_flags=0,
+    data_stream=2,
+)
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (0, "A"),
+        (1, "B"),
+        (63, "/"),
+        (64, "BA"),
+        (2049, "gB"),
+        (33188, "IGk"),
+        (-1, "-B"),
+        (-64, "-BA"),
+    ],
+)
+def test_base64_int_known_values(n, text):
+    assert to_base64_int(n) == text
+    assert from_base64_int(text) == n
+
+
+@pytest.mark.parametrize(
+    "n", [0, 5, 4095, 4096, 2**31 - 1, 2**32, 2**63 - 1, 2**64 - 1, -7, -(2**63)]
+)
+def test_base64_int_round_trip(n):
+    assert from_base64_int(to_base64_int(n)) == n
+
+
+@pytest.mark.parametrize("bad", ["", "-", "A=", "AB C", "é", "A-B"])
+def test_base64_int_rejects_garbage(bad):
+    with pytest.raises(ValueError):
+        from_base64_int(bad)
+
+
+def test_lstat_worked_example_encodes_exactly():
+    assert EXAMPLE_FIELDS.encode() == EXAMPLE
+    assert encode_lstat(EXAMPLE_FIELDS, link_fi=0, data_stream=2) == EXAMPLE
+
+
+def test_lstat_worked_example_decodes():
+    assert decode_lstat(EXAMPLE) == EXAMPLE_FIELDS
+    assert decode_lstat(EXAMPLE).st_mode == 0o100644
+
+
+def test_lstat_from_a_real_stat(tmp_path):
+    p = tmp_path / "f"
+    p.write_bytes(b"x" * 10)
+    st = os.lstat(p)
+    lst = decode_lstat(encode_lstat(st, link_fi=7, data_stream=29))
+    assert lst == lstat_from_stat(st, 7, 29)
+    assert (lst.st_ino, lst.st_size, lst.st_mode, lst.st_nlink) == (st.st_ino, 10, st.st_mode, 1)
+    assert lst.st_mtime == int(st.st_mtime)
+    assert (lst.link_fi, lst.st_flags, lst.data_stream) == (7, 0, 29)
+
+
+def test_lstat_negative_time_round_trips(tmp_path):
+    p = tmp_path / "old"
+    p.write_bytes(b"")
+    os.utime(p, (-86400, -86400))
+    lst = decode_lstat(encode_lstat(os.lstat(p)))
+    assert lst.st_mtime == -86400
+
+
+def test_lstat_short_legacy_form_defaults_to_zero():
+    legacy = " ".join(EXAMPLE.split()[:13])
+    lst = decode_lstat(legacy)
+    assert (lst.link_fi, lst.st_flags, lst.data_stream) == (0, 0, 0)
+    assert lst.st_size == 1234
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "A B C", EXAMPLE + " A", "gB HAEC IGk B A A A TS BAA I BlU/EA BlU/EA B!"]
+)
+def test_lstat_rejects_garbage(bad):
+    with pytest.raises(ValueError):
+        decode_lstat(bad)
+
+
+def test_attributes_exact_bytes():
+    data = encode_attributes(1, FileType.REG, "/etc/hosts", EXAMPLE)
+    assert data == b"1 3 /etc/hosts\0" + EXAMPLE.encode() + b"\0\0\x000\0"
+
+
+@pytest.mark.parametrize(
+    ("ftype", "name", "link"),
+    [
+        (FileType.REG, "/srv/data/plain.txt", ""),
+        (FileType.REG, "/srv/with space/and  two  spaces ", ""),
+        (FileType.REG, "/srv/naïve/日本語.txt", ""),
+        (FileType.REG, "/srv/" + NON_UTF8, ""),
+        (FileType.DIREND, "/srv/data/", ""),
+        (FileType.LNK, "/srv/link", "../target with space"),
+        (FileType.LNKSAVED, "/srv/second", "/srv/" + NON_UTF8),
+        (FileType.REG, "/srv/new\nline", ""),
+    ],
+)
+def test_attributes_round_trip(ftype, name, link):
+    data = encode_attributes(42, ftype, name, EXAMPLE_FIELDS, link, delta_seq=3)
+    attrs = decode_attributes(data)
+    assert attrs == Attributes(42, ftype, name, EXAMPLE_FIELDS, link, "", 3)
+    assert attrs.name_bytes == os.fsencode(name)
+
+
+def test_attributes_accept_bytes_names():
+    data = encode_attributes(1, FileType.REG, b"/x/\xff\xfe", EXAMPLE)
+    assert decode_attributes(data).name_bytes == b"/x/\xff\xfe"
+
+
+def test_attributes_tolerate_missing_trailing_nul_and_delta_seq():
+    full = encode_attributes(5, FileType.REG, "/a b", EXAMPLE, delta_seq=9)
+    assert decode_attributes(full[:-1]).delta_seq == 9
+    no_delta = b"5 3 /a b\0" + EXAMPLE.encode() + b"\0\0\0"
+    assert decode_attributes(no_delta).delta_seq == 0
+    assert decode_attributes(no_delta[:-1]).name == "/a b"
+
+
+def test_attributes_mask_the_data_stream_flag():
+    data = encode_attributes(1, FileType.REG | 0x10000, "/f", EXAMPLE)
+    assert decode_attributes(data).file_type == FileType.REG
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"",
+        b"garbage",
+        b"1 3",
+        b"x 3 /f\0" + EXAMPLE.encode() + b"\0\0\0",
+        b"1 3 /f-without-fields",
+        b"1 3 /f\0" + EXAMPLE.encode(),
+        b"1 99 /f\0" + EXAMPLE.encode() + b"\0\0\0",
+        b"1 3 /f\0not an lstat\0\0\0",
+        b"1 3 \0" + EXAMPLE.encode() + b"\0\0\0",
+        b"1 3 /f\0" + EXAMPLE.encode() + b"\0\0\0x\0",
+        b"1 3 /f\0" + EXAMPLE.encode() + b"\0\0\0" + b"0\0extra\0\0",
+    ],
+)
+def test_attributes_reject_garbage_with_value_error(bad):
+    with pytest.raises(ValueError):
+        decode_attributes(bad)
+
+
+def test_attributes_refuse_nul_in_names():
+    with pytest.raises(ValueError):
+        encode_attributes(1, FileType.REG, "/a\0b", EXAMPLE)
