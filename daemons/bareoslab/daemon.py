@@ -1,0 +1,131 @@
+"""What the three daemons share: command line, logging, pid file, trace, shutdown.
+
+Each daemon's ``main`` builds its argument parser here, loads its configuration
+(``-t`` only checks it) and runs its asyncio ``serve`` coroutine until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from .config import ConfigError, load_config
+from .net.trace import Tracer
+
+log = logging.getLogger("bareoslab")
+
+DEFAULT_CONFIG_DIR = "/etc/bareos"
+
+
+def build_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("-c", "--config", default=DEFAULT_CONFIG_DIR,
+                        help="configuration directory (holding bareos-*.d/) or a single file")
+    parser.add_argument("-f", "--foreground", action="store_true",
+                        help="stay in the foreground (the lab always does; kept for Bareos compatibility)")
+    parser.add_argument("-t", "--test-config", action="store_true",
+                        help="check the configuration and exit")
+    parser.add_argument("-d", "--debug", type=int, default=0, metavar="N", help="debug level")
+    parser.add_argument("-p", "--pid-file", help="write the process id to this file")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="append one JSON line per protocol message to FILE")
+    parser.add_argument("--log-file", metavar="FILE", help="log to FILE instead of stderr")
+    return parser
+
+
+def setup_logging(name: str, debug: int, log_file: str | None) -> None:
+    level = logging.DEBUG if debug >= 100 else logging.INFO if debug >= 1 else logging.WARNING
+    handler: logging.Handler = (
+        logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(logging.Formatter(f"%(asctime)s {name}: %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(min(level, logging.INFO))
+
+
+def run_daemon(
+    prog: str,
+    daemon_kind: str,
+    description: str,
+    serve: Callable[[Any, argparse.Namespace, Tracer | None], Awaitable[None]],
+    argv: list[str] | None = None,
+) -> int:
+    """Parse arguments, load the configuration and serve until stopped."""
+    args = build_parser(prog, description).parse_args(argv)
+    try:
+        cfg = load_config(args.config, daemon_kind)
+    except ConfigError as exc:
+        print(f"{prog}: configuration error: {exc}", file=sys.stderr)
+        return 1
+    if args.test_config:
+        return 0
+    setup_logging(prog, args.debug, args.log_file)
+    tracer = Tracer.open(args.trace, prog) if args.trace else None
+    if args.pid_file:
+        Path(args.pid_file).write_text(f"{os.getpid()}\n")
+    try:
+        asyncio.run(_serve_until_signal(serve(cfg, args, tracer)))
+    except OSError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if args.pid_file:
+            Path(args.pid_file).unlink(missing_ok=True)
+        if tracer:
+            tracer.close()
+    return 0
+
+
+async def _serve_until_signal(main: Awaitable[None]) -> None:
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(main)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+def listen_addresses(res: Any) -> list[tuple[str, int]]:
+    """Where a daemon listens: its ``Addresses`` block, else ``Address`` and ``Port``."""
+    port = int(res.port)
+    if res.addresses:
+        return [(str(a.get("addr") or "0.0.0.0"), int(a.get("port") or port)) for a in res.addresses]
+    return [(res.address or "0.0.0.0", port)]
+
+
+class TaskSet:
+    """Owns background tasks: one per connection and one per job; failures are logged."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._reap)
+        return task
+
+    def _reap(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("task %s failed: %r", task.get_name(), exc, exc_info=exc)
+
+    async def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

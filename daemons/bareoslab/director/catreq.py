@@ -1,0 +1,184 @@
+"""Catalog requests from a Storage Daemon (``CatReq``, ``UpdCat``) and their answers.
+
+The SD never touches the catalog; it asks the Director here, on its control
+connection, for volumes (FindMedia, GetVolInfo), reports volume counters
+(UpdateMedia), job placement (CreateJobMedia) and file attributes (UpdCat).
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from typing import TYPE_CHECKING, Any
+
+from ..catalog.api import MediaUpdate, NotFoundError
+from ..codes import DIGEST_STREAMS, STREAM_MASK, MsgType, Stream
+from ..net.bareos64 import bin_to_base64
+from ..net.framing import bash_spaces, unbash_spaces
+
+if TYPE_CHECKING:
+    from .daemon import Director
+    from .jcr import JobControlRecord
+
+log = logging.getLogger(__name__)
+
+_UPDCAT_HEADER = struct.Struct(">IIiiI")
+UPDCAT_PREFIX = b"UpdCat Job="
+NO_MEDIA = "1901 No Media.\n"
+ATTRIBUTE_FLUSH_ROWS = 20_000
+
+
+def parse_kv(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for token in text.split():
+        key, sep, value = token.partition("=")
+        if sep:
+            out[key] = unbash_spaces(value)
+    return out
+
+
+def ok_media(m: Any) -> str:
+    """The 24-field ``1000 OK VolName=...`` answer for a Media row."""
+    return (
+        f"1000 OK VolName={bash_spaces(m.volume_name)} VolJobs={m.vol_jobs} VolFiles={m.vol_files} "
+        f"VolBlocks={m.vol_blocks} VolBytes={m.vol_bytes} VolMounts={m.vol_mounts} "
+        f"VolErrors={m.vol_errors} VolWrites={m.vol_writes} MaxVolBytes={m.max_vol_bytes} "
+        f"VolCapacityBytes={m.vol_capacity_bytes} VolStatus={m.vol_status} Slot={m.slot} "
+        f"MaxVolJobs={m.max_vol_jobs} MaxVolFiles={m.max_vol_files} InChanger={m.in_changer} "
+        f"VolReadTime={m.vol_read_time} VolWriteTime={m.vol_write_time} EndFile={m.end_file} "
+        f"EndBlock={m.end_block} LabelType={m.label_type} MediaId={m.media_id} EncryptionKey= "
+        f"MinBlocksize={m.min_block_size} MaxBlocksize={m.max_block_size}\n"
+    )
+
+
+def split_attributes(data: bytes) -> tuple[int, int, str, str, str]:
+    """``"<FileIndex> <FileType> <name>\\0<lstat>\\0<link>\\0..."`` -> (index, type, name, lstat, link)."""
+    head, _, rest = data.partition(b" ")
+    ftype, _, rest = rest.partition(b" ")
+    parts = rest.split(b"\0")
+    name = parts[0].decode("utf-8", "surrogateescape")
+    lstat = parts[1].decode("ascii", "replace") if len(parts) > 1 else ""
+    link = parts[2].decode("utf-8", "surrogateescape") if len(parts) > 2 else ""
+    return int(head), int(ftype), name, lstat, link
+
+
+class CatalogRequests:
+    """Answers one SD connection's catalog requests for one job."""
+
+    def __init__(self, director: Director, jcr: JobControlRecord) -> None:
+        self.director = director
+        self.jcr = jcr
+
+    async def handle(self, line: str) -> str | None:
+        """Answer a ``CatReq`` line; None when no answer is due."""
+        body = line.split(" ", 2)[2] if line.count(" ") >= 2 else ""
+        word = body.split("=", 1)[0].split(" ", 1)[0]
+        kv = parse_kv(body)
+        handler = {
+            "FindMedia": self.find_media,
+            "GetVolInfo": self.get_vol_info,
+            "UpdateMedia": self.update_media,
+            "CreateJobMedia": self.create_jobmedia,
+            "DeleteNullJobmediaRecords": self.delete_null_jobmedia,
+            "UpdateJobRecord": self.update_job_record,
+            "UpdateFileList": self.update_file_list,
+        }.get(word)
+        if handler is None:
+            return f"1990 Invalid Catalog Request: {line.strip()}\n"
+        try:
+            return await handler(kv)
+        except Exception as exc:  # a catalog failure is this job's error, not the daemon's
+            log.exception("catalog request failed: %s", line.strip())
+            await self.director.job_msg(self.jcr, MsgType.ERROR, f"Catalog request failed: {exc}")
+            return f"1991 Catalog Request failed: {exc}\n"
+
+    async def find_media(self, kv: dict[str, str]) -> str:
+        db, db_cat, jcr = self.director.db, self.director.catalog, self.jcr
+        pool = self.director.cfg.get("Pool", kv.get("pool_name", ""))
+        if pool is None:
+            return NO_MEDIA
+        pool_id = await db(db_cat.pool_id, pool.name)
+        unwanted = [v for v in kv.get("unwanted_volumes", "").split(",") if v]
+        media = await db(db_cat.find_next_volume, pool_id, kv.get("media_type", ""), unwanted)
+        if media is None and pool.label_format:
+            media = await self.director.create_volume(jcr, pool, kv.get("media_type", ""))
+        if media is None:
+            return NO_MEDIA
+        return ok_media(media)
+
+    async def get_vol_info(self, kv: dict[str, str]) -> str:
+        name = kv.get("VolName", "")
+        media = await self.director.db(self.director.catalog.get_media, name)
+        if media is None:
+            return f'1997 Volume "{name}" not in catalog.\n'
+        if kv.get("write") == "1" and media.vol_status not in ("Append", "Recycle", "Purged"):
+            return f'1998 Volume "{name}" catalog status is {media.vol_status}, not in Pool.\n'
+        return ok_media(media)
+
+    async def update_media(self, kv: dict[str, str]) -> str:
+        name = kv.get("VolName", "")
+        num = lambda key: int(kv.get(key, 0) or 0)  # noqa: E731
+        update = MediaUpdate(
+            volume_name=name, vol_jobs=num("VolJobs"), vol_files=num("VolFiles"),
+            vol_blocks=num("VolBlocks"), vol_bytes=num("VolBytes"), vol_mounts=num("VolMounts"),
+            vol_errors=num("VolErrors"), vol_writes=num("VolWrites"), max_vol_bytes=num("MaxVolBytes"),
+            last_written=num("EndTime"), vol_status=kv.get("VolStatus", "Append"), slot=num("Slot"),
+            relabel=kv.get("relabel") == "1", in_changer=num("InChanger"),
+            vol_read_time=num("VolReadTime"), vol_write_time=num("VolWriteTime"),
+            first_written=num("VolFirstWritten"),
+        )
+        try:
+            result = await self.director.db(
+                self.director.catalog.update_media_from_sd, update,
+                job_start_time=self.jcr.start_time or None,
+                write_storage_id=self.director.storage_ids.get(self.jcr.storage.name) if self.jcr.storage else None,
+            )
+        except NotFoundError:
+            return f'1991 Volume "{name}" not in catalog.\n'
+        media = result.media
+        for text in result.messages:
+            await self.director.job_msg(self.jcr, MsgType.INFO, text)
+        if name not in self.jcr.volumes and kv.get("VolJobs", "0") != "0":
+            self.jcr.volumes.append(name)
+        self.jcr.last_volume_bytes = media.vol_bytes
+        return ok_media(media)
+
+    async def create_jobmedia(self, kv: dict[str, str]) -> str:
+        values = [int(kv.get(k, 0)) for k in
+                  ("FirstIndex", "LastIndex", "StartFile", "EndFile", "StartBlock", "EndBlock", "MediaId")]
+        first, last, sfile, efile, sblock, eblock, media_id = values
+        await self.director.db(self.director.catalog.create_jobmedia, self.jcr.jobid, media_id, first, last,
+                               sfile, efile, sblock, eblock)
+        media = await self.director.db(self.director.catalog.get_media, media_id)
+        if media is not None and media.volume_name not in self.jcr.volumes:
+            self.jcr.volumes.append(media.volume_name)
+        return "1000 OK CreateJobMedia\n"
+
+    async def delete_null_jobmedia(self, kv: dict[str, str]) -> str:
+        await self.director.db(self.director.catalog.delete_null_jobmedia, self.jcr.jobid)
+        return "1000 OK DeleteNullJobmediaRecords\n"
+
+    async def update_job_record(self, kv: dict[str, str]) -> str | None:
+        return None
+
+    async def update_file_list(self, kv: dict[str, str]) -> str | None:
+        return None
+
+    async def file_attributes(self, msg: bytes) -> None:
+        """``UpdCat Job=<job> FileAttributes <binary header><record>``: stage a File row."""
+        start = msg.find(b" FileAttributes ")
+        if start < 0 or self.jcr.file_batch is None:
+            return
+        body = memoryview(msg)[start + len(b" FileAttributes "):]
+        _sid, _stime, file_index, stream, length = _UPDCAT_HEADER.unpack_from(body)
+        data = bytes(body[_UPDCAT_HEADER.size:_UPDCAT_HEADER.size + length])
+        stream &= STREAM_MASK
+        batch = self.jcr.file_batch
+        if stream in (Stream.UNIX_ATTRIBUTES, Stream.UNIX_ATTRIBUTES_EX):
+            index, _ftype, name, lstat, _link = split_attributes(data)
+            batch.add(index, name, lstat, "0")
+        elif stream in DIGEST_STREAMS:
+            batch.set_digest(file_index, bin_to_base64(data, compat=True))
+        if batch.pending >= ATTRIBUTE_FLUSH_ROWS:
+            # flushed by the catalog thread; nothing else adds rows while we wait here
+            await self.director.db(batch.flush_keep_last)

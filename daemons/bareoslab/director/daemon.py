@@ -1,0 +1,192 @@
+"""The Director: configuration, catalog, job queue, console and client listeners."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from ..catalog import open_catalog
+from ..catalog.api import Catalog, PoolRow
+from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
+from ..config import Config, Resource
+from ..daemon import TaskSet, listen_addresses, run_daemon
+from ..net.auth import parse_hello
+from ..net.errors import ProtocolError
+from ..net.framing import Connection
+from ..net.server import listen
+from ..net.trace import Tracer
+from .jcr import JobControlRecord
+from .job import JobQueue
+from .messages import MessageRouter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+HELLO_TIMEOUT = 30.0
+
+
+class Director:
+    def __init__(self, cfg: Config, tracer: Tracer | None = None) -> None:
+        self.cfg = cfg
+        self.tracer = tracer
+        self.res: Resource = cfg.one("Director")
+        self.name: str = self.res.name
+        self.catalog_res: Resource = cfg.resources("Catalog")[0]
+        self.catalog: Catalog = None  # type: ignore[assignment]  # opened in start()
+        self._db_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog")
+        self.jobs: dict[int, JobControlRecord] = {}
+        self.jobq = JobQueue(self)
+        self.tasks = TaskSet()
+        self.started = time.time()
+        self.storage_ids: dict[str, int] = {}
+        self.msgs = MessageRouter(self.name, self._log_to_catalog)
+        self.daemon_messages: Resource | None = cfg.get("Messages", self.res.messages) if self.res.messages else None
+        self.console_connections = 0
+
+    # -- catalog -----------------------------------------------------------------
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a catalog call on the catalog thread (one at a time, in order)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db_executor, lambda: fn(*args, **kwargs))
+
+    def _open_catalog(self) -> Catalog:
+        c = self.catalog_res
+        return open_catalog(
+            c.db_driver, c.db_name, user=c.db_user, password=c.db_password, address=c.db_address,
+            port=c.db_port, socket=c.db_socket, working_directory=self.res.working_directory,
+        )
+
+    def _sync_config(self) -> None:
+        """Pool, Client, Storage and MediaType rows from the configuration, as at Bareos start."""
+        cat = self.catalog
+        for pool in self.cfg.resources("Pool"):
+            cat.sync_pool(PoolRow(
+                name=pool.name, pool_type=pool.pool_type, label_format=pool.label_format or "*",
+                max_vols=pool.maximum_volumes, max_vol_jobs=pool.maximum_volume_jobs,
+                max_vol_files=pool.maximum_volume_files, max_vol_bytes=pool.maximum_volume_bytes,
+                vol_retention=pool.volume_retention, vol_use_duration=pool.volume_use_duration,
+                recycle=int(pool.recycle), auto_prune=int(pool.autoprune),
+                use_catalog=int(pool.use_catalog),
+            ))
+        for client in self.cfg.resources("Client"):
+            cat.get_or_create_client(client.name)
+        for storage in self.cfg.resources("Storage"):
+            self.storage_ids[storage.name] = cat.get_or_create_storage(storage.name, int(storage.auto_changer))
+            cat.get_or_create_media_type(storage.media_type)
+
+    async def _log_to_catalog(self, jobid: int, when: float, text: str) -> None:
+        await self.db(self.catalog.log, jobid, when, text)
+
+    # -- job records -----------------------------------------------------------------
+    async def update_job_start(self, jcr: JobControlRecord) -> None:
+        await self.db(self.catalog.update_job_start, jcr.jobid, JobStatus.RUNNING.value, jcr.level.value,
+                      jcr.start_time, jcr.client_id, jcr.pool_id, jcr.fileset_id,
+                      jcr.vol_session_id, jcr.vol_session_time)
+
+    async def update_job_end(self, jcr: JobControlRecord) -> None:
+        await self.db(self.catalog.update_job_end, jcr.jobid, jcr.status.value, jcr.level.value,
+                      jcr.end_time, jcr.job_files, jcr.job_bytes, jcr.read_bytes, jcr.job_errors,
+                      jcr.vol_session_id, jcr.vol_session_time, jcr.pool_id, jcr.fileset_id)
+
+    async def end_job_without_kind(self, jcr: JobControlRecord) -> None:
+        jcr.status = JobStatus.FATAL_ERROR
+        await self.update_job_end(jcr)
+
+    async def cancel_waiting(self, jcr: JobControlRecord) -> None:
+        jcr.status = JobStatus.CANCELED
+        jcr.end_time = time.time()
+        await self.update_job_end(jcr)
+        jcr.done.set()
+
+    async def create_volume(self, jcr: JobControlRecord, pool: Resource, media_type: str) -> Any:
+        """Automatic labelling: a new Media row named from the pool's Label Format."""
+        from ..catalog.api import MediaRow
+
+        cat = self.catalog
+        name = await self.db(cat.next_volume_name, pool.label_format)
+        if name is None:
+            return None
+        pool_id = await self.db(cat.pool_id, pool.name)
+        storage_id = self.storage_ids.get(jcr.storage.name, 0) if jcr.storage else 0
+        await self.db(cat.create_media, MediaRow(volume_name=name, pool_id=pool_id, media_type=media_type,
+                                                 storage_id=storage_id, vol_status="Append"))
+        await self.job_msg(jcr, MsgType.INFO, f'Created new Volume "{name}" in catalog.')
+        return await self.db(cat.get_media, name)
+
+    # -- messages -------------------------------------------------------------------
+    async def job_msg(self, jcr: JobControlRecord, mtype: MsgType, text: str) -> None:
+        """A message of this Director about a job."""
+        if mtype in (MsgType.ERROR, MsgType.FATAL):
+            jcr.job_errors += 1
+        elif mtype is MsgType.WARNING:
+            jcr.job_warnings += 1
+        if mtype is MsgType.FATAL:
+            jcr.set_status(JobStatus.FATAL_ERROR)
+        prefix = f"{self.name} JobId {jcr.jobid}: {MSG_TYPE_PREFIX.get(mtype, '')}"
+        await self.msgs.job_message(jcr, jcr.messages, mtype, prefix + text)
+
+    async def daemon_msg(self, jcr: JobControlRecord, mtype: int, when: int, text: str) -> None:
+        """A ``Jmsg`` relayed from an SD or FD (text carries the daemon's own prefix)."""
+        try:
+            kind = MsgType(mtype)
+        except ValueError:
+            kind = MsgType.INFO
+        if kind is MsgType.FATAL:
+            jcr.set_status(JobStatus.FATAL_ERROR)
+        await self.msgs.job_message(jcr, jcr.messages, kind, text, float(when) or None)
+
+    async def job_report(self, jcr: JobControlRecord, report: str) -> None:
+        stamp = time.strftime("%d-%b-%Y %H:%M:%S", time.localtime(jcr.end_time or time.time()))
+        mtype = MsgType.INFO if jcr.status.ok else MsgType.ERROR
+        text = f"{self.name} JobId {jcr.jobid}: {'Error: ' if mtype is MsgType.ERROR else ''}Bareos {self.name} {stamp}:\n{report}"
+        await self.msgs.job_message(jcr, jcr.messages, MsgType.TERM if jcr.status.ok else MsgType.ERROR, text)
+
+    # -- connections ---------------------------------------------------------------
+    async def on_connection(self, conn: Connection) -> None:
+        from .ua_server import serve_console
+
+        try:
+            hello = parse_hello(await conn.recv_msg(HELLO_TIMEOUT))
+        except ProtocolError as exc:
+            log.warning("connection from %s refused: %s", conn.peer, exc)
+            return
+        if hello.kind == "console":
+            await serve_console(self, conn, hello)
+        else:
+            log.warning("connection from %s refused: %s hello not served here", conn.peer, hello.kind)
+            await conn.send("1999 You are not authorized.\n")
+
+    async def start(self) -> list[asyncio.Server]:
+        self.catalog = await self.db(self._open_catalog)
+        await self.db(self.catalog.check)
+        await self.db(self._sync_config)
+        self.jobq.start()
+        addresses = listen_addresses(self.res)
+        servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
+        log.info("%s listening on %s", self.name, addresses)
+        return servers
+
+    async def serve(self) -> None:
+        servers = await self.start()
+        try:
+            await asyncio.gather(*(s.serve_forever() for s in servers))
+        finally:
+            for s in servers:
+                s.close()
+            await self.jobq.stop()
+            await self.tasks.cancel_all()
+            await self.db(self.catalog.close)
+            self._db_executor.shutdown(wait=True)
+
+
+async def serve(cfg: Config, args: argparse.Namespace, tracer: Tracer | None) -> None:
+    await Director(cfg, tracer).serve()
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_daemon("bareoslab-dir", "dir", "bareoslab Director", serve, argv)

@@ -1,0 +1,172 @@
+"""The Director's side of its connection to a File Daemon."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import TYPE_CHECKING
+
+from ..codes import JobLevel, JobStatus, MsgType
+from ..config import Resource
+from ..net.auth import authenticate_connector, hello_director
+from ..net.errors import ConnectionClosed, ProtocolError
+from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text
+from ..net.server import connect
+
+if TYPE_CHECKING:
+    from .daemon import Director
+    from .jcr import JobControlRecord
+
+log = logging.getLogger(__name__)
+
+_END_JOB = re.compile(
+    r"^2800 End Job TermCode=(\d+) JobFiles=(\d+) ReadBytes=(\d+) JobBytes=(\d+) Errors=(\d+)"
+)
+_JMSG = re.compile(r"^Jmsg Job=(\S+) type=(\d+) level=(\d+) (.*)$", re.S)
+LEVEL_WORDS = {JobLevel.FULL: "full", JobLevel.INCREMENTAL: "incremental",
+               JobLevel.DIFFERENTIAL: "differential", JobLevel.BASE: "base"}
+
+
+class ClientError(Exception):
+    """A File Daemon refused or failed a step of the job."""
+
+
+class ClientSession:
+    def __init__(self, director: Director, jcr: JobControlRecord, client: Resource, conn: Connection) -> None:
+        self.director = director
+        self.jcr = jcr
+        self.client = client
+        self.conn = conn
+        self.uname = ""
+
+    async def reply(self, timeout: float | None = 3600) -> str:
+        """The FD's next reply line; job messages and keepalives on the way are serviced."""
+        while True:
+            msg = await self.conn.recv(timeout=timeout)
+            if isinstance(msg, Signal):
+                if msg in KEEPALIVE:
+                    continue
+                if msg is Signal.BTIME:
+                    await self.conn.send(f"btime {int(time.time() * 1_000_000)}\n")
+                    continue
+                if msg is Signal.EOD:
+                    continue
+                raise ClientError(f'File daemon "{self.client.name}" sent {msg.name}')
+            text = decode_text(msg)
+            if match := _JMSG.match(text):
+                await self.director.daemon_msg(self.jcr, int(match.group(2)), int(match.group(3)),
+                                               match.group(4))
+                continue
+            return text
+
+    async def command(self, line: str, expect: str) -> str:
+        await self.conn.send(line)
+        answer = await self.reply()
+        if not answer.startswith(expect):
+            raise ClientError(f'File daemon "{self.client.name}" answered: {answer.strip()}')
+        return answer
+
+    async def start_job(self) -> None:
+        jcr = self.jcr
+        answer = await self.command(
+            f"JobId={jcr.jobid} Job={jcr.job} SDid={jcr.vol_session_id} SDtime={jcr.vol_session_time} "
+            f"Authorization={jcr.sd_auth}\n", "2000 OK Job")
+        self.uname = answer[len("2000 OK Job "):].strip()
+
+    async def command_wait(self, expect: str) -> str:
+        """Wait for a reply the FD sends on its own (``2000 OK storage end``)."""
+        answer = await self.reply(timeout=None)
+        if not answer.startswith(expect):
+            raise ClientError(f'File daemon "{self.client.name}" answered: {answer.strip()}')
+        return answer
+
+    async def send_level(self) -> None:
+        jcr = self.jcr
+        word = LEVEL_WORDS.get(jcr.level, "full")
+        await self.conn.send(f"level = {word}  mtime_only=0 \n")
+        if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):
+            await self.conn.send(
+                f"level = since_utime {int(jcr.since or 0)} mtime_only=0 prev_job={jcr.prev_job}\n")
+        answer = await self.reply()
+        if not answer.startswith("2000 OK level"):
+            raise ClientError(f"File daemon refused the level: {answer.strip()}")
+
+    async def send_fileset(self, lines: list[str]) -> None:
+        self.conn.write("fileset\n")
+        for line in lines:
+            self.conn.write(line)
+        self.conn.write_signal(Signal.EOD)
+        await self.conn.drain()
+        answer = await self.reply()
+        if not answer.startswith("2000 OK include"):
+            raise ClientError(f"File daemon refused the FileSet: {answer.strip()}")
+
+    async def secure_erase(self) -> None:
+        await self.command("getSecureEraseCmd\n", "2000 OK FDSecureEraseCmd")
+
+    async def send_storage(self, storage: Resource, with_key: bool = False) -> None:
+        key = f" Authorization={self.jcr.sd_auth}" if with_key else ""
+        await self.command(f"storage address={storage.address} port={storage.port} ssl=0{key}\n",
+                           "2000 OK storage")
+
+    async def wait_for_termination(self) -> None:
+        """Read job messages up to ``2800 End Job`` and the FD's hang-up."""
+        jcr = self.jcr
+        try:
+            while True:
+                text = await self.reply(timeout=None)
+                if match := _END_JOB.match(text):
+                    jcr.fd_status = JobStatus.from_code(int(match.group(1)))
+                    jcr.job_files = int(match.group(2))
+                    jcr.read_bytes = int(match.group(3))
+                    jcr.job_bytes = int(match.group(4))
+                    jcr.job_errors += int(match.group(5))
+                    break
+        except ClientError:
+            pass
+        except ConnectionClosed as exc:
+            await self.director.job_msg(jcr, MsgType.FATAL,
+                                        f'File daemon "{self.client.name}" connection lost: {exc}')
+            jcr.fd_status = JobStatus.ERROR_TERMINATED
+            return
+        # messages queued after the end line, until the FD hangs up
+        try:
+            while True:
+                msg = await self.conn.recv(timeout=30)
+                if isinstance(msg, Signal):
+                    if msg is Signal.TERMINATE:
+                        break
+                    continue
+                text = decode_text(msg)
+                if match := _JMSG.match(text):
+                    await self.director.daemon_msg(jcr, int(match.group(2)), int(match.group(3)),
+                                                   match.group(4))
+        except ProtocolError:
+            pass
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+async def connect_client(director: Director, jcr: JobControlRecord, client: Resource) -> ClientSession:
+    try:
+        conn = await connect(client.address, int(client.port), daemon=director.name, peer=client.name,
+                             tracer=director.tracer, timeout=float(director.res.fd_connect_timeout),
+                             job=jcr.job)
+        conn.jobid = jcr.jobid
+        await conn.send(hello_director(director.name))
+        await authenticate_connector(conn, client.password, f"R_DIRECTOR::{director.name}")
+        answer = await conn.recv_text(timeout=180)
+    except (OSError, ProtocolError) as exc:
+        raise ClientError(
+            f'Failed to connect to Client "{client.name}" at {client.address}:{client.port}: {exc}'
+        ) from exc
+    if not answer.startswith("2000 OK Hello"):
+        await conn.close()
+        raise ClientError(f'Client "{client.name}" refused the Director: {answer.strip()}')
+    return ClientSession(director, jcr, client, conn)
+
+
+def fileset_where(where: str) -> str:
+    return bash_spaces(where)

@@ -1,0 +1,230 @@
+"""Job set-up and the job queue, named as in Bareos' job execution documentation.
+
+``run_job`` -> ``setup_job`` (unique name, Job row with status C) -> ``jobq_add``
+(priority-aware waiting list) -> ``jobq_server`` (starts jobs while the Maximum
+Concurrent Jobs of the director, job, client and storage allow) ->
+``job_thread`` (status R, type-specific run, end record, report).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from ..codes import JobLevel, JobStatus, JobType, MsgType
+from ..config import Resource
+from .jcr import JobControlRecord, create_unique_job_name
+from .jobs import JOB_KINDS, JobError
+
+if TYPE_CHECKING:
+    from .daemon import Director
+
+log = logging.getLogger(__name__)
+
+JOB_TYPES = {"backup": JobType.BACKUP, "restore": JobType.RESTORE, "copy": JobType.COPY,
+             "migrate": JobType.MIGRATE, "admin": JobType.ADMIN, "verify": JobType.VERIFY,
+             "archive": JobType.ARCHIVE, "consolidate": JobType.CONSOLIDATE}
+JOB_LEVELS = {"full": JobLevel.FULL, "incremental": JobLevel.INCREMENTAL,
+              "differential": JobLevel.DIFFERENTIAL, "base": JobLevel.BASE,
+              "virtualfull": JobLevel.VIRTUAL_FULL, "since": JobLevel.SINCE}
+
+
+class RunError(Exception):
+    """A job could not be created (bad arguments, disabled resource, ...)."""
+
+
+class JobQueue:
+    """Waiting jobs ordered by priority, then by arrival; ``jobq_server`` starts them."""
+
+    def __init__(self, director: Director) -> None:
+        self.director = director
+        self.waiting: list[JobControlRecord] = []
+        self.running: dict[int, JobControlRecord] = {}
+        self.changed = asyncio.Event()
+        self._server: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._server = self.director.tasks.spawn(self.jobq_server(), "jobq_server")
+
+    async def stop(self) -> None:
+        if self._server:
+            self._server.cancel()
+            await asyncio.gather(self._server, return_exceptions=True)
+        for jcr in list(self.running.values()):
+            jcr.canceled = True
+
+    def jobq_add(self, jcr: JobControlRecord) -> None:
+        # stable: equal priorities keep their order
+        index = next((i for i, w in enumerate(self.waiting) if w.priority > jcr.priority), len(self.waiting))
+        self.waiting.insert(index, jcr)
+        self.changed.set()
+
+    def _can_start(self, jcr: JobControlRecord, counts: Counter[str]) -> bool:
+        director_max = int(self.director.res.maximum_concurrent_jobs)
+        if len(self.running) >= director_max:
+            return False
+        if counts[f"job:{jcr.name}"] >= int(jcr.job_res.maximum_concurrent_jobs):
+            return False
+        if jcr.client is not None and counts[f"client:{jcr.client.name}"] >= int(jcr.client.maximum_concurrent_jobs):
+            return False
+        for store in (jcr.storage, jcr.read_storage):
+            if store is not None and counts[f"storage:{store.name}"] >= int(store.maximum_concurrent_jobs):
+                return False
+        # a lower-priority job waits while higher-priority ones run, as Bareos does
+        if self.running and not jcr.job_res.allow_mixed_priority:
+            best_running = min(r.priority for r in self.running.values())
+            if jcr.priority > best_running:
+                return False
+        return True
+
+    def _counts(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for r in self.running.values():
+            counts[f"job:{r.name}"] += 1
+            if r.client is not None:
+                counts[f"client:{r.client.name}"] += 1
+            for store in {s.name for s in (r.storage, r.read_storage) if s is not None}:
+                counts[f"storage:{store}"] += 1
+        return counts
+
+    async def jobq_server(self) -> None:
+        while True:
+            await self.changed.wait()
+            self.changed.clear()
+            try:
+                self._start_runnable()
+            except Exception:  # keep serving the queue; the job that broke it is logged
+                log.exception("job queue error")
+
+    def _start_runnable(self) -> None:
+        """Start every waiting job the concurrency limits allow, in priority order."""
+        started = True
+        while started:
+            started = False
+            counts = self._counts()
+            for jcr in list(self.waiting):
+                if jcr.canceled:
+                    self.waiting.remove(jcr)
+                    self.director.tasks.spawn(self.director.cancel_waiting(jcr), f"cancel-{jcr.jobid}")
+                    continue
+                if self._can_start(jcr, counts):
+                    self.waiting.remove(jcr)
+                    self.running[jcr.jobid] = jcr
+                    self.director.tasks.spawn(self._run(jcr), f"job-{jcr.jobid}")
+                    started = True
+                    break
+                if not jcr.job_res.allow_mixed_priority and self.running:
+                    break  # keep priority order: nobody behind a blocked job overtakes it
+
+    async def _run(self, jcr: JobControlRecord) -> None:
+        try:
+            await job_thread(self.director, jcr)
+        finally:
+            self.running.pop(jcr.jobid, None)
+            jcr.done.set()
+            self.changed.set()
+
+
+async def run_job(director: Director, jcr: JobControlRecord) -> int:
+    """Set the job up and queue it; returns its JobId."""
+    await setup_job(director, jcr)
+    director.jobq.jobq_add(jcr)
+    return jcr.jobid
+
+
+async def setup_job(director: Director, jcr: JobControlRecord) -> None:
+    """Unique name, catalog rows for client/fileset, the Job row with status C."""
+    cat = director.catalog
+    jcr.job = create_unique_job_name(jcr.name)
+    if jcr.client is not None:
+        jcr.client_id = await director.db(cat.get_or_create_client, jcr.client.name)
+    jcr.jobid = await director.db(
+        cat.create_job, jcr.job, jcr.name, jcr.job_type.value, jcr.level.value,
+        JobStatus.CREATED.value, jcr.sched_time, jcr.client_id, jcr.comment,
+    )
+    director.jobs[jcr.jobid] = jcr
+
+
+async def job_thread(director: Director, jcr: JobControlRecord) -> None:
+    """Run one job: status R, the kind's init/run/cleanup, end record, report."""
+    kind = JOB_KINDS.get(jcr.job_type)
+    jcr.start_time = time.time()
+    jcr.status = JobStatus.RUNNING
+    try:
+        if kind is None:
+            raise JobError(f"Job type {jcr.job_type.name} is not implemented by this Director")
+        await kind.init(director, jcr)
+        await director.update_job_start(jcr)
+        await kind.run(director, jcr)
+    except JobError as exc:
+        await director.job_msg(jcr, MsgType.FATAL, str(exc))
+    except asyncio.CancelledError:
+        jcr.set_status(JobStatus.CANCELED)
+        raise
+    except Exception as exc:  # a bug in one job must not take the director down
+        log.exception("job %s failed", jcr.job)
+        await director.job_msg(jcr, MsgType.FATAL, f"Internal error: {exc!r}")
+    finally:
+        jcr.end_time = time.time()
+        if kind is not None:
+            await asyncio.shield(kind.cleanup(director, jcr))
+        else:
+            await asyncio.shield(director.end_job_without_kind(jcr))
+
+
+def resolve_level(text: str) -> JobLevel:
+    try:
+        return JOB_LEVELS[text.strip().lower()]
+    except KeyError:
+        raise RunError(f"Level {text} not valid.") from None
+
+
+def new_jcr(director: Director, job_res: Resource, **overrides: object) -> JobControlRecord:
+    """A JCR from a Job resource, with console overrides (level, client, fileset, pool, storage...)."""
+    cfg = director.cfg
+    job_type = JOB_TYPES.get(str(job_res.type).lower())
+    if job_type is None:
+        raise RunError(f"Job type {job_res.type} not valid.")
+    level_text = overrides.get("level") or (job_res.level if job_res.is_set("Level") else None)
+    if job_type is JobType.BACKUP:
+        level = resolve_level(str(level_text)) if level_text else JobLevel.INCREMENTAL
+    elif job_type in (JobType.COPY, JobType.MIGRATE):
+        level = resolve_level(str(level_text)) if level_text else JobLevel.FULL
+    else:
+        level = JobLevel.NONE
+
+    def pick(rtype: str, key: str) -> Resource | None:
+        name = overrides.get(key) or getattr(job_res, key, None)
+        if isinstance(name, list):
+            name = name[0] if name else None
+        if not name:
+            return None
+        res = cfg.get(rtype, str(name))
+        if res is None:
+            raise RunError(f'{rtype} "{name}" not found.')
+        return res
+
+    jcr = JobControlRecord(
+        jobid=0, job="", name=job_res.name, job_res=job_res, job_type=job_type, level=level,
+        priority=int(overrides.get("priority") or job_res.priority),
+        client=pick("Client", "client"), fileset=pick("FileSet", "fileset"),
+        pool=pick("Pool", "pool"), messages=pick("Messages", "messages"),
+        comment=str(overrides.get("comment") or ""),
+    )
+    if overrides.get("pool"):
+        jcr.pool_source = "Command input"
+    storage = pick("Storage", "storage")
+    if storage is None and jcr.pool is not None and jcr.pool.storage:
+        storage = cfg.get("Storage", jcr.pool.storage[0])
+        jcr.storage_source = "Pool resource"
+    elif overrides.get("storage"):
+        jcr.storage_source = "Command input"
+    jcr.storage = storage
+    if jcr.client is not None and not jcr.client.enabled:
+        raise RunError(f'Client "{jcr.client.name}" is disabled.')
+    if not job_res.enabled:
+        raise RunError(f'Job "{job_res.name}" is disabled.')
+    return jcr

@@ -1,0 +1,103 @@
+"""The simple backup job: the Director sets up the SD, then the FD; the FD sends its data to the SD."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from ...codes import JobLevel, JobStatus, JobType, MsgType
+from ..fd_cmd import ClientError, ClientSession, connect_client
+from ..fileset import fileset_definition
+from ..report import backup_report
+from ..sd_cmd import StorageError, StorageSession, connect_storage
+from . import JobError
+
+if TYPE_CHECKING:
+    from ..daemon import Director
+    from ..jcr import JobControlRecord
+
+LEVEL_POOLS = {JobLevel.FULL: "full_backup_pool", JobLevel.INCREMENTAL: "incremental_backup_pool",
+               JobLevel.DIFFERENTIAL: "differential_backup_pool"}
+
+
+async def init(director: Director, jcr: JobControlRecord) -> None:
+    """FileSet record, level upgrade and since-time, pool by level."""
+    cat = director.catalog
+    if jcr.client is None or jcr.fileset is None:
+        raise JobError(f'Job "{jcr.name}" needs a Client and a FileSet.')
+    definition = fileset_definition(director, jcr.fileset)
+    jcr.fileset_md5 = definition.md5
+    jcr.fileset_id = await director.db(cat.get_or_create_fileset, jcr.fileset.name, definition.md5,
+                                       definition.text)
+    if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):
+        prior = await director.db(cat.find_since_job, jcr.name, jcr.client_id, jcr.fileset_id, jcr.level)
+        if prior is None:
+            await director.job_msg(jcr, MsgType.INFO, "No prior Full backup Job record found.")
+            await director.job_msg(jcr, MsgType.INFO,
+                                   "No prior or suitable Full backup found in catalog. Doing FULL backup.")
+            jcr.level = JobLevel.FULL
+        else:
+            jcr.since = prior.start_time.timestamp() if prior.start_time else 0
+            jcr.prev_job = prior.job
+            await director.job_msg(jcr, MsgType.INFO, f"Since time={time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(jcr.since))}")
+    override = getattr(jcr.job_res, LEVEL_POOLS.get(jcr.level, ""), None) if jcr.level in LEVEL_POOLS else None
+    if override and jcr.pool_source != "Command input":
+        jcr.pool = director.cfg.get("Pool", override)
+        jcr.pool_source = f"Job {jcr.level.name.capitalize()}Pool override"
+    if jcr.pool is None:
+        raise JobError(f'Job "{jcr.name}" has no Pool.')
+    if jcr.storage is None:
+        raise JobError(f'No Storage specified for Job "{jcr.name}" nor its Pool "{jcr.pool.name}".')
+    jcr.pool_id = await director.db(cat.pool_id, jcr.pool.name) or 0
+    jcr.fileset_lines = definition.lines
+
+
+async def run(director: Director, jcr: JobControlRecord) -> None:
+    assert jcr.client is not None and jcr.storage is not None and jcr.pool is not None
+    await director.job_msg(jcr, MsgType.INFO, f"Start Backup JobId {jcr.jobid}, Job={jcr.job}")
+    await director.job_msg(jcr, MsgType.INFO, f'Using Device "{jcr.storage.device[0]}" to write.')
+    sd: StorageSession | None = None
+    fd: ClientSession | None = None
+    jcr.file_batch = director.catalog.file_batch(jcr.jobid, flush_rows=10**9)
+    try:
+        sd = await connect_storage(director, jcr, jcr.storage)
+        await sd.start_job(JobType.BACKUP.code, jcr.level.code, no_attr=not jcr.pool.catalog_files)
+        await sd.secure_erase()
+        await director.update_job_start(jcr)
+        fd = await connect_client(director, jcr, jcr.client)
+        await fd.start_job()
+        await director.db(director.catalog.update_client_uname, jcr.client_id, fd.uname)
+        await fd.send_level()
+        await fd.send_fileset(jcr.fileset_lines)
+        await fd.secure_erase()
+        await sd.reserve(jcr.pool, append=True)
+        await fd.send_storage(jcr.storage)
+        await sd.run()
+        await fd.command("backup FileIndex=0\n", "2000 OK backup")
+        await fd.wait_for_termination()
+        await sd.finished()
+    except (StorageError, ClientError) as exc:
+        raise JobError(str(exc)) from exc
+    finally:
+        for session in (fd, sd):
+            if session is not None:
+                await session.close()
+
+
+async def cleanup(director: Director, jcr: JobControlRecord) -> None:
+    """Write the File rows, compute the final status, end record and report."""
+    if jcr.file_batch is not None and jcr.jobid:
+        await director.db(jcr.file_batch.flush)
+    status = jcr.status
+    for other in (jcr.fd_status, jcr.sd_status):
+        if other is not None and other not in (JobStatus.TERMINATED, JobStatus.WARNINGS) and status.priority < 9:
+            status = JobStatus.ERROR_TERMINATED if other in (JobStatus.CREATED, JobStatus.RUNNING) else other
+    if jcr.fd_status is None and status in (JobStatus.RUNNING, JobStatus.TERMINATED):
+        status = JobStatus.ERROR_TERMINATED
+    if status in (JobStatus.RUNNING, JobStatus.TERMINATED):
+        status = JobStatus.WARNINGS if (jcr.job_errors or jcr.sd_errors or jcr.job_warnings) else JobStatus.TERMINATED
+    if status is JobStatus.FATAL_ERROR and jcr.canceled:
+        status = JobStatus.CANCELED
+    jcr.status = status
+    await director.update_job_end(jcr)
+    await director.job_report(jcr, backup_report(director, jcr))

@@ -1,0 +1,6 @@
+"""``bareoslab-dir``: the Director's entry point."""
+
+from .daemon import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""Job reports in Bareos' layout (``Termination:  Backup OK`` ...)."""
+
+from __future__ import annotations
+
+import platform
+import time
+from typing import TYPE_CHECKING
+
+from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus, JobType
+from ..net.auth import VERSION, VERSION_DATE
+
+if TYPE_CHECKING:
+    from .daemon import Director
+    from .jcr import JobControlRecord
+
+_KIND_WORDS = {JobType.BACKUP: "Backup", JobType.RESTORE: "Restore", JobType.COPY: "Copying",
+               JobType.MIGRATE: "Migration", JobType.ADMIN: "Admin", JobType.VERIFY: "Verify"}
+
+
+def termination(jcr: JobControlRecord) -> str:
+    word = _KIND_WORDS.get(jcr.job_type, jcr.job_type.name.capitalize())
+    status = jcr.status
+    if status is JobStatus.TERMINATED:
+        return f"{word} OK"
+    if status is JobStatus.WARNINGS:
+        return f"{word} OK -- with warnings"
+    if status is JobStatus.CANCELED:
+        return f"{word} Canceled"
+    if status is JobStatus.FATAL_ERROR:
+        return f"*** {word} Error ***"
+    return f"*** {word} Error ***"
+
+
+def _stamp(when: float) -> str:
+    return time.strftime("%d-%b-%Y %H:%M:%S", time.localtime(when)) if when else ""
+
+
+def _elapsed(jcr: JobControlRecord) -> str:
+    seconds = max(0, int(round(jcr.end_time - jcr.start_time)))
+    parts = []
+    for unit, size in (("hour", 3600), ("min", 60)):
+        if seconds >= size:
+            parts.append(f"{seconds // size} {unit}{'s' if seconds // size > 1 else ''}")
+            seconds %= size
+    parts.append(f"{seconds} sec{'s' if seconds != 1 else ''}")
+    return " ".join(parts)
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if n >= size:
+            return f"{n:,} ({n / size:.1f} {unit})"
+    return f"{n:,} ({n} B)"
+
+
+def _rate(jcr: JobControlRecord, nbytes: int) -> str:
+    seconds = max(jcr.end_time - jcr.start_time, 0.001)
+    return f"{nbytes / seconds / 1000:.1f} KB/s"
+
+
+def _status_word(status: JobStatus | None) -> str:
+    if status is None:
+        return "Error"
+    return {JobStatus.TERMINATED: "OK", JobStatus.WARNINGS: "OK -- with warnings"}.get(
+        status, JOB_STATUS_LONG.get(status, "Error"))
+
+
+def _lines(pairs: list[tuple[str, object]]) -> str:
+    return "".join(f"  {label + ':':<24}{value}\n" for label, value in pairs)
+
+
+def _header(director: Director, jcr: JobControlRecord) -> list[tuple[str, object]]:
+    return [
+        ("Build OS", f"{platform.system()} {platform.release()} (bareoslab)"),
+        ("JobId", jcr.jobid),
+        ("Job", jcr.job),
+    ]
+
+
+def backup_report(director: Director, jcr: JobControlRecord) -> str:
+    client = jcr.client.name if jcr.client else ""
+    pairs = _header(director, jcr) + [
+        ("Backup Level", JOB_LEVEL_NAMES.get(jcr.level, "")),
+        ("Client", f'"{client}" {VERSION} ({VERSION_DATE}) {platform.system()},bareoslab'),
+        ("FileSet", f'"{jcr.fileset.name if jcr.fileset else ""}"'),
+        ("Pool", f'"{jcr.pool.name if jcr.pool else ""}" (From {jcr.pool_source})'),
+        ("Catalog", f'"{director.catalog_res.name}" (From Client resource)'),
+        ("Storage", f'"{jcr.storage.name if jcr.storage else ""}" (From {jcr.storage_source})'),
+        ("Scheduled time", _stamp(jcr.sched_time)),
+        ("Start time", _stamp(jcr.start_time)),
+        ("End time", _stamp(jcr.end_time)),
+        ("Elapsed time", _elapsed(jcr)),
+        ("Priority", jcr.priority),
+        ("FD Files Written", f"{jcr.job_files:,}"),
+        ("SD Files Written", f"{jcr.sd_job_files:,}"),
+        ("FD Bytes Written", _bytes(jcr.job_bytes)),
+        ("SD Bytes Written", _bytes(jcr.sd_job_bytes)),
+        ("Rate", _rate(jcr, jcr.job_bytes)),
+        ("Software Compression", "None"),
+        ("VSS", "no"),
+        ("Encryption", "no"),
+        ("Accurate", "no"),
+        ("Volume name(s)", "|".join(jcr.volumes)),
+        ("Volume Session Id", jcr.vol_session_id),
+        ("Volume Session Time", jcr.vol_session_time),
+        ("Last Volume Bytes", _bytes(jcr.last_volume_bytes)),
+        ("Non-fatal FD errors", jcr.job_errors),
+        ("SD Errors", jcr.sd_errors),
+        ("FD termination status", _status_word(jcr.fd_status)),
+        ("SD termination status", _status_word(jcr.sd_status)),
+        ("Bareos binary info", "bareoslab"),
+        ("Job triggered by", jcr.triggered_by),
+        ("Termination", termination(jcr)),
+    ]
+    return _lines(pairs)
+
+
+def restore_report(director: Director, jcr: JobControlRecord) -> str:
+    pairs = _header(director, jcr) + [
+        ("Restore Client", (jcr.restore_client or jcr.client).name if (jcr.restore_client or jcr.client) else ""),
+        ("Where", jcr.where),
+        ("Replace", {"a": "Always", "w": "IfNewer", "o": "IfOlder", "n": "Never"}.get(jcr.replace, "Always")),
+        ("Start time", _stamp(jcr.start_time)),
+        ("End time", _stamp(jcr.end_time)),
+        ("Elapsed time", _elapsed(jcr)),
+        ("Files Expected", f"{jcr.expected_files:,}"),
+        ("Files Restored", f"{jcr.job_files:,}"),
+        ("Bytes Restored", f"{jcr.job_bytes:,}"),
+        ("Rate", _rate(jcr, jcr.job_bytes)),
+        ("FD Errors", jcr.job_errors),
+        ("FD termination status", _status_word(jcr.fd_status)),
+        ("SD termination status", _status_word(jcr.sd_status)),
+        ("Bareos binary info", "bareoslab"),
+        ("Job triggered by", jcr.triggered_by),
+        ("Termination", termination(jcr)),
+    ]
+    return _lines(pairs)

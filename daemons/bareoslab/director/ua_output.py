@@ -1,0 +1,47 @@
+"""Text tables in Bareos' console layout (``list``, ``sqlquery``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+
+def _cell(value: Any, numeric: bool, column: str) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if numeric and column != "jobid" and isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """Horizontal table: dashes, header, dashes, rows, dashes; numbers right-aligned."""
+    if not rows:
+        return ["No results to list."]
+    numeric = [all(isinstance(r[i], int) or r[i] is None for r in rows) and
+               any(isinstance(r[i], int) for r in rows) for i in range(len(columns))]
+    cells = [[_cell(v, numeric[i], columns[i]) for i, v in enumerate(r)] for r in rows]
+    widths = [min(100, max(4, len(c), *(len(row[i]) for row in cells))) for i, c in enumerate(columns)]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    out = [rule, "| " + " | ".join(c.ljust(w) for c, w in zip(columns, widths)) + " |", rule]
+    for row in cells:
+        out.append("| " + " | ".join(
+            v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))) + " |")
+    out.append(rule)
+    return out
+
+
+def format_vertical(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    if not rows:
+        return ["No results to list."]
+    width = max(len(c) for c in columns)
+    out: list[str] = []
+    for row in rows:
+        for column, value in zip(columns, row):
+            numeric = isinstance(value, int)
+            out.append(f" {column:>{width}}: {_cell(value, numeric, column)}")
+        out.append("")
+    return out

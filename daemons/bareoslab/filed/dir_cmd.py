@@ -1,0 +1,277 @@
+"""Commands the Director sends to the File Daemon."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from ..codes import JobStatus, MsgType
+from ..net.auth import VERSION, authenticate_connector, hello_start_job
+from ..net.errors import ProtocolError
+from ..net.framing import Connection, Signal, decode_text, unbash_spaces
+from ..net.server import connect
+from . import sd_cmd
+from .fileset import parse_fileset_lines
+from .job import FdJob
+
+if TYPE_CHECKING:
+    from .daemon import FileDaemon
+
+log = logging.getLogger(__name__)
+
+OK_HELLO = "2000 OK Hello 54\n"
+MAX_UNKNOWN_COMMANDS = 10
+BTIME_ROUNDS = 10
+
+_JOB = re.compile(r"^JobId=(\d+) Job=(\S+) SDid=(\d+) SDtime=(\d+) Authorization=(\S+)")
+_LEVEL = re.compile(r"^level = (\S+)")
+_SINCE = re.compile(r"^level = since_utime (\d+)")
+_STORAGE = re.compile(r"^storage address=(\S+) port=(\d+) ssl=(\d+)(?: Authorization=(\S+))?")
+_RESTORE = re.compile(r"^restore replace=(\w) prelinks=(\d+) (where|regexwhere)=(.*)$", re.S)
+
+
+class DirectorSession:
+    """One Director connection; at most one job runs on it."""
+
+    def __init__(self, fd: FileDaemon, conn: Connection) -> None:
+        self.fd = fd
+        self.conn = conn
+        self.job: FdJob | None = None
+        self.unknown = 0
+        self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
+            "JobId": self.job_cmd,
+            "level": self.level_cmd,
+            "fileset": self.fileset_cmd,
+            "getSecureEraseCmd": self.secure_erase_cmd,
+            "pluginoptions": self.plugin_options_cmd,
+            "setbandwidth": self.bandwidth_cmd,
+            "storage": self.storage_cmd,
+            "backup": self.backup_cmd,
+            "restore": self.restore_cmd,
+            "endrestore": self.end_restore_cmd,
+            "status": self.status_cmd,
+            ".status": self.status_cmd,
+            "cancel": self.cancel_cmd,
+            "setdebug": self.setdebug_cmd,
+            "RunBeforeNow": self.run_before_now_cmd,
+            "Run": self.runscript_cmd,
+        }
+
+    async def serve(self) -> None:
+        try:
+            while True:
+                msg = await self.conn.recv()
+                if isinstance(msg, Signal):
+                    if msg is Signal.TERMINATE:
+                        break
+                    if msg in (Signal.EOD_POLL, Signal.POLL):
+                        await self.conn.send("2000 OK\n")
+                    continue
+                line = decode_text(msg)
+                word = re.split(r"[ =]", line, maxsplit=1)[0].strip()
+                handler = self.commands.get(word)
+                if handler is None:
+                    self.unknown += 1
+                    log.warning("unknown command from the Director: %r", line[:80])
+                    await self.conn.send("2999 Invalid command\n")
+                    if self.unknown >= MAX_UNKNOWN_COMMANDS:
+                        break
+                    continue
+                if not await handler(line):
+                    break
+        except ProtocolError as exc:
+            log.info("director connection ended: %s", exc)
+            if self.job is not None:
+                self.job.canceled = True
+        finally:
+            if self.job is not None:
+                self.fd.jobs.pop(self.job.job, None)
+                if self.job.sd_conn is not None:
+                    await self.job.sd_conn.close()
+
+    def _need_job(self) -> FdJob:
+        if self.job is None:
+            raise ProtocolError("command before JobId")
+        return self.job
+
+    async def job_cmd(self, line: str) -> bool:
+        match = _JOB.match(line)
+        if not match:
+            await self.conn.send("2901 Bad Job\n")
+            return True
+        jobid, job, sdid, sdtime, auth = match.groups()
+        self.job = FdJob(
+            int(jobid),
+            job,
+            self.fd.name,
+            self.conn,
+            sd_auth=auth,
+            vol_session_id=int(sdid),
+            vol_session_time=int(sdtime),
+        )
+        self.conn.job, self.conn.jobid = job, int(jobid)
+        self.fd.jobs[job] = self.job
+        self.conn.write(f"2000 OK Job {VERSION} (25 November 2026) {platform.system()},bareoslab")
+        await self.conn.drain()
+        return True
+
+    async def level_cmd(self, line: str) -> bool:
+        job = self._need_job()
+        since = _SINCE.match(line)
+        if since:
+            job.since = int(since.group(1))
+            for _ in range(BTIME_ROUNDS):  # clock comparison with the Director
+                await self.conn.signal(Signal.BTIME)
+                await self.conn.recv_msg(timeout=60)
+            await self.conn.signal(Signal.EOD)
+            await self.conn.send("2000 OK level\n")
+            return True
+        match = _LEVEL.match(line)
+        if not match:
+            await self.conn.send("2902 Bad level\n")
+            return True
+        job.level = match.group(1).removeprefix("accurate_")
+        if job.level in ("full", "base"):
+            await self.conn.send("2000 OK level\n")
+        # incremental/differential: no answer; the since_utime line follows
+        return True
+
+    async def fileset_cmd(self, line: str) -> bool:
+        job = self._need_job()
+        lines = [decode_text(m) for m in await self.conn.recv_until_eod()]
+        try:
+            job.fileset = parse_fileset_lines(lines)
+        except ValueError as exc:
+            await self.conn.send(f"2902 Bad include: {exc}\n")
+            return True
+        await self.conn.send("2000 OK include\n")
+        return True
+
+    async def secure_erase_cmd(self, line: str) -> bool:
+        await self.conn.send("2000 OK FDSecureEraseCmd *None*\n")
+        return True
+
+    async def plugin_options_cmd(self, line: str) -> bool:
+        await self.conn.send("2000 OK PluginOptions\n")
+        return True
+
+    async def bandwidth_cmd(self, line: str) -> bool:
+        await self.conn.send("2000 OK Bandwidth\n")
+        return True
+
+    async def setdebug_cmd(self, line: str) -> bool:
+        await self.conn.send("2000 OK setdebug=0 trace=0 hangup=0 timestamp=0 tracefile=\n")
+        return True
+
+    async def runscript_cmd(self, line: str) -> bool:
+        await self.conn.send("2000 OK RunScript\n")
+        return True
+
+    async def run_before_now_cmd(self, line: str) -> bool:
+        await self.conn.send("2000 OK RunBeforeNow\n")
+        return True
+
+    async def storage_cmd(self, line: str) -> bool:
+        """Connect to the Storage Daemon the Director named, as the job's data session."""
+        job = self._need_job()
+        match = _STORAGE.match(line)
+        if not match:
+            await self.conn.send("2902 Bad storage\n")
+            return True
+        address, port, _ssl, auth = match.groups()
+        if auth:
+            job.sd_auth = auth
+        try:
+            conn = await connect(
+                unbash_spaces(address),
+                int(port),
+                daemon=self.fd.name,
+                peer="storage",
+                tracer=self.fd.tracer,
+                timeout=self.fd.sd_connect_timeout,
+                job=job.job,
+            )
+            conn.jobid = job.jobid
+            await conn.send(hello_start_job(job.job))
+            await authenticate_connector(conn, job.sd_auth, f"R_CLIENT::{self.fd.name}")
+        except (OSError, ProtocolError) as exc:
+            job.message(
+                MsgType.FATAL, f"Failed to connect to Storage daemon at {address}:{port}: {exc}"
+            )
+            await self.conn.send("2902 Bad storage\n")
+            return True
+        job.sd_conn = conn
+        await self.conn.send("2000 OK storage\n")
+        return True
+
+    async def backup_cmd(self, line: str) -> bool:
+        job = self._need_job()
+        if job.sd_conn is None or job.fileset is None:
+            await self.conn.send("2902 Bad backup: no storage or fileset\n")
+            return True
+        await self.conn.send("2000 OK backup\n")
+        try:
+            await sd_cmd.backup(job)
+        except (ProtocolError, sd_cmd.SessionError, OSError) as exc:
+            job.message(MsgType.FATAL, sd_cmd.problem(exc))
+        await self._end_job()
+        return False
+
+    async def restore_cmd(self, line: str) -> bool:
+        job = self._need_job()
+        match = _RESTORE.match(line.rstrip("\n"))
+        if not match or job.sd_conn is None:
+            await self.conn.send("2905 Bad restore command\n")
+            return True
+        replace, _prelinks, kind, where = match.groups()
+        where = unbash_spaces(where)
+        if kind == "regexwhere":
+            job.message(
+                MsgType.WARNING,
+                "regexwhere is not supported by this File daemon; restoring in place",
+            )
+            where = ""
+        await self.conn.send("2000 OK restore\n")
+        try:
+            await sd_cmd.restore(job, where, replace)
+        except (ProtocolError, sd_cmd.SessionError, OSError) as exc:
+            job.message(MsgType.FATAL, sd_cmd.problem(exc))
+        if job.sd_conn is not None:
+            await job.sd_conn.close()
+            job.sd_conn = None
+        await self.conn.send("2000 OK storage end\n")
+        return True
+
+    async def end_restore_cmd(self, line: str) -> bool:
+        self._need_job()
+        await self._end_job()
+        return False
+
+    async def _end_job(self) -> None:
+        job = self._need_job()
+        if job.sd_conn is not None:
+            await job.sd_conn.close()
+            job.sd_conn = None
+        await self.conn.send(job.end_job_line())
+        await self.conn.signal(Signal.TERMINATE)
+
+    async def status_cmd(self, line: str) -> bool:
+        for text in self.fd.status_lines():
+            await self.conn.send(text + "\n")
+        await self.conn.signal(Signal.EOD)
+        return True
+
+    async def cancel_cmd(self, line: str) -> bool:
+        name = line.partition("Job=")[2].strip()
+        job = self.fd.jobs.get(name)
+        if job is None:
+            await self.conn.send(f"2901 Job {name} not found.\n")
+        else:
+            job.canceled = True
+            job.set_status(JobStatus.CANCELED)
+            await self.conn.send(f"2001 Job {name} marked to be canceled.\n")
+        await self.conn.signal(Signal.EOD)
+        return True

@@ -1,0 +1,63 @@
+"""A job as the File Daemon sees it, and its messages to the Director."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
+from ..net.framing import Connection
+from .fileset import FileSetSpec
+
+
+@dataclass
+class FdJob:
+    jobid: int
+    job: str
+    fd_name: str
+    dir_conn: Connection
+    sd_auth: str = ""
+    vol_session_id: int = 0
+    vol_session_time: int = 0
+    level: str = "full"
+    since: float | None = None
+    fileset: FileSetSpec | None = None
+    sd_conn: Connection | None = None
+    status: JobStatus = JobStatus.RUNNING
+    job_files: int = 0
+    read_bytes: int = 0
+    job_bytes: int = 0
+    errors: int = 0
+    warnings: int = 0
+    canceled: bool = False
+    pending: list[str] = field(default_factory=list)
+
+    def set_status(self, status: JobStatus) -> None:
+        self.status = merge_status(self.status, status)
+
+    def message(self, mtype: MsgType, text: str) -> None:
+        """Queue a job message for the Director (sent before ``2800 End Job``... or right away)."""
+        if mtype in (MsgType.ERROR, MsgType.FATAL):
+            self.errors += 1
+        elif mtype is MsgType.WARNING:
+            self.warnings += 1
+        if mtype is MsgType.FATAL:
+            self.set_status(JobStatus.FATAL_ERROR)
+        if not text.endswith("\n"):
+            text += "\n"
+        self.dir_conn.write(
+            f"Jmsg Job={self.job} type={int(mtype)} level={int(time.time())} "
+            f"{self.fd_name} JobId {self.jobid}: {MSG_TYPE_PREFIX.get(mtype, '')}{text}"
+        )
+
+    def term_code(self) -> JobStatus:
+        if self.status is JobStatus.RUNNING:
+            return JobStatus.TERMINATED
+        return self.status
+
+    def end_job_line(self) -> str:
+        return (
+            f"2800 End Job TermCode={ord(self.term_code().value)} JobFiles={self.job_files} "
+            f"ReadBytes={self.read_bytes} JobBytes={self.job_bytes} Errors={self.errors} "
+            f"VSS=0 Encrypt=0\n"
+        )

@@ -1,0 +1,6 @@
+"""``bareoslab-fd``: the File Daemon's entry point."""
+
+from .daemon import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""The File Daemon's side of its data session with the Storage Daemon.
+
+Backup: ``append open session``, ``append data``, the records, ``append end``,
+``append close``. Restore: ``read open session``, ``read data``, the records
+(``rechdr`` + data), ``read close``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from ..codes import JobStatus, MsgType
+from ..net.errors import ProtocolError
+from ..net.framing import Connection, Signal, decode_text
+from .backup_stream import file_streams
+from .fileset import WalkIssue, walk
+from .job import FdJob
+from .restore_writer import RestoreWriter
+
+log = logging.getLogger(__name__)
+
+_TICKET = re.compile(r"^3000 OK open ticket = (\d+)")
+_CLOSE = re.compile(r"^3000 OK close Status = (\d+)")
+DRAIN_BYTES = 2 * 1024 * 1024
+
+
+class SessionError(Exception):
+    """The Storage Daemon refused a step of the data session."""
+
+
+async def _expect(conn: Connection, prefix: str) -> str:
+    reply = await conn.recv_text(timeout=3600)
+    if not reply.startswith(prefix):
+        raise SessionError(
+            f"Storage daemon answered {reply.strip()!r} (expected {prefix.strip()!r})"
+        )
+    return reply
+
+
+async def _open_session(conn: Connection, kind: str, job: FdJob) -> int:
+    if kind == "append":
+        await conn.send("append open session\n")
+    else:
+        await conn.send(
+            f"read open session = DummyVolume {job.vol_session_id} {job.vol_session_time} 0 0 0 0\n"
+        )
+    match = _TICKET.match(await _expect(conn, "3000 OK open ticket"))
+    assert match
+    return int(match.group(1))
+
+
+async def _close_session(conn: Connection, kind: str, ticket: int) -> int:
+    await conn.send(f"{kind} close session {ticket}\n")
+    match = _CLOSE.match(await _expect(conn, "3000 OK close Status"))
+    assert match
+    while (msg := await conn.recv()) is not Signal.EOD:  # the SD ends the reply with EOD
+        if msg is Signal.TERMINATE:
+            break
+    return int(match.group(1))
+
+
+async def backup(job: FdJob) -> None:
+    """Send every file of the FileSet to the Storage Daemon."""
+    conn = job.sd_conn
+    assert conn is not None and job.fileset is not None
+    ticket = await _open_session(conn, "append", job)
+    await conn.send(f"append data {ticket}\n")
+    await _expect(conn, "3000 OK data")
+
+    def on_issue(issue: WalkIssue) -> None:
+        job.message(
+            MsgType.ERROR
+            if issue.file_type.name.startswith("NO") and issue.file_type.name != "NOFSCHG"
+            else MsgType.INFO,
+            f"{issue.message}",
+        )
+
+    file_index = 0
+    unsent = 0
+    write = conn.write
+    for entry in walk(job.fileset, since=job.since, on_error=on_issue):
+        if job.canceled:
+            break
+        file_index += 1
+        streams = file_streams(entry, file_index)
+        for stream, chunks in streams:
+            write(f"{file_index} {stream} 0")
+            for chunk in chunks:
+                write(chunk)
+                unsent += len(chunk)
+                if unsent >= DRAIN_BYTES:
+                    unsent = 0
+                    await conn.drain()
+            conn.write_signal(Signal.EOD)
+        outcome = streams.outcome
+        for text in outcome.errors:
+            job.message(MsgType.ERROR, text)
+        for text in outcome.warnings:
+            job.message(MsgType.WARNING, text)
+        if not outcome.sent:
+            file_index -= 1
+            continue
+        job.job_files = file_index
+        job.read_bytes += outcome.read_bytes
+        job.job_bytes += outcome.sent_bytes
+    conn.write_signal(Signal.EOD)
+    await conn.drain()
+    reply = await conn.recv_text(timeout=3600)
+    if not reply.startswith("3000 OK append data"):
+        job.message(MsgType.FATAL, f"Storage daemon failed the append: {reply.strip()}")
+    await conn.send(f"append end session {ticket}\n")
+    await _expect(conn, "3000 OK end")
+    status = await _close_session(conn, "append", ticket)
+    if chr(status) not in ("T", "W"):
+        job.set_status(JobStatus.from_code(status))
+
+
+async def restore(job: FdJob, where: str, replace: str) -> None:
+    """Receive the selected records from the Storage Daemon and write the files."""
+    conn = job.sd_conn
+    assert conn is not None
+    ticket = await _open_session(conn, "read", job)
+    await conn.send(f"read data {ticket}\n")
+    await _expect(conn, "3000 OK data")
+    writer = await asyncio.to_thread(RestoreWriter, where, replace, job.message)
+    try:
+        while True:
+            msg = await conn.recv(timeout=3600)
+            if msg is Signal.EOD:
+                break
+            if isinstance(msg, Signal):
+                if msg in (Signal.HEARTBEAT, Signal.HB_RESPONSE):
+                    continue
+                raise SessionError(f"Storage daemon sent {msg.name} during the restore data")
+            header = decode_text(msg).split()
+            if len(header) != 6 or header[0] != "rechdr":
+                raise SessionError(f"bad record header from the Storage daemon: {msg[:60]!r}")
+            file_index, stream, length = int(header[3]), int(header[4]), int(header[5])
+            data = await conn.recv_msg(timeout=3600) if length else b""
+            if len(data) != length:
+                raise SessionError(f"record of {len(data)} bytes where the header said {length}")
+            writer.record(file_index, stream, data)
+    finally:
+        stats = writer.finish()
+        job.job_files += stats.files
+        job.job_bytes += stats.bytes
+    await _close_session(conn, "read", ticket)
+
+
+def problem(exc: BaseException) -> str:
+    if isinstance(exc, ProtocolError):
+        return f"Storage daemon connection failed: {exc}"
+    return str(exc)

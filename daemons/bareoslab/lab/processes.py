@@ -1,0 +1,92 @@
+"""Starting and stopping the lab's daemons as background processes with pid files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .render import LocalTopology
+
+DAEMONS = ("sd", "fd", "dir")  # start order: the director last, once its peers listen
+MODULES = {"dir": "bareoslab.director.main", "sd": "bareoslab.storage.main", "fd": "bareoslab.filed.main"}
+
+
+@dataclass
+class DaemonProcess:
+    kind: str
+    pid_file: Path
+    log_file: Path
+    trace_file: Path
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return pid
+
+
+def daemon_processes(t: LocalTopology) -> dict[str, DaemonProcess]:
+    run = t.base / "run"
+    return {k: DaemonProcess(k, run / f"{k}.pid", run / f"{k}.log", run / f"{k}.trace.jsonl") for k in DAEMONS}
+
+
+def port_of(t: LocalTopology, kind: str) -> int:
+    return {"dir": t.dir_port, "sd": t.sd_port, "fd": t.fd_port}[kind]
+
+
+def wait_for_port(host: str, port: int, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def start(t: LocalTopology, trace: bool = True, debug: int = 1) -> dict[str, DaemonProcess]:
+    procs = daemon_processes(t)
+    for kind in DAEMONS:
+        p = procs[kind]
+        p.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        if p.pid() is not None:
+            continue
+        cmd = [sys.executable, "-m", MODULES[kind],
+               "-c", str(t.etc / kind), "-f", "-d", str(debug), "-p", str(p.pid_file),
+               "--log-file", str(p.log_file)]
+        if trace:
+            cmd += ["--trace", str(p.trace_file)]
+        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=open(p.log_file, "a"), start_new_session=True)
+        if not wait_for_port(t.host, port_of(t, kind)):
+            raise RuntimeError(f"bareoslab-{kind} did not start listening on {t.host}:{port_of(t, kind)}; "
+                               f"see {p.log_file}:\n{p.log_file.read_text()[-2000:]}")
+    return procs
+
+
+def stop(t: LocalTopology, timeout: float = 10.0) -> None:
+    for p in daemon_processes(t).values():
+        pid = p.pid()
+        if pid is None:
+            continue
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and p.pid() is not None:
+            time.sleep(0.05)
+        if p.pid() is not None:
+            os.kill(pid, signal.SIGKILL)
+        p.pid_file.unlink(missing_ok=True)

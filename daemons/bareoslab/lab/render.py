@@ -1,0 +1,251 @@
+"""Bareos configuration directories for a local one-SD topology on loopback.
+
+Everything lives below one directory: ``etc/{dir,sd,fd}`` (the daemons'
+``-c``), ``etc/bconsole.conf``, working directories, the storage directory
+and a small sample data tree to back up.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class CatalogSettings:
+    driver: str = "sqlite3"
+    name: str = "bareos"
+    user: str = "bareos"
+    password: str = ""
+    address: str = ""
+    port: int = 0
+
+
+@dataclass
+class LocalTopology:
+    base: Path
+    host: str = "127.0.0.1"
+    dir_port: int = field(default_factory=free_port)
+    sd_port: int = field(default_factory=free_port)
+    fd_port: int = field(default_factory=free_port)
+    director: str = "bareos-dir"
+    storage: str = "bareos-sd"
+    client: str = "bareos-fd"
+    console_password: str = field(default_factory=lambda: secrets.token_hex(12))
+    sd_password: str = field(default_factory=lambda: secrets.token_hex(12))
+    fd_password: str = field(default_factory=lambda: secrets.token_hex(12))
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    signature: str = "MD5"
+    client_connect_wait: int = 60
+    data_dir: Path | None = None
+
+    @property
+    def etc(self) -> Path:
+        return self.base / "etc"
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.base / "storage"
+
+    @property
+    def restore_dir(self) -> Path:
+        return self.base / "restores"
+
+    def working_dir(self, daemon: str) -> Path:
+        return self.base / "work" / daemon
+
+    @property
+    def fileset_dir(self) -> Path:
+        return self.data_dir or self.base / "data"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o600)
+
+
+def render(t: LocalTopology) -> None:
+    """Write the configuration of all three daemons and the console."""
+    for d in ("dir", "sd", "fd"):
+        t.working_dir(d).mkdir(parents=True, exist_ok=True)
+    t.storage_dir.mkdir(parents=True, exist_ok=True)
+    t.restore_dir.mkdir(parents=True, exist_ok=True)
+    d = t.etc / "dir" / "bareos-dir.d"
+    c = t.catalog
+    catalog_lines = [f'  DB Driver = {c.driver}', f'  DB Name = "{c.name}"', f'  DB User = "{c.user}"',
+                     f'  DB Password = "{c.password}"']
+    if c.address:
+        catalog_lines.append(f'  DB Address = "{c.address}"')
+    if c.port:
+        catalog_lines.append(f"  DB Port = {c.port}")
+    _write(d / "director" / f"{t.director}.conf", f"""Director {{
+  Name = {t.director}
+  Password = "{t.console_password}"
+  DirAddress = {t.host}
+  DirPort = {t.dir_port}
+  Working Directory = "{t.working_dir('dir')}"
+  Messages = Daemon
+  Maximum Concurrent Jobs = 10
+  TLS Enable = no
+}}
+""")
+    _write(d / "catalog" / "MyCatalog.conf", "Catalog {\n  Name = MyCatalog\n" + "\n".join(catalog_lines) + "\n}\n")
+    _write(d / "client" / f"{t.client}.conf", f"""Client {{
+  Name = {t.client}
+  Address = {t.host}
+  Port = {t.fd_port}
+  Password = "{t.fd_password}"
+  Maximum Concurrent Jobs = 5
+  TLS Enable = no
+}}
+""")
+    _write(d / "storage" / "File.conf", f"""Storage {{
+  Name = File
+  Address = {t.host}
+  Port = {t.sd_port}
+  Password = "{t.sd_password}"
+  Device = FileStorage
+  Media Type = File
+  Maximum Concurrent Jobs = 5
+  TLS Enable = no
+}}
+""")
+    _write(d / "pool" / "Full.conf", """Pool {
+  Name = Full
+  Pool Type = Backup
+  Label Format = "Full-"
+  Volume Retention = 365 days
+  Maximum Volume Bytes = 50G
+}
+""")
+    _write(d / "pool" / "Incremental.conf", """Pool {
+  Name = Incremental
+  Pool Type = Backup
+  Label Format = "Incremental-"
+  Volume Retention = 30 days
+}
+""")
+    _write(d / "fileset" / "LabData.conf", f"""FileSet {{
+  Name = "LabData"
+  Include {{
+    Options {{
+      Signature = {t.signature}
+    }}
+    File = "{t.fileset_dir}"
+  }}
+}}
+""")
+    _write(d / "messages" / "Standard.conf", f"""Messages {{
+  Name = Standard
+  Console = all, !skipped, !saved, !audit
+  Append = "{t.working_dir('dir')}/bareos.log" = all, !skipped, !saved, !audit
+  Catalog = all, !skipped, !saved, !audit
+}}
+""")
+    _write(d / "messages" / "Daemon.conf", f"""Messages {{
+  Name = Daemon
+  Console = all, !skipped, !saved, !audit
+  Append = "{t.working_dir('dir')}/bareos.log" = all, !skipped, !audit
+}}
+""")
+    _write(d / "jobdefs" / "DefaultJob.conf", f"""JobDefs {{
+  Name = "DefaultJob"
+  Type = Backup
+  Level = Incremental
+  Client = {t.client}
+  FileSet = "LabData"
+  Storage = File
+  Pool = Incremental
+  Full Backup Pool = Full
+  Incremental Backup Pool = Incremental
+  Differential Backup Pool = Incremental
+  Messages = Standard
+  Priority = 10
+}}
+""")
+    _write(d / "job" / "backup.conf", """Job {
+  Name = "backup"
+  JobDefs = "DefaultJob"
+}
+""")
+    _write(d / "job" / "RestoreFiles.conf", f"""Job {{
+  Name = "RestoreFiles"
+  Type = Restore
+  Client = {t.client}
+  FileSet = "LabData"
+  Storage = File
+  Pool = Incremental
+  Messages = Standard
+  Where = "{t.restore_dir}"
+}}
+""")
+    s = t.etc / "sd" / "bareos-sd.d"
+    _write(s / "storage" / f"{t.storage}.conf", f"""Storage {{
+  Name = {t.storage}
+  SDAddress = {t.host}
+  SDPort = {t.sd_port}
+  Working Directory = "{t.working_dir('sd')}"
+  Client Connect Wait = {t.client_connect_wait}
+  TLS Enable = no
+}}
+""")
+    _write(s / "director" / f"{t.director}.conf", f"""Director {{
+  Name = {t.director}
+  Password = "{t.sd_password}"
+  TLS Enable = no
+}}
+""")
+    _write(s / "device" / "FileStorage.conf", f"""Device {{
+  Name = FileStorage
+  Media Type = File
+  Archive Device = "{t.storage_dir}"
+  Label Media = yes
+  Random Access = yes
+  Automatic Mount = yes
+  Removable Media = no
+  Always Open = no
+  Maximum Concurrent Jobs = 5
+}}
+""")
+    _write(s / "messages" / "Standard.conf", f"""Messages {{
+  Name = Standard
+  Director = {t.director} = all
+}}
+""")
+    f = t.etc / "fd" / "bareos-fd.d"
+    _write(f / "client" / "myself.conf", f"""Client {{
+  Name = {t.client}
+  FDAddress = {t.host}
+  FDPort = {t.fd_port}
+  Working Directory = "{t.working_dir('fd')}"
+  TLS Enable = no
+}}
+""")
+    _write(f / "director" / f"{t.director}.conf", f"""Director {{
+  Name = {t.director}
+  Password = "{t.fd_password}"
+  TLS Enable = no
+}}
+""")
+    _write(f / "messages" / "Standard.conf", f"""Messages {{
+  Name = Standard
+  Director = {t.director} = all, !skipped, !restored
+}}
+""")
+    _write(t.etc / "bconsole.conf", f"""Director {{
+  Name = {t.director}
+  Address = {t.host}
+  Port = {t.dir_port}
+  Password = "{t.console_password}"
+  TLS Enable = no
+}}
+""")

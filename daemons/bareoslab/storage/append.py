@@ -1,0 +1,156 @@
+"""Receiving a job's data records and writing them to a volume (``append data``).
+
+The sender transmits, per stream, a header ``"<FileIndex> <Stream> 0"``, one or
+more data messages (each becomes one record) and an EOD; one more EOD in place
+of a header ends the data. Attribute and digest records are forwarded to the
+Director (``UpdCat``) for the catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ..codes import CATALOG_STREAMS, STREAM_MASK, JobStatus, MsgType, VolumeLabel
+from ..net.errors import ProtocolError
+from ..net.framing import Connection, Signal
+from ..volume.errors import VolumeError
+from ..volume.label import SessionLabel
+from .acquire import DeviceState, acquire_for_append, release_append, update_media_request
+from .job import SdJob, ok_media_fields
+
+log = logging.getLogger(__name__)
+
+DRAIN_EVERY = 64  # UpdCat messages queued before waiting for the Director's socket
+
+
+class AppendError(Exception):
+    """The data stream broke a rule; the job fails."""
+
+
+def session_label(job: SdJob, kind: VolumeLabel, pool: str, pool_type: str) -> SessionLabel:
+    return SessionLabel(
+        job_id=job.jobid, job_name=job.job_name, job=job.job, client_name=job.client_name,
+        file_set_name=job.fileset, job_type=ord(job.job_type), job_level=ord(job.level),
+        pool_name=pool, pool_type=pool_type or "Backup", file_set_md5=job.fileset_md5,
+        label_type=kind, job_files=job.job_files, job_bytes=job.job_bytes,
+        job_errors=job.errors, job_status=ord(job.status.value) if kind is VolumeLabel.EOS_LABEL else 0,
+    )
+
+
+async def append_data(sd_name: str, job: SdJob, state: DeviceState, data_conn: Connection,
+                      ok_reply: str, done_reply: str, fail_reply: str) -> bool:
+    """Acquire a volume, answer ``ok_reply``, write the stream; answer done/fail. True on success."""
+    res = job.write_reservation
+    assert res is not None
+    try:
+        volume = await acquire_for_append(sd_name, job, state)
+    except Exception as exc:  # no volume: tell the peer and fail the job
+        await job.jmsg(MsgType.FATAL, f"Cannot get a volume to append to: {exc}")
+        await data_conn.send(fail_reply)
+        return False
+    writer = volume.session_writer(job.session_id, job.session_time)
+    media_id = state.media.get("MediaId", "0")
+    ok = False
+    try:
+        await job.catreq(
+            f"CreateJobMedia FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0 "
+            f"Copy=0 Strip=0 MediaId={media_id}\n"
+        )
+        writer.write_sos(session_label(job, VolumeLabel.SOS_LABEL, res.pool_name, res.pool_type))
+        await job.send_status(JobStatus.RUNNING)
+        await data_conn.send(ok_reply)
+        error = await _receive_records(job, writer, data_conn)
+        if error:
+            await job.jmsg(MsgType.FATAL, error)
+        job.job_bytes = job.job_bytes  # counted while receiving
+        writer.write_eos(session_label(job, VolumeLabel.EOS_LABEL, res.pool_name, res.pool_type))
+        writer.flush()
+        ok = not error
+    except VolumeError as exc:
+        await job.jmsg(MsgType.FATAL, f"Write error on volume: {exc}")
+        await _discard_rest(data_conn)
+    finally:
+        position = writer.position
+        if position is not None:
+            await job.catreq(
+                f"CreateJobMedia FirstIndex={position.first_index} LastIndex={position.last_index} "
+                f"StartFile={position.start_file} EndFile={position.end_file} "
+                f"StartBlock={position.start_block} EndBlock={position.end_block} "
+                f"Copy=0 Strip=0 MediaId={media_id}\n"
+            )
+        reply = await job.catreq(
+            update_media_request(state.media, volume, jobs_delta=1, writes_delta=writer.blocks)
+        )
+        if reply.startswith("1000 OK"):
+            state.media.update(ok_media_fields(reply))
+        await release_append(state)
+    await data_conn.send(done_reply if ok else fail_reply)
+    return ok
+
+
+async def _receive_records(job: SdJob, writer, conn: Connection) -> str:
+    """Write records until the final EOD. Returns an error text, or "" on success."""
+    last_index = 0
+    queued = 0
+    recv = conn.recv
+    write_record = writer.write_record
+    while True:
+        header = await recv()
+        if header is Signal.EOD:
+            return ""
+        if isinstance(header, Signal):
+            if header in (Signal.HEARTBEAT, Signal.HB_RESPONSE):
+                continue
+            return f"Data stream interrupted by {header.name} from the peer"
+        try:
+            index_text, stream_text = header.split(None, 2)[:2]
+            file_index, stream = int(index_text), int(stream_text)
+        except ValueError:
+            await _discard_rest(conn)
+            return f"Malformed data header from the peer: {header[:40]!r}"
+        if file_index <= 0 or file_index not in (last_index, last_index + 1):
+            await _discard_rest(conn)
+            return f"FileIndex={file_index} out of sequence (previous {last_index})"
+        last_index = file_index
+        to_catalog = (stream & STREAM_MASK) in CATALOG_STREAMS and not job.no_attr
+        while True:
+            msg = await recv()
+            if msg.__class__ is Signal:
+                if msg is Signal.EOD:
+                    break
+                if msg in (Signal.HEARTBEAT, Signal.HB_RESPONSE):
+                    continue
+                return f"Data stream interrupted by {msg.name} from the peer"
+            write_record(file_index, stream, msg)
+            job.job_bytes += len(msg)
+            if to_catalog:
+                await job.update_catalog_attributes(file_index, stream, msg)
+                queued += 1
+                if queued >= DRAIN_EVERY:
+                    queued = 0
+                    await job.dir_conn.drain()
+        job.job_files = file_index
+
+
+async def _discard_rest(conn: Connection) -> None:
+    """Read and drop what the peer still sends up to the end of the data (two EODs in a row)."""
+    previous_eod = False
+    try:
+        while True:
+            msg = await conn.recv(timeout=60)
+            if msg is Signal.EOD:
+                if previous_eod:
+                    return
+                previous_eod = True
+            elif msg is Signal.TERMINATE:
+                return
+            else:
+                previous_eod = False
+    except ProtocolError:
+        return
+
+
+def elapsed_text(start: float) -> str:
+    seconds = int(time.time() - start)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

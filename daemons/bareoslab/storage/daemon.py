@@ -1,0 +1,147 @@
+"""The Storage Daemon: devices, running jobs, and the listener that dispatches connections."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import time
+
+from ..config import Config, Resource
+from ..daemon import TaskSet, listen_addresses, run_daemon
+from ..net.auth import VERSION, VERSION_DATE, authenticate_acceptor, parse_hello
+from ..net.errors import AuthenticationError, ProtocolError
+from ..net.framing import Connection
+from ..net.server import listen
+from ..net.trace import Tracer
+from ..volume.device import FileDevice
+from .acquire import DeviceState
+from .dir_cmd import OK_HELLO, DirectorSession
+from .fd_cmd import FdSession
+from .job import SdJob
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT = 30.0
+
+
+class StorageDaemon:
+    def __init__(self, cfg: Config, tracer: Tracer | None = None) -> None:
+        self.cfg = cfg
+        self.tracer = tracer
+        self.storage: Resource = cfg.one("Storage")
+        self.name: str = self.storage.name
+        self.session_time = int(time.time())
+        self._session_id = 0
+        self.jobs: dict[str, SdJob] = {}
+        self.terminated: list[SdJob] = []
+        self.tasks = TaskSet()
+        self.started = time.time()
+        self.client_connect_wait = float(self.storage.client_connect_wait)
+        self.devices: dict[str, DeviceState] = {}
+        for res in cfg.resources("Device"):
+            device = FileDevice(
+                res.name, res.media_type, res.archive_device,
+                maximum_block_size=res.maximum_block_size or 1048576,
+                label_block_size=res.label_block_size or 64512,
+            )
+            self.devices[res.name] = DeviceState(device, bool(res.label_media), int(res.maximum_concurrent_jobs))
+
+    def next_session_id(self) -> int:
+        self._session_id += 1
+        return self._session_id
+
+    def register_job(self, job: SdJob) -> None:
+        self.jobs[job.job] = job
+
+    def forget_job(self, job: SdJob) -> None:
+        if self.jobs.pop(job.job, None) is not None:
+            self.terminated.append(job)
+            del self.terminated[:-10]
+
+    def find_device(self, names: list[str], media_type: str) -> DeviceState | None:
+        for name in names:
+            state = self.devices.get(name)
+            if state is not None and (not media_type or state.device.media_type == media_type):
+                return state
+        return None
+
+    def status_lines(self) -> list[str]:
+        lines = [f"{self.name} Version: {VERSION} ({VERSION_DATE}) Python bareoslab",
+                 f"Daemon started {time.strftime('%d-%b-%y %H:%M', time.localtime(self.started))}. "
+                 f"Jobs: run={len(self.terminated)}, running={len(self.jobs)}.", "", "Running Jobs:"]
+        running = [j for j in self.jobs.values() if j.running]
+        if not running:
+            lines.append("No Jobs running.")
+        for job in running:
+            lines.append(f"JobId={job.jobid} Job={job.job} Status={job.status.value} "
+                         f"Files={job.job_files} Bytes={job.job_bytes}")
+        lines += ["====", "", "Device status:"]
+        lines += [state.status_line() for state in self.devices.values()]
+        lines += ["====", "", "Terminated Jobs:"]
+        lines += [f" {j.jobid:>6} {j.job_files:>8} {j.job_bytes:>14} {j.status.value}  {j.job}"
+                  for j in self.terminated]
+        lines.append("====")
+        return lines
+
+    # -- connections -------------------------------------------------------------
+    def director_key(self, name: str) -> str | None:
+        res = self.cfg.get("Director", name)
+        return res.password if res is not None else None
+
+    async def on_connection(self, conn: Connection) -> None:
+        try:
+            hello = parse_hello(await conn.recv_msg(HELLO_TIMEOUT))
+        except ProtocolError as exc:
+            log.warning("connection from %s refused: %s", conn.peer, exc)
+            return
+        try:
+            if hello.kind == "director":
+                await self._director(conn, hello.name)
+            elif hello.kind == "job":
+                await self._file_daemon(conn, hello.name)
+            else:
+                log.warning("connection from %s refused: unexpected hello %s", conn.peer, hello.kind)
+        except AuthenticationError as exc:
+            log.warning("authentication of %s failed: %s", conn.peer, exc)
+
+    async def _director(self, conn: Connection, name: str) -> None:
+        key = self.director_key(name)
+        conn.peer = name
+        if key is None:
+            log.warning('connection from unknown Director "%s" at %s refused', name, conn.peer)
+            await conn.send("3999 No go\n")
+            return
+        await authenticate_acceptor(conn, key, f"R_STORAGE::{self.name}")
+        await conn.send(OK_HELLO)
+        await DirectorSession(self, conn, name).serve()
+
+    async def _file_daemon(self, conn: Connection, job_name: str) -> None:
+        job = self.jobs.get(job_name)
+        if job is None:
+            log.warning("File daemon at %s asked for unknown job %s", conn.peer, job_name)
+            return
+        conn.peer = job.client_name or conn.peer
+        conn.job = job.job
+        await authenticate_acceptor(conn, job.auth_key, f"R_STORAGE::{self.name}")
+        job.fd_connected.set()
+        await FdSession(self, conn, job).serve()
+
+    async def serve(self) -> None:
+        addresses = listen_addresses(self.storage)
+        servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
+        log.info("%s listening on %s", self.name, addresses)
+        try:
+            await asyncio.gather(*(s.serve_forever() for s in servers))
+        finally:
+            for s in servers:
+                s.close()
+            await self.tasks.cancel_all()
+
+
+async def serve(cfg: Config, args: argparse.Namespace, tracer: Tracer | None) -> None:
+    await StorageDaemon(cfg, tracer).serve()
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_daemon("bareoslab-sd", "sd", "bareoslab Storage Daemon", serve, argv)

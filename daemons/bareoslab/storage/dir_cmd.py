@@ -1,0 +1,243 @@
+"""Commands the Director sends to the Storage Daemon on its control connection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from ..codes import JobStatus, MsgType
+from ..net.errors import ProtocolError
+from ..net.framing import Connection, Signal, decode_text, unbash_spaces
+from ..volume.errors import VolumeError
+from .job import Reservation, SdJob, bashed, make_session_key, parse_kv
+
+if TYPE_CHECKING:
+    from .daemon import StorageDaemon
+
+log = logging.getLogger(__name__)
+
+OK_HELLO = "3000 OK Hello\n"
+BAD_COMMAND = "3900 Invalid command\n"
+OK_BOOTSTRAP = "3000 OK bootstrap\n"
+ERROR_BOOTSTRAP = "3904 Error bootstrap\n"
+MAX_UNKNOWN_COMMANDS = 10
+
+
+class DirectorSession:
+    """One authenticated Director connection: parses commands, keeps the job."""
+
+    def __init__(self, sd: StorageDaemon, conn: Connection, director: str) -> None:
+        self.sd = sd
+        self.conn = conn
+        self.director = director
+        self.job: SdJob | None = None
+        self.unknown = 0
+        self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
+            "JobId": self.job_cmd,
+            "getSecureEraseCmd": self.secure_erase_cmd,
+            "pluginoptions": self.plugin_options_cmd,
+            "use": self.use_cmd,
+            "bootstrap": self.bootstrap_cmd,
+            "run": self.run_cmd,
+            "label": self.label_cmd,
+            "status": self.status_cmd,
+            ".status": self.status_cmd,
+            "cancel": self.cancel_cmd,
+            "setdebug": self.setdebug_cmd,
+        }
+
+    async def serve(self) -> None:
+        while True:
+            try:
+                msg = await self.conn.recv()
+            except ProtocolError as exc:
+                log.info("director connection ended: %s", exc)
+                break
+            if isinstance(msg, Signal):
+                if msg is Signal.TERMINATE:
+                    break
+                if msg in (Signal.EOD_POLL, Signal.POLL):
+                    await self.conn.send("2000 OK\n")
+                continue
+            line = decode_text(msg)
+            word = line.split("=", 1)[0].split(None, 1)[0] if line.strip() else ""
+            handler = self.commands.get(word)
+            if handler is None:
+                self.unknown += 1
+                log.warning("unknown command from the Director: %r", line[:80])
+                await self.conn.send(BAD_COMMAND)
+                if self.unknown >= MAX_UNKNOWN_COMMANDS:
+                    break
+                continue
+            if not await handler(line):
+                break
+        if self.job is not None:
+            self.sd.forget_job(self.job)
+
+    # -- job set-up ----------------------------------------------------------
+    async def job_cmd(self, line: str) -> bool:
+        kv = parse_kv(line)
+        try:
+            jobid = int(kv["JobId"])
+            job_name = kv["job"]
+            job_type, level = chr(int(kv["type"])), chr(int(kv["level"]))
+        except (KeyError, ValueError):
+            await self.conn.send(f"3915 Bad Job command. stat=0 CMD: {line.strip()}\n")
+            return True
+        job = SdJob(
+            jobid=jobid, job=job_name, job_name=kv.get("job_name", ""), client_name=kv.get("client_name", ""),
+            job_type=job_type, level=level, fileset=kv.get("FileSet", ""),
+            fileset_md5=kv.get("FileSetMD5", ""), no_attr=kv.get("NoAttr", "0") == "1",
+            session_id=self.sd.next_session_id(), session_time=self.sd.session_time,
+            auth_key=make_session_key(), sd_name=self.sd.name, dir_conn=self.conn,
+        )
+        self.job = job
+        self.conn.job, self.conn.jobid = job.job, job.jobid
+        self.sd.register_job(job)
+        await self.conn.send(
+            f"3000 OK Job SDid={job.session_id} SDtime={job.session_time} Authorization={job.auth_key}\n"
+        )
+        return True
+
+    async def secure_erase_cmd(self, line: str) -> bool:
+        await self.conn.send("2000 OK SDSecureEraseCmd *None* \n")
+        return True
+
+    async def plugin_options_cmd(self, line: str) -> bool:
+        await self.conn.send("2000 OK plugin options\n")
+        return True
+
+    async def setdebug_cmd(self, line: str) -> bool:
+        await self.conn.send("3000 OK setdebug=0 trace=0\n")
+        return True
+
+    async def use_cmd(self, line: str) -> bool:
+        """``use storage=...`` blocks, each followed by ``use device=`` lines and EOD; a final EOD."""
+        if self.job is None:
+            await self.conn.send(f"3913 Bad use command: no job: {line.strip()}\n")
+            return True
+        reservations: list[Reservation] = []
+        current: Reservation | None = _parse_use_storage(line)
+        if current is None:
+            await self.conn.send(f"3913 Bad use command: {line.strip()}\n")
+            return True
+        while True:
+            msg = await self.conn.recv()
+            if msg is Signal.EOD:
+                if current is None:
+                    break
+                reservations.append(current)
+                current = None
+                continue
+            if isinstance(msg, Signal):
+                continue
+            text = decode_text(msg)
+            if text.startswith("use device="):
+                if current is not None:
+                    current.devices.append(unbash_spaces(text.split("=", 1)[1].strip()))
+            elif text.startswith("use storage="):
+                current = _parse_use_storage(text)
+        for res in reservations:
+            state = self.sd.find_device(res.devices, res.media_type)
+            if state is None:
+                wanted = res.devices[0] if res.devices else "?"
+                await self.conn.send(
+                    f'3924 Device "{wanted}" not in SD Device resources or no matching Media Type.\n'
+                )
+                return True
+            res.device = state.name
+            self.job.reservations.append(res)
+        device = self.job.reservations[-1].device if self.job.reservations else ""
+        await self.conn.send(f"3000 OK use device device={bashed(device)}\n")
+        return True
+
+    async def bootstrap_cmd(self, line: str) -> bool:
+        if self.job is None:
+            await self.conn.send(ERROR_BOOTSTRAP)
+            return True
+        lines = [decode_text(m).rstrip("\n") for m in await self.conn.recv_until_eod()]
+        self.job.bootstrap = [ln for ln in lines if ln]
+        await self.conn.send(OK_BOOTSTRAP)
+        return True
+
+    # -- running ---------------------------------------------------------------
+    async def run_cmd(self, line: str) -> bool:
+        """Run the job; this connection becomes its message channel until ``3099``."""
+        job = self.job
+        if job is None:
+            await self.conn.send(BAD_COMMAND)
+            return True
+        job.running = True
+        start = time.time()
+        await job.send_status(JobStatus.WAIT_FD)
+        try:
+            async with asyncio.timeout(self.sd.client_connect_wait):
+                await job.fd_connected.wait()
+        except TimeoutError:
+            await job.jmsg(MsgType.FATAL, f"No connection from the File daemon for job {job.job} "
+                           f"within {self.sd.client_connect_wait} s.")
+            job.status = JobStatus.ERROR_TERMINATED
+        else:
+            await job.finished.wait()
+        elapsed = int(time.time() - start)
+        await job.jmsg(MsgType.INFO, f"Elapsed time={elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:"
+                       f"{elapsed % 60:02d}, Transfer rate={job.job_bytes // max(elapsed, 1) // 1000} KB/s")
+        await job.send_end()
+        self.sd.forget_job(job)
+        self.job = None
+        return False
+
+    async def cancel_cmd(self, line: str) -> bool:
+        kv = parse_kv(line)
+        job = self.sd.jobs.get(kv.get("Job", ""))
+        if job is None:
+            await self.conn.send(f"3904 Job {kv.get('Job', '')} not found.\n")
+        else:
+            job.canceled = True
+            job.status = JobStatus.CANCELED
+            await self.conn.send(f'3000 JobId={job.jobid} Job="{job.job}" marked to be canceled.\n')
+        await self.conn.signal(Signal.EOD)
+        return True
+
+    # -- console helpers ---------------------------------------------------------
+    async def label_cmd(self, line: str) -> bool:
+        parts = line.split()
+        kv = parse_kv(line)
+        device_name = unbash_spaces(parts[1]) if len(parts) > 1 else ""
+        volume, pool = kv.get("VolumeName", ""), kv.get("PoolName", "")
+        state = self.sd.devices.get(device_name)
+        if state is None or not volume:
+            await self.conn.send(f'3999 Device "{device_name}" not found or bad label command.\n')
+        else:
+            try:
+                size = await asyncio.to_thread(
+                    state.device.label, volume, pool, "Backup", None, self.sd.name
+                )
+            except VolumeError as exc:
+                await self.conn.send(f'3920 Cannot label Volume "{volume}": {exc}\n')
+            else:
+                await self.conn.send(
+                    f'3000 OK label. VolFiles=0 VolBytes={size} Volume="{volume}" '
+                    f'Device="{state.name}" ({state.device.archive_device})\n'
+                )
+        await self.conn.signal(Signal.EOD)
+        return True
+
+    async def status_cmd(self, line: str) -> bool:
+        for text in self.sd.status_lines():
+            await self.conn.send(text + "\n")
+        await self.conn.signal(Signal.EOD)
+        return True
+
+
+def _parse_use_storage(line: str) -> Reservation | None:
+    kv = parse_kv(line)
+    if "storage" not in kv:
+        return None
+    return Reservation(
+        storage=kv["storage"], media_type=kv.get("media_type", ""), pool_name=kv.get("pool_name", ""),
+        pool_type=kv.get("pool_type", "Backup"), append=kv.get("append", "0") == "1",
+    )

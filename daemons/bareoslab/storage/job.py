@@ -1,0 +1,159 @@
+"""A job as the Storage Daemon sees it, and its message channel to the Director.
+
+After ``run`` the Director's control connection becomes the job's message
+channel: the SD sends ``Status``, ``Jmsg``, ``CatReq`` (which need an answer)
+and ``UpdCat`` lines on it, and ends with ``3099 Job ... end``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import struct
+import time
+from dataclasses import dataclass, field
+
+from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
+from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text, unbash_spaces
+
+log = logging.getLogger(__name__)
+
+_UPDCAT_HEADER = struct.Struct(">IIiiI")
+
+
+def make_session_key() -> str:
+    """A per-job Authorization key: 8 groups of 4 letters A-P."""
+    letters = []
+    for byte in secrets.token_bytes(16):
+        letters.append(chr(ord("A") + (byte & 0xF)) + chr(ord("A") + (byte >> 4)))
+    return "-".join("".join(letters[i : i + 2]) for i in range(0, 16, 2))
+
+
+@dataclass
+class Reservation:
+    """One ``use storage=`` block and the device the SD picked for it."""
+
+    storage: str
+    media_type: str
+    pool_name: str
+    pool_type: str
+    append: bool
+    devices: list[str] = field(default_factory=list)
+    device: str = ""
+
+
+def parse_kv(line: str) -> dict[str, str]:
+    """``key=value`` tokens of a command line, values unbashed."""
+    out: dict[str, str] = {}
+    for token in line.split():
+        key, sep, value = token.partition("=")
+        if sep:
+            out[key] = unbash_spaces(value)
+    return out
+
+
+class CatalogRequestError(Exception):
+    """The Director refused a catalog request."""
+
+
+@dataclass
+class SdJob:
+    jobid: int
+    job: str
+    job_name: str
+    client_name: str
+    job_type: str
+    level: str
+    fileset: str
+    fileset_md5: str
+    no_attr: bool
+    session_id: int
+    session_time: int
+    auth_key: str
+    sd_name: str
+    dir_conn: Connection
+    reservations: list[Reservation] = field(default_factory=list)
+    bootstrap: list[str] = field(default_factory=list)
+    status: JobStatus = JobStatus.CREATED
+    job_files: int = 0
+    job_bytes: int = 0
+    errors: int = 0
+    fd_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+    running: bool = False
+    canceled: bool = False
+    _dir_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def write_reservation(self) -> Reservation | None:
+        return next((r for r in self.reservations if r.append), None)
+
+    @property
+    def read_reservation(self) -> Reservation | None:
+        return next((r for r in self.reservations if not r.append), None)
+
+    # -- the message channel to the Director ------------------------------
+    async def send_status(self, status: JobStatus) -> None:
+        self.status = merge_status(self.status, status)
+        await self._send(f"Status Job={self.job} JobStatus={ord(status.value)}\n")
+
+    async def jmsg(self, mtype: MsgType, text: str) -> None:
+        if mtype in (MsgType.ERROR, MsgType.FATAL):
+            self.errors += 1
+        if mtype is MsgType.FATAL:
+            self.status = merge_status(self.status, JobStatus.FATAL_ERROR)
+        prefix = MSG_TYPE_PREFIX.get(mtype, "")
+        if not text.endswith("\n"):
+            text += "\n"
+        await self._send(
+            f"Jmsg Job={self.job} type={int(mtype)} level={int(time.time())} "
+            f"{self.sd_name} JobId {self.jobid}: {prefix}{text}"
+        )
+
+    async def catreq(self, request: str) -> str:
+        """Send a catalog request and return the Director's one-line answer."""
+        async with self._dir_lock:
+            self.dir_conn.write(f"CatReq Job={self.job} {request}")
+            await self.dir_conn.drain()
+            while True:
+                msg = await self.dir_conn.recv(timeout=600)
+                if isinstance(msg, Signal):
+                    if msg in KEEPALIVE:
+                        continue
+                    raise CatalogRequestError(f"Director sent {msg.name} instead of an answer")
+                return decode_text(msg)
+
+    async def update_catalog_attributes(self, file_index: int, stream: int, data: bytes | memoryview) -> None:
+        header = f"UpdCat Job={self.job} FileAttributes ".encode()
+        packed = _UPDCAT_HEADER.pack(self.session_id, self.session_time, file_index, stream, len(data))
+        async with self._dir_lock:
+            self.dir_conn.write(header + packed + bytes(data))
+
+    async def send_end(self) -> None:
+        status = self.status if self.status is not JobStatus.RUNNING else JobStatus.TERMINATED
+        if status in (JobStatus.CREATED, JobStatus.WAIT_FD):
+            status = JobStatus.ERROR_TERMINATED
+        self.status = status
+        await self._send(f"Status Job={self.job} JobStatus={ord(status.value)}\n")
+        await self._send(
+            f"3099 Job {self.job} end JobStatus={ord(status.value)} JobFiles={self.job_files} "
+            f"JobBytes={self.job_bytes} JobErrors={self.errors}\n"
+        )
+        async with self._dir_lock:
+            await self.dir_conn.signal(Signal.EOD)
+
+    async def _send(self, line: str) -> None:
+        async with self._dir_lock:
+            await self.dir_conn.send(line)
+
+
+def ok_media_fields(reply: str) -> dict[str, str]:
+    """Fields of a ``1000 OK VolName=...`` answer; raises on a refusal."""
+    if not reply.startswith("1000 OK VolName="):
+        raise CatalogRequestError(reply.strip())
+    return parse_kv(reply[len("1000 OK ") :])
+
+
+def bashed(text: str) -> str:
+    return bash_spaces(text)

@@ -1,0 +1,84 @@
+"""Reading the records a bootstrap selects and sending them to a peer (``read data``).
+
+Each record goes out as ``rechdr <VolSessionId> <VolSessionTime> <FileIndex>
+<Stream> <len>`` followed by one message with the data; label records are not
+sent; an EOD ends the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from ..codes import MsgType
+from ..net.framing import Connection, Signal
+from ..volume.bsr import BsrVolume, parse_bsr, volume_names
+from ..volume.errors import VolumeError
+from ..volume.record import Record
+from .acquire import DeviceState
+from .job import SdJob, bashed
+
+log = logging.getLogger(__name__)
+
+DRAIN_BYTES = 4 * 1024 * 1024
+
+
+class ReadError(Exception):
+    pass
+
+
+async def check_volumes(job: SdJob, entries: list[BsrVolume]) -> list[str]:
+    """Ask the Director about every volume of the bootstrap (``GetVolInfo ... write=0``)."""
+    names = volume_names(entries)
+    for name in names:
+        reply = await job.catreq(f"GetVolInfo VolName={bashed(name)} write=0\n")
+        if not reply.startswith("1000 OK"):
+            raise ReadError(f'Volume "{name}" is not usable for reading: {reply.strip()}')
+    return names
+
+
+async def send_records(
+    job: SdJob,
+    state: DeviceState,
+    conn: Connection,
+    emit: Callable[[Connection, Record], int] | None = None,
+) -> int:
+    """Stream the bootstrap's records to ``conn``; returns the number of bytes sent."""
+    entries = parse_bsr("\n".join(job.bootstrap))
+    await check_volumes(job, entries)
+    emit = emit or emit_rechdr
+    sent = 0
+    since_drain = 0
+    files: set[int] = set()
+    try:
+        for record in state.device.read_bootstrap(entries):
+            n = emit(conn, record)
+            files.add(record.file_index)
+            sent += n
+            since_drain += n
+            if since_drain >= DRAIN_BYTES:
+                since_drain = 0
+                await conn.drain()
+    except VolumeError as exc:
+        await job.jmsg(MsgType.ERROR, f"Read error: {exc}")
+        raise ReadError(str(exc)) from exc
+    finally:
+        await asyncio.shield(conn.drain())
+    job.job_files = len(files)
+    job.job_bytes = sent
+    return sent
+
+
+def emit_rechdr(conn: Connection, record: Record) -> int:
+    data = record.data
+    conn.write(
+        f"rechdr {record.vol_session_id} {record.vol_session_time} {record.file_index} "
+        f"{record.stream} {len(data)}"
+    )
+    conn.write(data)
+    return len(data)
+
+
+async def end_of_data(conn: Connection) -> None:
+    await conn.signal(Signal.EOD)
