@@ -26,7 +26,7 @@ def summarize(msg: bytes | IntEnum, size: int | None = None) -> str:
     size = len(msg) if size is None else size
     head = msg[:_SUMMARY_LEN]
     # data records and attributes are binary: show their size only
-    if not head or any(b < 9 or 13 < b < 32 for b in head if b != 1):
+    if not head or any(b < 9 or 13 < b < 32 for b in head if b not in (1, 0x1E)):
         if head[:1].isdigit() and b"\0" in head:
             # attribute record: "<FileIndex> <type> <name>\0..."
             return head.split(b"\0", 1)[0].decode("utf-8", "replace")

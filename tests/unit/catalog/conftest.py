@@ -18,27 +18,8 @@ import pytest
 from bareoslab.catalog import Catalog, open_catalog
 from bareoslab.catalog.sql import TABLES
 
-TESTS_DIR = str(Path(__file__).resolve().parents[2])
-if TESTS_DIR not in sys.path:
-    sys.path.insert(0, TESTS_DIR)
-
-import pgserver  # noqa: E402
 
 DRIVERS = ["sqlite3", pytest.param("postgresql", marks=pytest.mark.postgresql)]
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[Any]:
-    server = pgserver.start_pg_server()
-    if server is None:
-        reason = pgserver.pg_unavailable_reason() or "PostgreSQL unavailable"
-        if pgserver.postgresql_required():
-            pytest.fail(f"{pgserver.ENV_REQUIRE}=1 but {reason}")
-        pytest.skip(reason)
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,110 @@
+"""Backup (Full, then Incremental after a change) and restore between real daemons."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import Lab
+
+pytestmark = pytest.mark.integration
+
+
+def tree_listing(root: Path) -> dict[str, tuple[int, int, str]]:
+    """relative path -> (mode, mtime, content digest or link target)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            st = path.lstat()
+            rel = str(path.relative_to(root))
+            if stat.S_ISLNK(st.st_mode):
+                what = "-> " + os.readlink(path)
+            elif stat.S_ISREG(st.st_mode):
+                what = str(hash(path.read_bytes()))
+            else:
+                what = "dir"
+            mtime = int(st.st_mtime) if not stat.S_ISDIR(st.st_mode) else 0
+            out[rel] = (st.st_mode, mtime, what)
+    return out
+
+
+def assert_same_tree(source: Path, restored: Path) -> None:
+    assert tree_listing(restored) == tree_listing(source)
+    cmp = filecmp.dircmp(source, restored)
+    assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
+
+
+def job_row(lab: Lab, jobid: int) -> tuple:
+    rows = lab.query(f"SELECT Type, Level, JobStatus, JobFiles, JobBytes FROM Job WHERE JobId = {jobid}")
+    assert rows, f"no Job row {jobid}"
+    return tuple(rows[0])
+
+
+def test_backup_full_then_incremental_then_restore(lab: Lab) -> None:
+    data = lab.t.fileset_dir
+    full = lab.run_job("run job=backup level=Full yes")
+    messages = lab.run("messages")
+    assert "Termination:            Backup OK" in messages, messages
+    entries = sum(len(d) + len(f) for _, d, f in os.walk(data)) + 1  # + the top directory
+    jtype, level, status, files, nbytes = job_row(lab, full)
+    assert (jtype, level, status) == ("B", "F", "T")
+    assert files == entries
+    assert nbytes > 700_000
+    # File rows: one per entry, digests for regular files
+    assert lab.query(f"SELECT count(*) FROM File WHERE JobId = {full}")[0][0] == entries
+    md5s = [r[0] for r in lab.query(f"SELECT Md5 FROM File WHERE JobId = {full} AND Name = 'plain.txt'")]
+    assert md5s and md5s[0] not in ("", "0")
+    # one volume, auto-labelled, and its JobMedia
+    media = lab.query("SELECT VolumeName, VolStatus, VolJobs, VolBytes FROM Media")
+    assert len(media) == 1 and media[0][0] == "Full-0001" and media[0][1] == "Append"
+    volume = lab.t.storage_dir / "Full-0001"
+    assert volume.stat().st_size == media[0][3]
+    jm = lab.query(f"SELECT FirstIndex, LastIndex FROM JobMedia WHERE JobId = {full}")
+    assert jm == [(1, entries)] or [tuple(r) for r in jm] == [(1, entries)]
+
+    # a second Full appends to the same volume
+    full = lab.run_job("run job=backup level=Full yes")
+    assert job_row(lab, full)[:3] == ("B", "F", "T")
+    assert [tuple(r) for r in lab.query("SELECT VolumeName, VolJobs FROM Media")] == [("Full-0001", 2)]
+    assert len(lab.query(f"SELECT JobMediaId FROM JobMedia WHERE JobId = {full}")) == 1
+
+    # change one file, add one: the Incremental sends those (and the directories)
+    time.sleep(1.1)
+    (data / "plain.txt").write_text("changed\n")
+    (data / "sub" / "new-file").write_text("new\n")
+    incr = lab.run_job("run job=backup level=Incremental yes")
+    jtype, level, status, files, _ = job_row(lab, incr)
+    assert (jtype, level, status) == ("B", "I", "T")
+    names = {r[0] for r in lab.query(f"SELECT Name FROM File WHERE JobId = {incr} AND Name <> ''")}
+    assert names == {"plain.txt", "new-file"}
+    # the Incremental Backup Pool labels its own volume
+    assert [tuple(r) for r in lab.query("SELECT VolumeName FROM Media ORDER BY MediaId")] == [
+        ("Full-0001",), ("Incremental-0002",)]
+
+    out = lab.run("restore client=bareos-fd fileset=LabData where=" + str(lab.t.restore_dir)
+                  + " select all done yes")
+    assert f"You have selected the following JobIds: {full},{incr}" in out
+    restore = int(out.split("JobId=")[-1].split()[0])
+    lab.console.command(f"wait jobid={restore}", timeout=120)
+    assert "Termination:            Restore OK" in lab.run("messages")
+    rtype, _, rstatus, rfiles, _ = job_row(lab, restore)
+    assert (rtype, rstatus) == ("R", "T")
+    assert rfiles == entries + 1
+    restored = lab.t.restore_dir / str(data).lstrip("/")
+    assert_same_tree(data, restored)
+    # hard links come back as hard links
+    a, b = restored / "sub" / "hardlink-a", restored / "sub" / "hardlink-b"
+    assert a.stat().st_ino == b.stat().st_ino
+
+
+def test_differential_without_full_is_upgraded(lab: Lab) -> None:
+    jobid = lab.run_job("run job=backup level=Differential yes")
+    assert job_row(lab, jobid)[1:3] == ("F", "T")
+    log = lab.run(f"list joblog jobid={jobid}")
+    assert "No prior or suitable Full backup found in catalog. Doing FULL backup." in log
