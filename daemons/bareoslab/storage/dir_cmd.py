@@ -173,6 +173,7 @@ class DirectorSession:
         job.running = True
         start = time.time()
         await job.send_status(JobStatus.WAIT_FD)
+        job.run_started.set()
         try:
             async with asyncio.timeout(self.sd.client_connect_wait):
                 await job.fd_connected.wait()

@@ -6,6 +6,7 @@ session, sends or receives data, closes the session and hangs up.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -41,6 +42,9 @@ class FdSession:
         job = self.job
         self.conn.job, self.conn.jobid = job.job, job.jobid
         try:
+            # the FD may connect before the Director's "run"; the job starts only then
+            async with asyncio.timeout(self.sd.client_connect_wait):
+                await job.run_started.wait()
             await job.dir_conn.send(f"3010 Job {job.job} start\n")
             await job.send_status(JobStatus.RUNNING)
             while True:
@@ -55,6 +59,8 @@ class FdSession:
                     break
         except ProtocolError as exc:
             await job.jmsg(MsgType.FATAL, f"Connection to the File daemon lost: {exc}")
+        except TimeoutError:
+            await job.jmsg(MsgType.FATAL, "The Director never sent run for this job.")
         except ReadError as exc:
             await job.jmsg(MsgType.FATAL, str(exc))
         finally:

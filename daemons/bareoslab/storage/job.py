@@ -80,6 +80,7 @@ class SdJob:
     job_bytes: int = 0
     errors: int = 0
     fd_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    run_started: asyncio.Event = field(default_factory=asyncio.Event)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     running: bool = False
     canceled: bool = False
