@@ -100,7 +100,8 @@ def make_tree(root: Path) -> Path:
 def lab_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
     labs: list[Lab] = []
 
-    def start(driver: str = "sqlite3", data: Path | None = None, **options: Any) -> Lab:
+    def start(driver: str = "sqlite3", data: Path | None = None, configure: Any = None,
+              **options: Any) -> Lab:
         base = tmp_path / f"lab{len(labs)}"
         catalog = CatalogSettings()
         if driver == "postgresql":
@@ -112,6 +113,8 @@ def lab_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]
                                       address=kw.get("socket") or kw.get("address") or "", port=kw["port"])
         t = LocalTopology(base, catalog=catalog, data_dir=data or make_tree(base / "data"), **options)
         render(t)
+        if configure is not None:
+            configure(t)
         if driver == "postgresql":
             created = subprocess.run(
                 [sys.executable, "-m", "bareoslab.catalog.cli", "create", "-c", str(t.etc / "dir")],

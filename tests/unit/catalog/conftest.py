@@ -8,7 +8,6 @@ unless ``BAREOSLAB_REQUIRE_POSTGRESQL=1``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import Any
 import pytest
 from bareoslab.catalog import Catalog, open_catalog
 from bareoslab.catalog.sql import TABLES
-
 
 DRIVERS = ["sqlite3", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 

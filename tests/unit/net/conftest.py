@@ -2,7 +2,6 @@ import asyncio
 import socket
 
 import pytest
-
 from bareoslab.net.framing import Connection
 
 

@@ -1,7 +1,6 @@
 import asyncio
 
 import pytest
-
 from bareoslab.net.auth import (
     authenticate_acceptor,
     authenticate_connector,

@@ -3,7 +3,6 @@ import io
 import struct
 
 import pytest
-
 from bareoslab.net.errors import ConnectionClosed, FrameTooLarge, UnexpectedSignal
 from bareoslab.net.framing import MAX_PAYLOAD, Signal, bash_spaces, unbash_spaces
 from bareoslab.net.trace import Tracer, summarize

@@ -1,0 +1,167 @@
+"""Bad input and faults: each gets a clear message, the right job status, and the daemons keep serving."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from bareoslab.console.client import Console
+from bareoslab.lab import processes
+from bareoslab.net.auth import hello_director, password_key
+from bareoslab.net.errors import AuthenticationError
+from bareoslab.volume.device import FileDevice
+
+from .conftest import Lab, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def job_status(lab: Lab, jobid: int) -> str:
+    return lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0]
+
+
+def read_frame(sock: socket.socket) -> bytes | int:
+    header = sock.recv(4, socket.MSG_WAITALL)
+    if len(header) < 4:
+        return b""
+    (n,) = struct.unpack(">i", header)
+    return n if n <= 0 else sock.recv(n, socket.MSG_WAITALL)
+
+
+def test_console_wrong_password_is_refused_and_logged(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    with pytest.raises(AuthenticationError):
+        Console.open(lab.t.host, lab.t.dir_port, password_key("wrong"))
+    assert wait_until(lambda: "failed to authenticate" in lab.log("dir"))
+    # the Director keeps serving everybody else
+    assert "Version:" in lab.run("version")
+
+
+def test_unknown_console_command(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    assert "frobnicate: is an invalid command." in lab.run("frobnicate now")
+    assert "Usage: label" in lab.run("label")
+    assert "Version:" in lab.run("version")
+
+
+def test_storage_refuses_wrong_director_password(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    with socket.create_connection((lab.t.host, lab.t.sd_port)) as sock:
+        sock.sendall(struct.pack(">i", len(hello_director("bareos-dir"))) + hello_director("bareos-dir").encode())
+        challenge = read_frame(sock)
+        assert isinstance(challenge, bytes) and challenge.startswith(b"auth cram-md5 <")
+        sock.sendall(struct.pack(">i", 23) + b"A" * 22 + b"\0")
+        assert read_frame(sock) == b"1999 Authorization failed.\n"
+        assert read_frame(sock) in (b"", -4)  # closed (TERMINATE first is fine)
+    assert wait_until(lambda: "authentication of" in lab.log("sd"))
+    assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
+
+
+@pytest.mark.parametrize("frame", [
+    struct.pack(">i", 2_000_000),                       # oversized frame
+    struct.pack(">i", 8) + b"GET / HT",                  # not a hello
+    struct.pack(">i", -99),                              # unknown signal
+])
+def test_malformed_frames_close_the_connection(lab_factory, frame: bytes) -> None:
+    lab: Lab = lab_factory()
+    for port in (lab.t.sd_port, lab.t.fd_port, lab.t.dir_port):
+        with socket.create_connection((lab.t.host, port), timeout=10) as sock:
+            sock.sendall(frame)
+            sock.settimeout(10)
+            data = b""
+            while chunk := sock.recv(4096):
+                data += chunk
+            # the daemon hung up; whatever it said is no more than a refusal
+            assert b"OK" not in data
+    assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
+
+
+def test_missing_and_vanished_files_end_with_warnings(lab_factory, tmp_path: Path) -> None:
+    def add_missing(t) -> None:
+        conf = t.etc / "dir" / "bareos-dir.d" / "fileset" / "LabData.conf"
+        conf.write_text(conf.read_text().replace(
+            f'File = "{t.fileset_dir}"', f'File = "{t.fileset_dir}"\n    File = "{tmp_path}/does-not-exist"'))
+
+    lab: Lab = lab_factory(configure=add_missing)
+    jobid = lab.run_job("run job=backup level=Full yes")
+    assert job_status(lab, jobid) == "W"
+    log = lab.run(f"list joblog jobid={jobid}")
+    assert "does-not-exist" in log
+    assert "Backup OK -- with warnings" in log
+
+
+def test_file_daemon_killed_mid_backup(lab_factory, tmp_path: Path) -> None:
+    data = tmp_path / "big"
+    data.mkdir()
+    with open(data / "zeros", "wb") as fh:  # sparse on disk, read in full by the FD
+        fh.truncate(3 * 1024**3)
+    lab: Lab = lab_factory(data=data)
+    out = lab.run("run job=backup level=Full yes")
+    jobid = int(out.split("JobId=")[1].split()[0])
+    fd_pid = processes.daemon_processes(lab.t)["fd"].pid()
+    assert fd_pid
+    assert wait_until(lambda: any(r.get("msg", "").startswith("append data") for r in lab.trace("fd")), 30)
+    time.sleep(0.3)
+    os.kill(fd_pid, signal.SIGKILL)
+    lab.console.command(f"wait jobid={jobid}", timeout=120)
+    assert job_status(lab, jobid) in ("E", "f")
+    log = lab.run(f"list joblog jobid={jobid}")
+    assert "connection lost" in log or "Fatal error" in log
+    # the volume is still readable and the next job succeeds once the FD is back
+    volume = lab.query("SELECT VolumeName FROM Media")[0][0]
+    FileDevice("FileStorage", "File", lab.t.storage_dir).read_label(volume)
+    (data / "zeros").unlink()
+    (data / "small").write_text("after the crash\n")
+    processes.start(lab.t)
+    assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
+
+
+def _limited_sd(t, limit: int) -> subprocess.Popen:
+    """Start the SD with a file size limit, as if its disk were full at ``limit`` bytes."""
+    proc = processes.daemon_processes(t)["sd"]
+    proc.pid_file.parent.mkdir(parents=True, exist_ok=True)
+
+    def limit_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    sd = subprocess.Popen(
+        [sys.executable, "-m", processes.MODULES["sd"], "-c", str(t.etc / "sd"), "-f", "-d", "1",
+         "-p", str(proc.pid_file), "--log-file", str(proc.log_file), "--trace", str(proc.trace_file)],
+        preexec_fn=limit_files, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert processes.wait_for_port(t.host, t.sd_port)
+    return sd
+
+
+def test_full_disk_fails_the_job_and_keeps_the_volume_readable(lab_factory, tmp_path: Path) -> None:
+    data = tmp_path / "payload"
+    data.mkdir()
+    (data / "first").write_bytes(os.urandom(200_000))
+    limit = 3 * 1024 * 1024
+    lab: Lab = lab_factory(data=data, configure=lambda t: _limited_sd(t, limit))
+    first = lab.run_job("run job=backup level=Full yes")
+    assert job_status(lab, first) == "T"
+    (data / "second").write_bytes(os.urandom(5 * 1024 * 1024))
+    second = lab.run_job("run job=backup level=Full yes")
+    assert job_status(lab, second) in ("E", "f")
+    assert "Write error on volume" in lab.run(f"list joblog jobid={second}")
+    # nothing lost: the volume holds only whole blocks and the first job still restores
+    volume = lab.t.storage_dir / "Full-0001"
+    assert volume.stat().st_size <= limit
+    device = FileDevice("FileStorage", "File", lab.t.storage_dir)
+    records = list(device.read_records("Full-0001"))
+    assert records
+    out = lab.run(f"restore jobid={first} where={lab.t.restore_dir} all done yes")
+    restore = int(out.split("JobId=")[-1].split()[0])
+    lab.console.command(f"wait jobid={restore}", timeout=120)
+    assert job_status(lab, restore) == "T"
+    restored = lab.t.restore_dir / str(data).lstrip("/") / "first"
+    assert restored.read_bytes() == (data / "first").read_bytes()
