@@ -116,8 +116,6 @@ class JobQueue:
                     self.director.tasks.spawn(self._run(jcr), f"job-{jcr.jobid}")
                     started = True
                     break
-                if not jcr.job_res.allow_mixed_priority and self.running:
-                    break  # keep priority order: nobody behind a blocked job overtakes it
 
     async def _run(self, jcr: JobControlRecord) -> None:
         try:
