@@ -149,12 +149,13 @@ class ClientSession:
         await self.conn.close()
 
 
-async def connect_client(director: Director, jcr: JobControlRecord, client: Resource) -> ClientSession:
+async def open_client(director: Director, client: Resource, job: str = "", jobid: int = 0) -> Connection:
+    """Connect to the client's FD, authenticate, and wait for ``2000 OK Hello``."""
     try:
         conn = await connect(client.address, int(client.port), daemon=director.name, peer=client.name,
                              tracer=director.tracer, timeout=float(director.res.fd_connect_timeout),
-                             job=jcr.job)
-        conn.jobid = jcr.jobid
+                             job=job)
+        conn.jobid = jobid
         await conn.send(hello_director(director.name))
         await authenticate_connector(conn, client.password, f"R_DIRECTOR::{director.name}")
         answer = await conn.recv_text(timeout=180)
@@ -165,6 +166,11 @@ async def connect_client(director: Director, jcr: JobControlRecord, client: Reso
     if not answer.startswith("2000 OK Hello"):
         await conn.close()
         raise ClientError(f'Client "{client.name}" refused the Director: {answer.strip()}')
+    return conn
+
+
+async def connect_client(director: Director, jcr: JobControlRecord, client: Resource) -> ClientSession:
+    conn = await open_client(director, client, jcr.job, jcr.jobid)
     return ClientSession(director, jcr, client, conn)
 
 

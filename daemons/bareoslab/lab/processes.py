@@ -29,7 +29,25 @@ class DaemonProcess:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if _alive(pid) and runs_with(pid, self.pid_file) is not False else None
+
+
+def runs_with(pid: int, pid_file: Path) -> bool | None:
+    """Whether process ``pid`` was started with ``pid_file`` on its command line.
+
+    Guards against a stale pid file whose number now belongs to another process
+    (which must never be signalled). None when it cannot be told (no ``/proc``).
+    """
+    if not os.path.exists("/proc/self/cmdline"):
+        return None
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            args = [a.decode("utf-8", "surrogateescape") for a in fh.read().split(b"\0") if a]
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError:  # gone, or another user's process: not one of ours
+        return False
+    target = os.path.realpath(pid_file)
+    return any(os.path.realpath(os.path.join(cwd, a)) == target for a in args if a.endswith(pid_file.name))
 
 
 def _alive(pid: int) -> bool:
