@@ -108,3 +108,22 @@ def test_differential_without_full_is_upgraded(lab: Lab) -> None:
     assert job_row(lab, jobid)[1:3] == ("F", "T")
     log = lab.run(f"list joblog jobid={jobid}")
     assert "No prior or suitable Full backup found in catalog. Doing FULL backup." in log
+
+
+def test_differential_holds_every_change_since_the_full(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    data = lab.t.fileset_dir
+    lab.run_job("run job=backup level=Full yes")
+    time.sleep(1.1)
+    (data / "plain.txt").write_text("first change\n")
+    incr = lab.run_job("run job=backup level=Incremental yes")
+    time.sleep(1.1)
+    (data / "sub" / "second").write_text("second change\n")
+    diff = lab.run_job("run job=backup level=Differential yes")
+    assert job_row(lab, diff)[:3] == ("B", "D", "T")
+
+    def names(jobid: int) -> set[str]:
+        return {r[0] for r in lab.query(f"SELECT Name FROM File WHERE JobId = {jobid} AND Name <> ''")}
+
+    assert names(incr) == {"plain.txt"}
+    assert names(diff) == {"plain.txt", "second"}
