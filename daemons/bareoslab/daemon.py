@@ -103,6 +103,15 @@ def listen_addresses(res: Any) -> list[tuple[str, int]]:
     return [(res.address or "0.0.0.0", port)]
 
 
+async def serve_forever(servers: list[asyncio.Server]) -> None:
+    """Serve until cancelled (SIGTERM), then close the listeners."""
+    try:
+        await asyncio.gather(*(s.serve_forever() for s in servers))
+    finally:
+        for s in servers:
+            s.close()
+
+
 class TaskSet:
     """Owns background tasks: one per connection and one per job; failures are logged."""
 

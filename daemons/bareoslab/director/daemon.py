@@ -14,7 +14,7 @@ from ..catalog import open_catalog
 from ..catalog.api import Catalog, PoolRow
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
 from ..config import Config, Resource
-from ..daemon import TaskSet, listen_addresses, run_daemon
+from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
 from ..net.auth import parse_hello
 from ..net.errors import ProtocolError
 from ..net.framing import Connection
@@ -174,10 +174,8 @@ class Director:
     async def serve(self) -> None:
         servers = await self.start()
         try:
-            await asyncio.gather(*(s.serve_forever() for s in servers))
+            await serve_forever(servers)
         finally:
-            for s in servers:
-                s.close()
             await self.jobq.stop()
             await self.tasks.cancel_all()
             await self.db(self.catalog.close)

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 from ..codes import JobLevel, JobStatus, MsgType
 from ..config import Resource
-from ..net.auth import authenticate_connector, hello_director
 from ..net.errors import ConnectionClosed, ProtocolError
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text
-from ..net.server import connect
+from .peers import open_daemon
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -151,22 +150,9 @@ class ClientSession:
 
 async def open_client(director: Director, client: Resource, job: str = "", jobid: int = 0) -> Connection:
     """Connect to the client's FD, authenticate, and wait for ``2000 OK Hello``."""
-    try:
-        conn = await connect(client.address, int(client.port), daemon=director.name, peer=client.name,
-                             tracer=director.tracer, timeout=float(director.res.fd_connect_timeout),
-                             job=job)
-        conn.jobid = jobid
-        await conn.send(hello_director(director.name))
-        await authenticate_connector(conn, client.password, f"R_DIRECTOR::{director.name}")
-        answer = await conn.recv_text(timeout=180)
-    except (OSError, ProtocolError) as exc:
-        raise ClientError(
-            f'Failed to connect to Client "{client.name}" at {client.address}:{client.port}: {exc}'
-        ) from exc
-    if not answer.startswith("2000 OK Hello"):
-        await conn.close()
-        raise ClientError(f'Client "{client.name}" refused the Director: {answer.strip()}')
-    return conn
+    return await open_daemon(director, client, what=f'Client "{client.name}"', ok_hello="2000 OK Hello",
+                             timeout=float(director.res.fd_connect_timeout), error=ClientError,
+                             job=job, jobid=jobid)
 
 
 async def connect_client(director: Director, jcr: JobControlRecord, client: Resource) -> ClientSession:

@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
 from ..config import Resource
-from ..net.auth import authenticate_connector, hello_director
-from ..net.errors import ConnectionClosed, ProtocolError
+from ..net.errors import ConnectionClosed
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text
-from ..net.server import connect
 from .catreq import UPDCAT_PREFIX, CatalogRequests
+from .peers import open_daemon
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -198,22 +197,9 @@ class StorageSession:
 
 async def open_storage(director: Director, storage: Resource, job: str = "", jobid: int = 0) -> Connection:
     """Connect to the storage's SD, authenticate, and wait for ``3000 OK Hello``."""
-    try:
-        conn = await connect(storage.address, int(storage.port), daemon=director.name,
-                             peer=storage.name, tracer=director.tracer,
-                             timeout=float(director.res.sd_connect_timeout), job=job)
-        conn.jobid = jobid
-        await conn.send(hello_director(director.name))
-        await authenticate_connector(conn, storage.password, f"R_DIRECTOR::{director.name}")
-        answer = await conn.recv_text(timeout=180)
-    except (OSError, ProtocolError) as exc:
-        raise StorageError(
-            f'Failed to connect to Storage daemon "{storage.name}" at {storage.address}:{storage.port}: {exc}'
-        ) from exc
-    if not answer.startswith("3000 OK Hello"):
-        await conn.close()
-        raise StorageError(f'Storage daemon "{storage.name}" refused the Director: {answer.strip()}')
-    return conn
+    return await open_daemon(director, storage, what=f'Storage daemon "{storage.name}"',
+                             ok_hello="3000 OK Hello", timeout=float(director.res.sd_connect_timeout),
+                             error=StorageError, job=job, jobid=jobid)
 
 
 async def connect_storage(director: Director, jcr: JobControlRecord, storage: Resource) -> StorageSession:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import time
 
 from ..config import Config, Resource
-from ..daemon import listen_addresses, run_daemon
+from ..daemon import listen_addresses, run_daemon, serve_forever
 from ..net.auth import VERSION, VERSION_DATE, authenticate_acceptor, parse_hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
@@ -76,11 +75,7 @@ class FileDaemon:
         addresses = listen_addresses(self.client)
         servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
         log.info("%s listening on %s", self.name, addresses)
-        try:
-            await asyncio.gather(*(s.serve_forever() for s in servers))
-        finally:
-            for s in servers:
-                s.close()
+        await serve_forever(servers)
 
 
 async def serve(cfg: Config, args: argparse.Namespace, tracer: Tracer | None) -> None:

@@ -13,6 +13,7 @@ from ..net.auth import VERSION, authenticate_connector, hello_start_job
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
 from ..net.server import connect
+from ..net.session import serve_commands
 from . import sd_cmd
 from .fileset import parse_fileset_lines
 from .job import FdJob
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OK_HELLO = "2000 OK Hello 54\n"
-MAX_UNKNOWN_COMMANDS = 10
 BTIME_ROUNDS = 10
 
 _JOB = re.compile(r"^JobId=(\d+) Job=(\S+) SDid=(\d+) SDtime=(\d+) Authorization=(\S+)")
@@ -40,7 +40,6 @@ class DirectorSession:
         self.fd = fd
         self.conn = conn
         self.job: FdJob | None = None
-        self.unknown = 0
         self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
             "JobId": self.job_cmd,
             "level": self.level_cmd,
@@ -62,26 +61,8 @@ class DirectorSession:
 
     async def serve(self) -> None:
         try:
-            while True:
-                msg = await self.conn.recv()
-                if isinstance(msg, Signal):
-                    if msg is Signal.TERMINATE:
-                        break
-                    if msg in (Signal.EOD_POLL, Signal.POLL):
-                        await self.conn.send("2000 OK\n")
-                    continue
-                line = decode_text(msg)
-                word = re.split(r"[ =]", line, maxsplit=1)[0].strip()
-                handler = self.commands.get(word)
-                if handler is None:
-                    self.unknown += 1
-                    log.warning("unknown command from the Director: %r", line[:80])
-                    await self.conn.send("2999 Invalid command\n")
-                    if self.unknown >= MAX_UNKNOWN_COMMANDS:
-                        break
-                    continue
-                if not await handler(line):
-                    break
+            await serve_commands(self.conn, self.commands, bad_command="2999 Invalid command\n",
+                                 poll_reply="2000 OK\n")
         except ProtocolError as exc:
             log.info("director connection ended: %s", exc)
             if self.job is not None:

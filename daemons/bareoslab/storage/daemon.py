@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import time
 
 from ..config import Config, Resource
-from ..daemon import TaskSet, listen_addresses, run_daemon
+from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
 from ..net.auth import VERSION, VERSION_DATE, authenticate_acceptor, parse_hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
@@ -132,10 +131,8 @@ class StorageDaemon:
         servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
         log.info("%s listening on %s", self.name, addresses)
         try:
-            await asyncio.gather(*(s.serve_forever() for s in servers))
+            await serve_forever(servers)
         finally:
-            for s in servers:
-                s.close()
             await self.tasks.cancel_all()
 
 

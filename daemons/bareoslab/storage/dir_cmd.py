@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..codes import JobStatus, MsgType
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
+from ..net.session import serve_commands
 from ..volume.errors import VolumeError
 from .job import Reservation, SdJob, bashed, make_session_key, parse_kv
 
@@ -23,7 +24,6 @@ OK_HELLO = "3000 OK Hello\n"
 BAD_COMMAND = "3900 Invalid command\n"
 OK_BOOTSTRAP = "3000 OK bootstrap\n"
 ERROR_BOOTSTRAP = "3904 Error bootstrap\n"
-MAX_UNKNOWN_COMMANDS = 10
 
 
 class DirectorSession:
@@ -34,7 +34,6 @@ class DirectorSession:
         self.conn = conn
         self.director = director
         self.job: SdJob | None = None
-        self.unknown = 0
         self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
             "JobId": self.job_cmd,
             "getSecureEraseCmd": self.secure_erase_cmd,
@@ -50,32 +49,13 @@ class DirectorSession:
         }
 
     async def serve(self) -> None:
-        while True:
-            try:
-                msg = await self.conn.recv()
-            except ProtocolError as exc:
-                log.info("director connection ended: %s", exc)
-                break
-            if isinstance(msg, Signal):
-                if msg is Signal.TERMINATE:
-                    break
-                if msg in (Signal.EOD_POLL, Signal.POLL):
-                    await self.conn.send("2000 OK\n")
-                continue
-            line = decode_text(msg)
-            word = line.split("=", 1)[0].split(None, 1)[0] if line.strip() else ""
-            handler = self.commands.get(word)
-            if handler is None:
-                self.unknown += 1
-                log.warning("unknown command from the Director: %r", line[:80])
-                await self.conn.send(BAD_COMMAND)
-                if self.unknown >= MAX_UNKNOWN_COMMANDS:
-                    break
-                continue
-            if not await handler(line):
-                break
-        if self.job is not None:
-            self.sd.forget_job(self.job)
+        try:
+            await serve_commands(self.conn, self.commands, bad_command=BAD_COMMAND, poll_reply="2000 OK\n")
+        except ProtocolError as exc:
+            log.info("director connection ended: %s", exc)
+        finally:
+            if self.job is not None:
+                self.sd.forget_job(self.job)
 
     # -- job set-up ----------------------------------------------------------
     async def job_cmd(self, line: str) -> bool:
