@@ -50,10 +50,11 @@ class RestoreRun:
         return [t for k, t in self.messages if k == MsgType.ERROR]
 
 
-def run_restore(records, where: str, replace: str = "a") -> RestoreRun:
+def run_restore(records, where: str, replace: str = "a", verify_digests: bool = True) -> RestoreRun:
     messages: list[tuple[MsgType, str]] = []
     writer = RestoreWriter(
-        str(where), replace=replace, on_message=lambda k, t: messages.append((k, t))
+        str(where), replace=replace, on_message=lambda k, t: messages.append((k, t)),
+        verify_digests=verify_digests,
     )
     for file_index, stream, data in records:
         writer.record(file_index, stream, data)
