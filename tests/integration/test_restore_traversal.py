@@ -26,7 +26,7 @@ from bareoslab.net.auth import (
 from bareoslab.net.framing import Connection, Signal, decode_text
 from bareoslab.net.server import connect
 
-from .conftest import Lab
+from .conftest import Lab, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -89,6 +89,7 @@ def test_restore_refuses_names_outside_where(lab_factory, tmp_path: Path) -> Non
     lab: Lab = lab_factory()
     fd = processes.daemon_processes(lab.t)["fd"]
     os.kill(fd.pid(), 15)  # the rogue takes the File Daemon's place for the backup
+    assert wait_until(lambda: fd.pid() is None)
     marker = f"escaped-{uuid.uuid4().hex}"
     names = [f"{lab.t.fileset_dir}/../../../../../../../../../tmp/{marker}",
              f"{lab.t.fileset_dir}/ok-file"]

@@ -14,8 +14,7 @@ import re
 from ..codes import JobStatus, MsgType
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text
-from .backup_stream import file_streams
-from .fileset import WalkIssue, walk
+from .backup import send_data
 from .job import FdJob
 from .restore_writer import RestoreWriter
 
@@ -69,42 +68,12 @@ async def backup(job: FdJob) -> None:
     await conn.send(f"append data {ticket}\n")
     await _expect(conn, "3000 OK data")
 
-    def on_issue(issue: WalkIssue) -> None:
-        job.message(
-            MsgType.ERROR
-            if issue.file_type.name.startswith("NO") and issue.file_type.name != "NOFSCHG"
-            else MsgType.INFO,
-            f"{issue.message}",
-        )
-
-    file_index = 0
-    unsent = 0
-    write = conn.write
-    for entry in walk(job.fileset, since=job.since, on_error=on_issue):
-        if job.canceled:
-            break
-        file_index += 1
-        streams = file_streams(entry, file_index)
-        for stream, chunks in streams:
-            write(f"{file_index} {stream} 0")
-            for chunk in chunks:
-                write(chunk)
-                unsent += len(chunk)
-                if unsent >= DRAIN_BYTES:
-                    unsent = 0
-                    await conn.drain()
-            conn.write_signal(Signal.EOD)
-        outcome = streams.outcome
-        for text in outcome.errors:
-            job.message(MsgType.ERROR, text)
-        for text in outcome.warnings:
-            job.message(MsgType.WARNING, text)
-        if not outcome.sent:
-            file_index -= 1
-            continue
-        job.job_files = file_index
-        job.read_bytes += outcome.read_bytes
-        job.job_bytes += outcome.sent_bytes
+    totals = await send_data(conn, job.fileset, job.since,
+                             on_note=lambda note: job.message(note.mtype, note.text),
+                             canceled=lambda: job.canceled)
+    job.job_files = totals.files
+    job.read_bytes = totals.read_bytes
+    job.job_bytes = totals.job_bytes
     conn.write_signal(Signal.EOD)
     await conn.drain()
     reply = await conn.recv_text(timeout=3600)

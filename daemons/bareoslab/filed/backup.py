@@ -1,0 +1,143 @@
+"""Producing a backup's data stream: the FileSet walk, reading and hashing, in a worker thread.
+
+Reading and hashing release the GIL, so a worker thread does them while the
+event loop sends what is ready: the digest of one chunk overlaps the network
+send of the previous one. The worker hands over whole batches (about 1 MiB or
+a few hundred messages) so that small files do not pay one thread hop each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ..codes import MsgType
+from ..net.framing import Connection, Signal
+from .backup_stream import file_streams
+from .fileset import FileSetSpec, WalkIssue, walk
+
+BATCH_BYTES = 1 << 20
+BATCH_MESSAGES = 512
+QUEUE_BATCHES = 8
+
+EOD = Signal.EOD
+
+
+@dataclass
+class Note:
+    """A job message produced by the worker, sent by the event loop."""
+
+    mtype: MsgType
+    text: str
+
+
+@dataclass
+class Totals:
+    files: int = 0
+    read_bytes: int = 0
+    job_bytes: int = 0
+    notes: list[Note] = field(default_factory=list)
+
+
+Item = bytes | Signal | Note
+
+
+def _issue_type(issue: WalkIssue) -> MsgType:
+    return MsgType.ERROR if issue.is_error else MsgType.INFO
+
+
+def generate(spec: FileSetSpec, since: float | None, totals: Totals,
+             stop: threading.Event) -> Iterator[Item]:
+    """Every message of the data stream, in order: header, records, EOD per stream."""
+    pending: list[Note] = []
+    file_index = 0
+    for entry in walk(spec, since=since, on_error=lambda i: pending.append(Note(_issue_type(i), i.message))):
+        yield from pending
+        pending.clear()
+        if stop.is_set():
+            return
+        file_index += 1
+        streams = file_streams(entry, file_index)
+        for stream, chunks in streams:
+            yield f"{file_index} {stream} 0".encode()
+            for chunk in chunks:
+                yield bytes(chunk)  # the chunk's buffer is reused by the next read
+            yield EOD
+        outcome = streams.outcome
+        for text in outcome.errors:
+            yield Note(MsgType.ERROR, text)
+        for text in outcome.warnings:
+            yield Note(MsgType.WARNING, text)
+        if not outcome.sent:
+            file_index -= 1  # FileIndexes stay consecutive for the SD
+            continue
+        totals.files = file_index
+        totals.read_bytes += outcome.read_bytes
+        totals.job_bytes += outcome.sent_bytes
+    yield from pending
+
+
+def _worker(items: Iterator[Item], out: queue.Queue[list[Item] | BaseException | None],
+            stop: threading.Event) -> None:
+    batch: list[Item] = []
+    size = 0
+
+    def put(value: list[Item] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(value, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for item in items:
+            batch.append(item)
+            if isinstance(item, bytes):
+                size += len(item)
+            if size >= BATCH_BYTES or len(batch) >= BATCH_MESSAGES:
+                if not put(batch):
+                    return
+                batch, size = [], 0
+        if batch and not put(batch):
+            return
+        put(None)
+    except BaseException as exc:  # handed to the event loop, which reports it
+        put(exc)
+
+
+async def send_data(conn: Connection, spec: FileSetSpec, since: float | None,
+                    on_note: Callable[[Note], None], canceled: Callable[[], bool]) -> Totals:
+    """Send the FileSet's data stream (without the final EOD); returns what was sent."""
+    totals = Totals()
+    stop = threading.Event()
+    out: queue.Queue[list[Item] | BaseException | None] = queue.Queue(QUEUE_BATCHES)
+    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop), out, stop),
+                              name="backup-reader", daemon=True)
+    worker.start()
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            batch = await loop.run_in_executor(None, out.get)
+            if batch is None:
+                break
+            if isinstance(batch, BaseException):
+                raise batch
+            for item in batch:
+                if item.__class__ is bytes:
+                    conn.write(item)  # type: ignore[arg-type]
+                elif item is EOD:
+                    conn.write_signal(EOD)
+                else:
+                    on_note(item)
+            await conn.drain()
+            if canceled():
+                break
+    finally:
+        stop.set()
+        await loop.run_in_executor(None, worker.join)
+    return totals
