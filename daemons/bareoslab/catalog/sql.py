@@ -1003,23 +1003,29 @@ class SqlCatalog:
             base += " AND j.StartTime < ?"
             params.append(db_time(before))
 
-        def newest(level: JobLevel, after: int) -> JobRow | None:
+        # "after" a job: a later JobTDate, or the same second and a higher JobId, so a
+        # job that ends in the same second as the one before it is not lost
+        later = "AND (j.JobTDate > ? OR (j.JobTDate = ? AND j.JobId > ?))"
+
+        def newest(level: JobLevel, after: JobRow | None) -> JobRow | None:
+            tdate, jobid = (after.job_tdate, after.job_id) if after else (-1, 0)
             row = self._db.execute(
-                f"{base} AND j.Level = ? AND j.JobTDate > ? ORDER BY j.JobTDate DESC, j.JobId DESC LIMIT 1",
-                [*params, level.value, after],
+                f"{base} AND j.Level = ? {later} ORDER BY j.JobTDate DESC, j.JobId DESC LIMIT 1",
+                [*params, level.value, tdate, tdate, jobid],
             ).fetchone()
             return None if row is None else JOB.row(row)
 
-        full = newest(JobLevel.FULL, -1)
+        full = newest(JobLevel.FULL, None)
         if full is None:
             return []
         jobs = [full]
-        diff = newest(JobLevel.DIFFERENTIAL, full.job_tdate)
+        diff = newest(JobLevel.DIFFERENTIAL, full)
         if diff is not None:
             jobs.append(diff)
+        last = jobs[-1]
         incrementals = self._db.execute(
-            f"{base} AND j.Level = ? AND j.JobTDate > ? ORDER BY j.JobTDate, j.JobId",
-            [*params, JobLevel.INCREMENTAL.value, jobs[-1].job_tdate],
+            f"{base} AND j.Level = ? {later} ORDER BY j.JobTDate, j.JobId",
+            [*params, JobLevel.INCREMENTAL.value, last.job_tdate, last.job_tdate, last.job_id],
         ).fetchall()
         jobs += [JOB.row(r) for r in incrementals]
         return jobs

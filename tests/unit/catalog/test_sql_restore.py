@@ -128,3 +128,12 @@ def test_jobmedia_for_restore_jobs(catalog: Catalog, basics: Basics) -> None:
         (full, "V1", 1, 1, 2),
         (inc, "V2", 2, 1, 1),
     ]
+
+
+def test_select_restore_jobs_keeps_an_incremental_ending_in_the_same_second(
+    catalog: Catalog, basics: Basics
+) -> None:
+    # both jobs start and end at the same whole second: the JobId orders them
+    full = backup(catalog, basics, JobLevel.FULL, 5, {1: "/d/a"})
+    incr = backup(catalog, basics, JobLevel.INCREMENTAL, 5, {1: "/d/a"})
+    assert ids(catalog.select_restore_jobs(basics.client_id, basics.fileset_id)) == [full, incr]
