@@ -38,18 +38,23 @@ _DIGIT_VALUE = {c: i for i, c in enumerate(_ALPHABET)}
 _FT_MASK = 0xFFFF
 
 
+# every pair of digits: one table lookup per 12 bits (this runs 16 times per file)
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+
+
 def to_base64_int(n: int) -> str:
     """Write an integer in Bareos' lstat base64: ``0 -> "A"``, ``63 -> "/"``, ``64 -> "BA"``."""
-    if n == 0:
-        return "A"
-    sign = ""
+    if 0 <= n < 64:
+        return _ALPHABET[n]
     if n < 0:
-        sign, n = "-", -n
-    digits: list[str] = []
+        return "-" + to_base64_int(-n)
+    if n < 4096:
+        return _PAIRS[n]
+    pairs: list[str] = []
     while n:
-        n, d = divmod(n, 64)
-        digits.append(_ALPHABET[d])
-    return sign + "".join(reversed(digits))
+        n, low = divmod(n, 4096)
+        pairs.append(_PAIRS[low])
+    return "".join(reversed(pairs)).lstrip("A")
 
 
 def from_base64_int(s: str) -> int:
