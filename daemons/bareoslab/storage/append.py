@@ -79,11 +79,12 @@ async def append_data(sd_name: str, job: SdJob, state: DeviceState, data_conn: C
                 f"StartBlock={position.start_block} EndBlock={position.end_block} "
                 f"Copy=0 Strip=0 MediaId={media_id}\n"
             )
-        reply = await job.catreq(
-            update_media_request(state.media, volume, jobs_delta=1, writes_delta=writer.blocks)
-        )
-        if reply.startswith("1000 OK"):
-            state.media.update(ok_media_fields(reply))
+        async with state.lock:  # jobs sharing the volume count VolJobs one after the other
+            reply = await job.catreq(
+                update_media_request(state.media, volume, jobs_delta=1, writes_delta=writer.blocks)
+            )
+            if reply.startswith("1000 OK"):
+                state.media.update(ok_media_fields(reply))
         await release_append(state)
     await data_conn.send(done_reply if ok else fail_reply)
     return ok
