@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..net.auth import authenticate_connector, hello_console
@@ -33,8 +34,14 @@ class ConsoleSession:
         self.banner = banner
 
     @classmethod
-    async def open(cls, host: str, port: int, password_key: str, name: str = DEFAULT_CONSOLE,
-                   timeout: float = 30.0) -> ConsoleSession:
+    async def open(
+        cls,
+        host: str,
+        port: int,
+        password_key: str,
+        name: str = DEFAULT_CONSOLE,
+        timeout: float = 30.0,
+    ) -> ConsoleSession:
         conn = await connect(host, port, daemon=name, peer="director", timeout=timeout)
         try:
             await conn.send(hello_console(name))
@@ -51,25 +58,35 @@ class ConsoleSession:
             raise
         return cls(conn, banner)
 
-    async def _read_reply(self) -> Reply:
+    async def _read_reply(self, on_text: Callable[[str], None] | None = None) -> Reply:
         parts: list[str] = []
         while True:
             try:
-                msg = await self.conn.recv()
+                msg = await self.conn.recv(timeout=None)
             except ProtocolError:
                 return Reply("".join(parts), closed=True)
             if isinstance(msg, Signal):
                 if msg in _END_SIGNALS:
-                    return Reply("".join(parts), prompt=msg is Signal.SUB_PROMPT,
-                                 closed=msg is Signal.TERMINATE)
+                    return Reply(
+                        "".join(parts),
+                        prompt=msg is Signal.SUB_PROMPT,
+                        closed=msg is Signal.TERMINATE,
+                    )
                 continue
-            parts.append(decode_text(msg))
+            text = decode_text(msg)
+            parts.append(text)
+            if on_text is not None:
+                on_text(text)
 
-    async def command(self, line: str) -> Reply:
+    async def command(self, line: str, on_text: Callable[[str], None] | None = None) -> Reply:
+        """Send one line; the reply ends at EOD, the main prompt, a question or the end of the session.
+
+        ``on_text`` sees each packet of output as it arrives (long ``wait``, ``restore``).
+        """
         await self.conn.send(line)
         if line.strip().lower() in ("quit", "exit"):
             return Reply("", closed=True)
-        return await self._read_reply()
+        return await self._read_reply(on_text)
 
     async def close(self) -> None:
         await self.conn.close()
@@ -83,11 +100,19 @@ class Console:
         self.session = session
 
     @classmethod
-    def open(cls, host: str, port: int, password_key: str, name: str = DEFAULT_CONSOLE,
-             timeout: float = 30.0) -> Console:
+    def open(
+        cls,
+        host: str,
+        port: int,
+        password_key: str,
+        name: str = DEFAULT_CONSOLE,
+        timeout: float = 30.0,
+    ) -> Console:
         loop = asyncio.new_event_loop()
         try:
-            session = loop.run_until_complete(ConsoleSession.open(host, port, password_key, name, timeout))
+            session = loop.run_until_complete(
+                ConsoleSession.open(host, port, password_key, name, timeout)
+            )
         except BaseException:
             loop.close()
             raise
@@ -97,8 +122,12 @@ class Console:
     def banner(self) -> str:
         return self.session.banner
 
-    def command(self, line: str, timeout: float | None = 600) -> Reply:
-        return self._loop.run_until_complete(asyncio.wait_for(self.session.command(line), timeout))
+    def command(
+        self, line: str, timeout: float | None = 600, on_text: Callable[[str], None] | None = None
+    ) -> Reply:
+        return self._loop.run_until_complete(
+            asyncio.wait_for(self.session.command(line, on_text), timeout)
+        )
 
     def run(self, *lines: str) -> str:
         """Send each line (answers to questions included); return all output."""

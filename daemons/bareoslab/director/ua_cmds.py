@@ -1,476 +1,439 @@
-"""Console commands: a table of (name, handler, help, usage), as bconsole users know them."""
+"""The console session (``UserAgent``) and the command table.
+
+``COMMANDS`` is the single dispatch table (name, handler, help, usage) in
+Bareos' table order: the first word of a line is matched as a case-insensitive
+prefix, the first hit wins (``mes`` -> ``messages``, ``ll`` -> ``llist``).
+The handlers live in ``ua_*`` modules by subject; the session commands
+(help, version, messages, wait, ...) are here.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import re
-import shlex
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.api import MediaRow
-from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus, JobType
+from ..codes import JOB_STATUS_LONG, JobStatus
 from ..config import Resource
 from ..net.auth import VERSION, VERSION_DATE
 from ..net.errors import ProtocolError
-from ..net.framing import Connection, Signal, bash_spaces, decode_text
-from .bsr import build_bootstrap
-from .job import RunError, new_jcr, run_job
-from .sd_cmd import StorageError, open_storage
-from .ua_output import format_table, format_vertical
+from ..net.framing import Connection, Signal, decode_text
+from . import ua_acl, ua_label, ua_list, ua_restore, ua_show, ua_status, ua_update
+from .ua_args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
 
 if TYPE_CHECKING:
     from .daemon import Director
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["UserAgent", list[tuple[str, str | None]]], Awaitable[bool]]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    handler: Handler
-    help: str
-    usage: str
-
-
-class CommandFailed(Exception):
-    """The command could not run; the text is shown to the console."""
-
-
-def parse_args(line: str) -> list[tuple[str, str | None]]:
-    """``run job="a b" yes`` -> [("run", None), ("job", "a b"), ("yes", None)]."""
-    try:
-        words = shlex.split(line, posix=True)
-    except ValueError:
-        words = line.split()
-    out: list[tuple[str, str | None]] = []
-    for word in words:
-        key, sep, value = word.partition("=")
-        out.append((key.lower(), value if sep else None))
-    return out
-
-
-def arg(args: list[tuple[str, str | None]], key: str) -> str | None:
-    for k, v in args[1:]:
-        if k == key:
-            return v if v is not None else ""
-    return None
-
-
-def has(args: list[tuple[str, str | None]], key: str) -> bool:
-    return any(k == key for k, _ in args[1:])
+DEFAULT_CONSOLE = "*UserAgent*"
+ANSWER_TIMEOUT = 3600.0
 
 
 class UserAgent:
-    """One console session's state: API mode, the connection, the console's ACLs."""
+    """One console session: API mode, the connection, the console's ACLs, pending errors."""
 
     def __init__(self, director: Director, conn: Connection, console: Resource | None) -> None:
         self.director = director
         self.conn = conn
         self.console = console
+        self.acl = ua_acl.Acl(director.cfg, console)
         self.api = 0
-        self.json_result: dict[str, Any] = {}
+        self.compact = False
+        self.autodisplay = False
+        self.notified = False
+        self.json_result: Any = {}
+        self.errors: list[str] = []
+        self.command: Command | None = None
 
+    @property
+    def name(self) -> str:
+        return self.console.name if self.console is not None else DEFAULT_CONSOLE
+
+    # -- output ------------------------------------------------------------------
     async def send(self, text: str) -> None:
+        """Text for the user; suppressed in api 2, where the JSON result says it all."""
         if self.api == 2:
             return
         await self.conn.send(text if text.endswith("\n") else text + "\n")
+
+    async def lines(self, lines: list[str]) -> None:
+        for line in lines:
+            await self.send(line)
+
+    async def error(self, text: str) -> None:
+        """An error message: a text line (after ERROR_MSG in api 1), or part of the JSON error."""
+        text = text if text.endswith("\n") else text + "\n"
+        self.errors.append(text)
+        if self.api == 1:
+            await self.conn.signal(Signal.ERROR_MSG)
+        if self.api != 2:
+            await self.conn.send(text)
 
     async def ask(self, question: str) -> str:
         """Ask the console one question and return its answer (SUB_PROMPT)."""
         await self.conn.send(question)
         await self.conn.signal(Signal.SUB_PROMPT)
-        msg = await self.conn.recv_msg(timeout=3600)
-        return decode_text(msg).strip()
+        while True:
+            msg = await self.conn.recv(timeout=ANSWER_TIMEOUT)
+            if isinstance(msg, Signal):
+                if msg is Signal.TERMINATE:
+                    raise ProtocolError("console closed the connection while asked a question")
+                continue
+            return decode_text(msg).strip()
 
+    async def confirm(self, question: str) -> bool:
+        """A yes/no question; api 2 (batch) means yes."""
+        if self.api == 2:
+            return True
+        return (await self.ask(question)).lower() in ("yes", "y", "")
+
+    # -- resources -----------------------------------------------------------------
+    def res(self, rtype: str, name: str | None, *, required: bool = True) -> Resource | None:
+        """The named resource if it exists and the console's ACL allows it."""
+        if not name:
+            if required:
+                raise CommandFailed(f"No {rtype} specified.")
+            return None
+        found = self.director.cfg.get(rtype, name)
+        if found is None:
+            raise CommandFailed(f'{rtype} "{name}" not found.')
+        if not self.acl.resource_ok(found):
+            raise CommandFailed(
+                f'{rtype} "{name}": access denied by the {ua_acl.RESOURCE_ACL.get(rtype, ua_acl.COMMAND)} '
+                f'of console "{self.name}".'
+            )
+        return found
+
+    def check(self, kind: str, item: str) -> None:
+        if not self.acl.ok(kind, item):
+            raise CommandFailed(f'"{item}": access denied by the {kind} of console "{self.name}".')
+
+    # -- the command loop ------------------------------------------------------------
     async def execute(self, line: str) -> bool:
         """Run one command line; False ends the session."""
+        was_api = self.api
+        self.json_result, self.errors = {}, []
         if not line:
-            await self._finish(True)
+            await self._finish(True, was_api)
             return True
         args = parse_args(line)
         name = args[0][0]
-        command = COMMANDS.get(name) or next(
-            (c for n, c in COMMANDS.items() if not n.startswith(".") and n.startswith(name) and len(name) >= 3), None)
-        if command is None:
-            await self.send(f"{name}: is an invalid command.")
-            await self._finish(False)
+        command = lookup(name)
+        if command is None or not self.acl.ok(ua_acl.COMMAND, command.name):
+            if command is not None:
+                log.warning(
+                    'console "%s": command %s refused by its Command ACL', self.name, command.name
+                )
+            await self.error(f"{name}: is an invalid command.")
+            await self._finish(False, was_api)
             return True
-        if name in ("quit", "exit"):
+        if command.name in ("quit", "exit"):
             return False
-        self.json_result = {}
-        ok = True
+        if was_api:
+            await self.conn.signal(Signal.CMD_BEGIN)
+        self.command = command
         try:
             ok = await command.handler(self, args)
+        except UsageError as exc:
+            await self.error(
+                f"{exc}\nUsage: {command.usage}" if str(exc) else f"Usage: {command.usage}"
+            )
+            ok = False
         except CommandFailed as exc:
-            await self.send(str(exc))
+            await self.error(str(exc))
             ok = False
         except ProtocolError:
             raise
         except Exception as exc:  # one bad command must not end the console session
             log.exception("console command %r failed", line)
-            await self.send(f"Command failed: {exc}")
+            await self.error(f"{command.name}: command failed: {exc}")
             ok = False
-        await self._finish(ok)
+        await self._finish(ok and not self.errors, was_api)
         return True
 
-    async def _finish(self, ok: bool) -> None:
+    async def _finish(self, ok: bool, was_api: int) -> None:
+        pending = bool(self.director.msgs.console_queue)
+        if pending and self.autodisplay and self.api != 2:
+            for text in self.director.msgs.take_console_messages():
+                await self.send(text.rstrip("\n"))
+            pending = False
         if self.api == 0:
+            if pending and not self.notified and was_api == 0:
+                await self.conn.send("You have messages.\n")
+                self.notified = True
             await self.conn.signal(Signal.EOD)
             return
         await self.conn.signal(Signal.CMD_OK if ok else Signal.CMD_FAILED)
         if self.api == 2:
-            await self.conn.send(json.dumps({"jsonrpc": "2.0", "id": None, "result": self.json_result}))
+            await self.conn.send(self.json_envelope(ok))
+        if pending and not self.notified:
+            await self.conn.signal(Signal.MSGS_PENDING)
+            self.notified = True
+
+    def json_envelope(self, ok: bool) -> str:
+        if ok:
+            body: dict[str, Any] = {"jsonrpc": "2.0", "id": None, "result": self.json_result}
+        else:
+            body = {
+                "jsonrpc": "2.0",
+                "id": None,
+                "error": {
+                    "code": 1,
+                    "message": "failed",
+                    "data": {"result": self.json_result, "messages": {"error": self.errors}},
+                },
+            }
+        if self.compact:
+            return json.dumps(body, separators=(",", ":"), default=str)
+        return json.dumps(body, indent=2, default=str)
 
 
-# -- commands ---------------------------------------------------------------------
+def lookup(word: str) -> Command | None:
+    """Exact name first, then the first command (in table order) the word is a prefix of."""
+    word = word.lower()
+    if word in COMMANDS:
+        return COMMANDS[word]
+    return next((c for c in TABLE if c.name.startswith(word)), None) if word else None
 
 
-async def cmd_help(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
-    await ua.send("  Command       Description\n  =======       ===========")
-    for c in COMMANDS.values():
-        if not c.name.startswith("."):
-            await ua.send(f"  {c.name:<13} {c.help}")
+# -- session commands ----------------------------------------------------------------
+
+
+async def cmd_help(ua: UserAgent, args: Args) -> bool:
+    topic = args[1][0] if len(args) > 1 else ""
+    if topic:
+        command = lookup(topic)
+        if command is None:
+            raise CommandFailed(f"{topic}: is an invalid command.")
+        await ua.send(
+            f"  Command            Description\n  =======            ===========\n"
+            f"  {command.name:<18} {command.help}\n\nArguments:\n\t{command.usage}"
+        )
+        ua.json_result = {
+            "help": {
+                command.name: {
+                    "command": command.name,
+                    "description": command.help,
+                    "arguments": command.usage,
+                }
+            }
+        }
+        return True
+    await ua.send("  Command            Description\n  =======            ===========")
+    shown = {}
+    for c in TABLE:
+        if not c.name.startswith(".") and ua.acl.ok(ua_acl.COMMAND, c.name):
+            await ua.send(f"  {c.name:<18} {c.help}")
+            shown[c.name] = {"command": c.name, "description": c.help, "arguments": c.usage}
+    await ua.send("\nWhen at a prompt, entering a period (.) cancels the command.")
+    ua.json_result = {"help": shown}
     return True
 
 
-async def cmd_version(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
+async def cmd_version(ua: UserAgent, args: Args) -> bool:
     await ua.send(f"{ua.director.name} Version: {VERSION} ({VERSION_DATE}) bareoslab")
-    ua.json_result = {"version": {"name": ua.director.name, "type": "bareos-director", "version": VERSION}}
+    ua.json_result = {
+        "version": {
+            "name": ua.director.name,
+            "type": "bareos-director",
+            "version": VERSION,
+            "bdate": VERSION_DATE,
+            "operatingsystem": "Linux",
+            "distname": "bareoslab",
+            "distversion": "",
+            "customversionid": "",
+        }
+    }
     return True
 
 
-async def cmd_quit(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
+async def cmd_quit(ua: UserAgent, args: Args) -> bool:
     return True
 
 
-async def cmd_api(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
-    mode = args[1][0] if len(args) > 1 else "on"
-    ua.api = {"0": 0, "off": 0, "1": 1, "on": 1, "2": 2, "json": 2}.get(mode, 1)
+async def cmd_whoami(ua: UserAgent, args: Args) -> bool:
+    who = "root" if ua.console is None else ua.console.name
+    await ua.send(who)
+    ua.json_result = {"whoami": who}
+    return True
+
+
+async def cmd_api(ua: UserAgent, args: Args) -> bool:
+    modes = {"0": 0, "off": 0, "1": 1, "on": 1, "2": 2, "json": 2}
+    mode = args[1][0] if len(args) > 1 and args[1][1] is None else "on"
+    if mode not in modes:
+        raise UsageError(f"Invalid API mode {mode}.")
+    ua.api = modes[mode]
+    compact = arg(args, "compact")
+    if compact is not None:
+        ua.compact = compact.lower() in ("yes", "1", "true")
     ua.json_result = {"api": ua.api}
     return True
 
 
-async def cmd_autodisplay(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
+async def cmd_autodisplay(ua: UserAgent, args: Args) -> bool:
+    word = args[1][0] if len(args) > 1 else ""
+    if word not in ("on", "off"):
+        raise UsageError("")
+    ua.autodisplay = word == "on"
     return True
 
 
-async def cmd_messages(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
+async def cmd_messages(ua: UserAgent, args: Args) -> bool:
     lines = ua.director.msgs.take_console_messages()
-    if not lines:
+    ua.notified = False
+    if not lines and ua.command is not None and ua.command.name == "messages":
         await ua.send("You have no messages.")
     for text in lines:
         await ua.send(text.rstrip("\n"))
+    ua.json_result = {"messages": [t.rstrip("\n") for t in lines]} if ua.api == 2 else {}
     return True
 
 
-async def cmd_run(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
+def _exit_status(status: JobStatus | None) -> int:
+    if status is None:
+        return 3
+    if status.ok:
+        return 0
+    if status is JobStatus.ERROR:
+        return 1
+    return 2
+
+
+async def cmd_wait(ua: UserAgent, args: Args) -> bool:
     director = ua.director
-    job_name = arg(args, "job")
-    if not job_name and len(args) > 1 and args[1][1] is None and args[1][0] != "yes":
-        job_name = shlex.split(decode_text(b"") or "")[0] if False else args[1][0]
-    if not job_name:
-        raise CommandFailed("Usage: run job=<job-name> [level=<level>] [client=<client>] "
-                            "[fileset=<fileset>] [pool=<pool>] [storage=<storage>] [priority=<n>] [yes]")
-    job_res = director.cfg.get("Job", job_name)
-    if job_res is None:
-        raise CommandFailed(f'Job "{job_name}" not found.')
-    overrides = {k: v for k, v in args[1:] if v and k in
-                 ("level", "client", "fileset", "pool", "storage", "priority", "comment", "where")}
-    try:
-        jcr = new_jcr(director, job_res, **overrides)
-    except RunError as exc:
-        raise CommandFailed(str(exc)) from exc
-    if jcr.job_type is JobType.RESTORE:
-        raise CommandFailed("Use the restore command to run a restore job.")
-    if not has(args, "yes") and ua.api != 2:
-        await ua.send(run_summary(jcr))
-        answer = await ua.ask("OK to run? (yes/mod/no): ")
-        if answer.lower() not in ("yes", "y", ""):
-            await ua.send("Job not run.")
-            return True
-    jobid = await run_job(director, jcr)
-    await ua.send(f"Job queued. JobId={jobid}")
-    ua.json_result = {"run": {"jobid": str(jobid)}}
-    return True
-
-
-def run_summary(jcr: Any) -> str:
-    return "\n".join([
-        "Run Backup job" if jcr.job_type is JobType.BACKUP else f"Run {jcr.job_type.name.capitalize()} job",
-        f"JobName:  {jcr.name}",
-        f"Level:    {JOB_LEVEL_NAMES.get(jcr.level, '')}",
-        f"Client:   {jcr.client.name if jcr.client else ''}",
-        "Format:   Native",
-        f"FileSet:  {jcr.fileset.name if jcr.fileset else ''}",
-        f"Pool:     {jcr.pool.name if jcr.pool else ''} (From {jcr.pool_source})",
-        f"Storage:  {jcr.storage.name if jcr.storage else ''} (From {jcr.storage_source})",
-        f"When:     {time.strftime('%Y-%m-%d %H:%M:%S')}",
-        f"Priority: {jcr.priority}",
-    ])
-
-
-async def cmd_wait(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
-    director = ua.director
-    jobid = arg(args, "jobid")
+    jobid = int_arg(args, "jobid")
     timeout = float(arg(args, "timeout") or 0) or None
-    if jobid:
-        jcr = director.jobs.get(int(jobid))
-        if jcr is None:
-            row = await director.db(director.catalog.get_job, int(jobid))
-            status = JobStatus(row.job_status) if row else None
-        else:
+    job_name = arg(args, "job") or arg(args, "ujobid")
+    if job_name and jobid is None:
+        jcr = next((j for j in director.jobs.values() if job_name in (j.name, j.job)), None)
+        jobid = jcr.jobid if jcr else None
+        if jobid is None:
+            row = await director.db(director.catalog.get_job_by_name, job_name)
+            jobid = row.job_id if row else 0
+    if jobid is not None:
+        jcr = director.jobs.get(jobid)
+        status: JobStatus | None = None
+        if jcr is not None:
             try:
                 await asyncio.wait_for(jcr.done.wait(), timeout)
             except TimeoutError:
                 pass
             status = jcr.status
+        else:
+            row = await director.db(director.catalog.get_job, jobid)
+            status = JobStatus(row.job_status) if row else None
         long = JOB_STATUS_LONG.get(status, "Unknown term code") if status else "Unknown"
         await ua.send(f"JobId={jobid}\nJobStatus={long} ({status.value if status else '?'})")
-        ua.json_result = {"job": {"jobid": int(jobid), "jobstatus": status.value if status else "?",
-                                  "jobstatuslong": long,
-                                  "exitstatus": 0 if status and status.ok else 2}}
+        ua.json_result = {
+            "job": {
+                "jobid": jobid,
+                "jobstatuslong": long,
+                "jobstatus": status.value if status else "?",
+                "exitstatus": _exit_status(status),
+            }
+        }
         return True
-    async with asyncio.timeout(timeout):
-        while director.jobq.running or director.jobq.waiting:
-            pending = [j.done.wait() for j in list(director.jobq.running.values()) + director.jobq.waiting]
-            await asyncio.gather(*pending)
-            await asyncio.sleep(0)
-    return True
-
-
-async def cmd_label(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
-    director = ua.director
-    cfg, cat = director.cfg, director.catalog
-    volume = arg(args, "volume")
-    storage = cfg.get("Storage", arg(args, "storage") or "") if arg(args, "storage") else (
-        cfg.resources("Storage")[0] if len(cfg.resources("Storage")) == 1 else None)
-    pool = cfg.get("Pool", arg(args, "pool") or "") if arg(args, "pool") else (
-        cfg.get("Pool", "Default"))
-    if not volume or storage is None or pool is None:
-        raise CommandFailed("Usage: label volume=<name> storage=<storage> pool=<pool> [yes]")
-    if await director.db(cat.get_media, volume) is not None:
-        raise CommandFailed(f'Media record for new Volume "{volume}" already exists.')
-    await ua.send(f"Connecting to Storage daemon {storage.name} at {storage.address}:{storage.port} ...")
     try:
-        conn = await open_storage(director, storage)
-    except StorageError as exc:
-        raise CommandFailed(str(exc)) from exc
-    await ua.send(f'Sending label command for Volume "{volume}" Slot 0 ...')
-    ok_line = ""
-    try:
-        await conn.send(f"label {bash_spaces(storage.device[0])} VolumeName={bash_spaces(volume)} "
-                        f"PoolName={bash_spaces(pool.name)} MediaType={bash_spaces(storage.media_type)} "
-                        f"Slot=0 drive=0 MinBlocksize=0 MaxBlocksize=0")
-        for msg in await conn.recv_until_eod():
-            text = decode_text(msg).rstrip("\n")
-            await ua.send(text)
-            if text.startswith("3000 OK label."):
-                ok_line = text
-    finally:
-        await conn.close()
-    if not ok_line:
-        raise CommandFailed(f"Label command failed for Volume {volume}.")
-    vol_bytes = int(re.search(r"VolBytes=(\d+)", ok_line).group(1))  # type: ignore[union-attr]
-    pool_id = await director.db(cat.pool_id, pool.name)
-    await director.db(cat.create_media, MediaRow(
-        volume_name=volume, pool_id=pool_id or 0, media_type=storage.media_type,
-        storage_id=director.storage_ids.get(storage.name, 0), vol_bytes=vol_bytes, vol_blocks=1,
-        vol_status="Append" if vol_bytes else "Unlabeled", label_date=_now()))
-    await ua.send(f'Catalog record for Volume "{volume}", Slot 0 successfully created.')
+        async with asyncio.timeout(timeout):
+            while pending := [j.done.wait() for j in ua_label.unfinished_jobs(director)]:
+                await asyncio.gather(*pending)
+                await asyncio.sleep(0)
+    except TimeoutError:
+        pass
     return True
 
 
-def _now() -> Any:
-    from datetime import datetime
-
-    return datetime.now().replace(microsecond=0)
-
-
-LIST_JOBS_SQL = (
-    "SELECT j.JobId AS jobid, j.Name AS name, c.Name AS client, j.StartTime AS starttime, "
-    "j.Type AS type, j.Level AS level, j.JobFiles AS jobfiles, j.JobBytes AS jobbytes, "
-    "j.JobStatus AS jobstatus FROM Job j LEFT JOIN Client c ON c.ClientId = j.ClientId"
-)
-LIST_VOLUMES_SQL = (
-    "SELECT m.MediaId AS mediaid, m.VolumeName AS volumename, m.VolStatus AS volstatus, "
-    "m.Enabled AS enabled, m.VolBytes AS volbytes, m.VolFiles AS volfiles, m.VolRetention AS volretention, "
-    "m.Recycle AS recycle, m.Slot AS slot, m.InChanger AS inchanger, m.MediaType AS mediatype, "
-    "m.LastWritten AS lastwritten FROM Media m"
-)
-
-
-async def cmd_list(ua: UserAgent, args: list[tuple[str, str | None]], vertical: bool = False) -> bool:
-    director = ua.director
-    what = args[1][0] if len(args) > 1 else ""
-    params: list[Any] = []
-    if what in ("jobs", "job", "jobid") or (what == "" and False):
-        sql = LIST_JOBS_SQL
-        conds = []
-        if arg(args, "jobid"):
-            conds.append("j.JobId = ?")
-            params.append(int(arg(args, "jobid") or 0))
-        if arg(args, "job"):
-            conds.append("j.Name = ?")
-            params.append(arg(args, "job"))
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        sql += " ORDER BY j.StartTime, j.JobId"
-        key = "jobs"
-    elif what in ("volumes", "volume", "media"):
-        sql, key = LIST_VOLUMES_SQL + " ORDER BY m.MediaId", "volumes"
-    elif what == "joblog":
-        jobid = int(arg(args, "jobid") or 0)
-        rows = await director.db(director.catalog.job_log, jobid)
-        for row in rows:
-            await ua.send(f" {row.time} {row.log_text}".rstrip("\n"))
-        ua.json_result = {"joblog": [{"time": str(r.time), "logtext": r.log_text} for r in rows]}
-        return True
-    else:
-        raise CommandFailed("Usage: list jobs [jobid=<id>] [job=<name>] | list volumes | list joblog jobid=<id>")
-    columns, rows = await director.db(director.catalog.query, sql, params)
-    lines = format_vertical(columns, rows) if vertical else format_table(columns, rows)
-    for line in lines:
-        await ua.send(line)
-    ua.json_result = {key: [{c: ("" if v is None else str(v)) for c, v in zip(columns, r)} for r in rows]}
+async def cmd_setdebug(ua: UserAgent, args: Args) -> bool:
+    """Accepted for scripts that call it; the lab's debug level is set with ``-d``."""
+    level = int_arg(args, "level")
+    if level is None:
+        raise UsageError("")
+    await ua.send(f"level={level} trace=0 hangup=0 blowup=0 timestamp=0 tracefilename=")
     return True
 
 
-async def cmd_llist(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
-    return await cmd_list(ua, args, vertical=True)
-
-
-async def cmd_status(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
-    director = ua.director
-    what = args[1][0] if len(args) > 1 else "dir"
-    if what.startswith("dir"):
-        await ua.send(f"{director.name} Version: {VERSION} ({VERSION_DATE}) bareoslab")
-        await ua.send(f"Daemon started {time.strftime('%d-%b-%y %H:%M', time.localtime(director.started))}. "
-                      f"Jobs: run={len(director.jobs)}, running={len(director.jobq.running)} db:{director.catalog_res.db_driver}")
-        await ua.send("\nRunning Jobs:")
-        if not director.jobq.running and not director.jobq.waiting:
-            await ua.send("No Jobs running.")
-        for j in list(director.jobq.running.values()) + director.jobq.waiting:
-            await ua.send(f" {j.jobid:>6} {JOB_LEVEL_NAMES.get(j.level, ''):<12} {j.job} is "
-                          f"{'running' if j.jobid in director.jobq.running else 'waiting'}")
-        await ua.send("====")
-        return True
-    raise CommandFailed(f"status {what}: not available in this Director yet")
-
-
-async def cmd_restore(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
-    """``restore client=C [fileset=F] where=/p select all done [yes]`` or ``restore jobid=N all done``."""
-    director = ua.director
-    cfg, cat = director.cfg, director.catalog
-    restore_jobs = [j for j in cfg.resources("Job") if str(j.type).lower() == "restore"]
-    if not restore_jobs:
-        raise CommandFailed("No Restore Job resource found in bareos-dir.conf.")
-    job_res = restore_jobs[0]
-    if arg(args, "jobid"):
-        jobids = [int(x) for x in (arg(args, "jobid") or "").split(",") if x]
-        first = await director.db(cat.get_job, jobids[0])
-        if first is None:
-            raise CommandFailed(f"No Job found for JobId {jobids[0]}")
-        client_row = await director.db(cat.get_client, first.client_id)
-        client = cfg.get("Client", client_row.name) if client_row else None
-    else:
-        client = cfg.get("Client", arg(args, "client") or "")
-        if client is None:
-            raise CommandFailed(f'Client "{arg(args, "client")}" not found.')
-        fileset_name = arg(args, "fileset") or job_res.fileset
-        client_id = await director.db(cat.client_id, client.name)
-        fileset_ids = [r[0] for r in (await director.db(
-            cat.query, "SELECT FileSetId FROM FileSet WHERE FileSet = ? ORDER BY FileSetId DESC",
-            [fileset_name]))[1]]
-        jobs = []
-        for fsid in fileset_ids:
-            jobs = await director.db(cat.select_restore_jobs, client_id or 0, fsid)
-            if jobs:
-                break
-        if not jobs:
-            raise CommandFailed(f'No Full backup before now found for Client "{client.name}".')
-        jobids = [j.job_id for j in jobs]
-    await ua.send(f"You have selected the following JobId{'s' if len(jobids) > 1 else ''}: "
-                  f"{','.join(map(str, jobids))}")
-    await ua.send(f"\nBuilding directory tree for JobId(s) {','.join(map(str, jobids))} ...")
-    files = await director.db(lambda: list(cat.restore_files(jobids)))
-    wanted: dict[int, list[int]] = {}
-    for f in files:
-        wanted.setdefault(f.job_id, []).append(f.file_index)
-    await ua.send(f"{len(files)} files inserted into the tree and marked for extraction.")
-    jobmedia = await director.db(cat.jobmedia_for_jobs, jobids)
-    storage = cfg.get("Storage", arg(args, "storage") or "") if arg(args, "storage") else None
-    jcr = new_jcr(director, job_res, client=client.name if client else None)
-    if storage is not None:
-        jcr.storage = storage
-    if jcr.storage is None:
-        raise CommandFailed("No Storage to restore from.")
-    jcr.bootstrap = build_bootstrap(jobmedia, wanted, jcr.storage.name, jcr.storage.device[0])
-    jcr.expected_files = len(files)
-    jcr.where = arg(args, "where") if arg(args, "where") is not None else (job_res.where or "")
-    jcr.replace = {"always": "a", "ifnewer": "w", "ifolder": "o", "never": "n"}.get(
-        (arg(args, "replace") or str(job_res.replace)).lower(), "a")
-    restore_client = cfg.get("Client", arg(args, "restoreclient") or "") if arg(args, "restoreclient") else None
-    jcr.restore_client = restore_client or client
-    await ua.send(f"{len(files)} files selected to be restored.")
-    if not has(args, "yes") and ua.api != 2:
-        await ua.send(f"Run Restore job\nJobName:         {jcr.name}\nWhere:           {jcr.where}\n"
-                      f"Restore Client:  {jcr.restore_client.name if jcr.restore_client else ''}\n"
-                      f"Storage:         {jcr.storage.name}")
-        answer = await ua.ask("OK to run? (yes/mod/no): ")
-        if answer.lower() not in ("yes", "y", ""):
-            await ua.send("Job not run.")
-            return True
-    jobid = await run_job(director, jcr)
-    await ua.send(f"Job queued. JobId={jobid}")
-    ua.json_result = {"run": {"jobid": str(jobid)}}
-    return True
-
-
-async def cmd_sqlquery(ua: UserAgent, args: list[tuple[str, str | None]]) -> bool:
-    """Read SQL lines up to a blank line or ``.``; run each ``;``-terminated statement."""
-    director = ua.director
-    await ua.send("Entering SQL query mode.\nTerminate each query with a semicolon.\nTerminate query mode with a blank line.")
-    buffer = ""
-    while True:
-        line = await ua.ask("Enter SQL query: " if not buffer else "Add to SQL query: ")
-        if line in ("", "."):
-            break
-        buffer += " " + line
-        if buffer.rstrip().endswith(";"):
-            sql, buffer = buffer.strip().rstrip(";"), ""
-            try:
-                columns, rows = await director.db(director.catalog.query, sql)
-            except Exception as exc:
-                await ua.send(f"Query failed: {exc}")
-                continue
-            if columns:
-                for out in format_table(columns, rows):
-                    await ua.send(out)
-    await ua.send("End query mode.")
-    return True
-
-
-COMMANDS: dict[str, Command] = {c.name: c for c in [
-    Command("help", cmd_help, "Print help on specific command", "help"),
-    Command("version", cmd_version, "Print Director version", "version"),
-    Command("quit", cmd_quit, "Terminate Bconsole session", "quit"),
-    Command("exit", cmd_quit, "Terminate Bconsole session", "exit"),
-    Command("messages", cmd_messages, "Display pending messages", "messages"),
-    Command("run", cmd_run, "Run a job", "run job=<job-name> [level=] [client=] [fileset=] [pool=] [storage=] [yes]"),
-    Command("wait", cmd_wait, "Wait until no jobs are running", "wait [jobid=<id>] [timeout=<s>]"),
-    Command("label", cmd_label, "Label a tape", "label volume=<name> storage=<storage> pool=<pool>"),
-    Command("list", cmd_list, "List objects from catalog", "list jobs | volumes | joblog jobid=<id>"),
-    Command("llist", cmd_llist, "Full or long list like list command", "llist jobs"),
-    Command("status", cmd_status, "Report status", "status dir"),
-    Command("restore", cmd_restore, "Restore files", "restore client=<c> where=<dir> select all done yes"),
-    Command("sqlquery", cmd_sqlquery, "Use SQL to query catalog", "sqlquery"),
+TABLE: list[Command] = [
+    Command(
+        ".api",
+        cmd_api,
+        "Switch between different API modes",
+        ".api [0|1|2|off|on|json] [compact=yes|no]",
+    ),
+    Command(".clients", ua_list.dot_clients, "List all client resources", ".clients"),
+    Command(".filesets", ua_list.dot_filesets, "List all filesets", ".filesets"),
+    Command(".help", cmd_help, "Print help on specific command", ".help [<command>]"),
+    Command(".jobs", ua_list.dot_jobs, "List all job resources", ".jobs [type=<jobtype>]"),
+    Command(".messages", cmd_messages, "Display pending messages", ".messages"),
+    Command(".msgs", cmd_messages, "Display pending messages", ".msgs"),
+    Command(".pools", ua_list.dot_pools, "List all pool resources", ".pools [type=<pooltype>]"),
+    Command(".sql", ua_list.dot_sql, "Send an arbitrary SQL command", '.sql query="<sqlquery>"'),
+    Command(".status", ua_status.dot_status, "Report status", ".status dir (running|terminated)"),
+    Command(".storages", ua_list.dot_storages, "List all storage resources", ".storages"),
     Command("autodisplay", cmd_autodisplay, "Autodisplay console messages", "autodisplay on|off"),
-    Command(".api", cmd_api, "Switch API mode", ".api [0|1|2|json]"),
-]}
+    Command(
+        "cancel",
+        ua_status.cmd_cancel,
+        "Cancel a job",
+        "cancel jobid=<number> | job=<job-name> | ujobid=<unique-job-name> | all [yes]",
+    ),
+    Command(
+        "delete",
+        ua_update.cmd_delete,
+        "Delete volume, pool or job",
+        "delete volume=<volume-name> [yes] | jobid=<jobid>[,...]",
+    ),
+    Command("exit", cmd_quit, "Terminate Bconsole session", "exit"),
+    Command("help", cmd_help, "Print help on specific command", "help [<command>]"),
+    Command(
+        "label",
+        ua_label.cmd_label,
+        "Label a tape",
+        "label volume=<volume-name> storage=<storage> pool=<pool> [slot=<slot>] [yes]",
+    ),
+    Command("list", ua_list.cmd_list, "List objects from catalog", ua_list.LIST_USAGE),
+    Command("llist", ua_list.cmd_llist, "Full or long list like list command", ua_list.LIST_USAGE),
+    Command("messages", cmd_messages, "Display pending messages", "messages"),
+    Command(
+        "prune",
+        ua_update.cmd_prune,
+        "Prune records from catalog",
+        "prune volume=<volume-name> [yes] | jobs|files [client=<client>] [pool=<pool>] [yes]",
+    ),
+    Command(
+        "purge",
+        ua_update.cmd_purge,
+        "Purge records from catalog",
+        "purge volume=<volume-name> [yes] | jobid=<jobid>[,...] [yes]",
+    ),
+    Command("quit", cmd_quit, "Terminate Bconsole session", "quit"),
+    Command("restore", ua_restore.cmd_restore, "Restore files", ua_restore.RESTORE_USAGE),
+    Command("reload", ua_show.cmd_reload, "Reload conf file", "reload"),
+    Command("run", ua_label.cmd_run, "Run a job", ua_label.RUN_USAGE),
+    Command(
+        "status",
+        ua_status.cmd_status,
+        "Report status",
+        "status [dir|director] | storage=<storage> | client=<client>",
+    ),
+    Command(
+        "setdebug",
+        cmd_setdebug,
+        "Sets debug level",
+        "setdebug level=<nn> [trace=0/1] [dir|client=<client>|storage=<storage>]",
+    ),
+    Command("show", ua_show.cmd_show, "Show resource records", ua_show.SHOW_USAGE),
+    Command("sqlquery", ua_list.cmd_sqlquery, "Use SQL to query catalog", "sqlquery"),
+    Command("update", ua_update.cmd_update, "Update volume, pool or stats", ua_update.UPDATE_USAGE),
+    Command("version", cmd_version, "Print Director version", "version"),
+    Command(
+        "wait",
+        cmd_wait,
+        "Wait until no jobs are running",
+        "wait [jobid=<jobid>] [job=<job-name>] [ujobid=<unique-job-name>] [timeout=<s>]",
+    ),
+    Command("whoami", cmd_whoami, "Print the user name associated with this console", "whoami"),
+]
+COMMANDS: dict[str, Command] = {c.name: c for c in TABLE}

@@ -26,6 +26,16 @@ NOT_AUTHORIZED = "1999 You are not authorized.\n"
 
 
 async def serve_console(director: Director, conn: Connection, hello: Hello) -> None:
+    limit = int(director.res.maximum_console_connections)
+    if director.console_connections >= limit:
+        log.warning(
+            'console "%s" from %s refused: Maximum Console Connections (%d) reached',
+            hello.name,
+            conn.peer,
+            limit,
+        )
+        await conn.send(NOT_AUTHORIZED)
+        return
     if hello.name == DEFAULT_CONSOLE:
         key, console = director.res.password, None
     else:
@@ -44,8 +54,11 @@ async def serve_console(director: Director, conn: Connection, hello: Hello) -> N
     banner = f"{director.name} Version: {VERSION} ({VERSION_DATE})"
     if hello.version:
         await conn.send(f"1000\x1eOK: {banner}")
-        who = "You are connected using the default console" if console is None else \
-            f"You are logged in as: {hello.name}"
+        who = (
+            "You are connected using the default console"
+            if console is None
+            else f"You are logged in as: {hello.name}"
+        )
         await conn.send(f"1002\x1e{director.name} Version: {VERSION} ({VERSION_DATE})\n{who}")
     else:
         await conn.send(f"1000 OK: {banner} --  Encryption: None\n")

@@ -1,0 +1,167 @@
+"""``show`` (resources printed back in configuration syntax) and ``reload``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import ConfigError, Resource, load_config
+from ..config.schema import SCHEMAS
+from .ua_args import Args, CommandFailed, UsageError, keyword
+from .ua_update import edit_utime
+
+if TYPE_CHECKING:
+    from .ua_cmds import UserAgent
+
+log = logging.getLogger(__name__)
+
+#: ``show`` keyword -> resource type
+SHOW_TYPES = {
+    "directors": "Director",
+    "director": "Director",
+    "jobs": "Job",
+    "job": "Job",
+    "jobdefs": "JobDefs",
+    "clients": "Client",
+    "client": "Client",
+    "storages": "Storage",
+    "storage": "Storage",
+    "pools": "Pool",
+    "pool": "Pool",
+    "filesets": "FileSet",
+    "fileset": "FileSet",
+    "schedules": "Schedule",
+    "schedule": "Schedule",
+    "messages": "Messages",
+    "catalogs": "Catalog",
+    "catalog": "Catalog",
+    "consoles": "Console",
+    "console": "Console",
+    "profiles": "Profile",
+    "profile": "Profile",
+}
+SHOW_USAGE = (
+    "show directors | jobs | jobdefs | clients | storages | pools | filesets | schedules | messages "
+    "| catalogs | consoles | profiles | all | <type>=<name>"
+)
+_ORDER = [
+    "Director",
+    "Client",
+    "Job",
+    "JobDefs",
+    "Storage",
+    "Catalog",
+    "Schedule",
+    "FileSet",
+    "Pool",
+    "Messages",
+    "Console",
+    "Profile",
+]
+
+
+def _value_text(value: Any, kind: str = "") -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "duration" and isinstance(value, int):
+        return edit_utime(value)
+    if isinstance(value, int) or kind == "enum":
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(_value_text(v, kind) for v in value)
+    return f'"{value}"'
+
+
+def resource_text(res: Resource, hide_secrets: bool) -> list[str]:
+    """The resource in configuration syntax, with the directives that were set."""
+    if res.rtype == "FileSet" and hasattr(res, "fileset_text"):
+        return [line.rstrip() for line in res.fileset_text().splitlines()]
+    out = [f"{res.rtype} {{"]
+    for directive in SCHEMAS["dir"].get(res.rtype, []):
+        if not res.is_set(directive.name):
+            continue
+        value = res.get(directive.name)
+        kind = getattr(directive.type, "name", "")
+        if kind in ("password", "clear_password"):
+            shown = "****" if hide_secrets else f"[md5]{value}" if kind == "password" else value
+            out.append(f'  {directive.name} = "{shown}"')
+            continue
+        if isinstance(value, list) and value and not isinstance(value[0], str | int | bool):
+            for item in value:
+                out.append(f"  {directive.name} = {item}")
+            continue
+        out.append(f"  {directive.name} = {_value_text(value, kind)}")
+    out.append("}")
+    return out
+
+
+async def cmd_show(ua: UserAgent, args: Args) -> bool:
+    cfg = ua.director.cfg
+    word = keyword(args)
+    if not word:
+        raise UsageError("")
+    hide = not ua.acl.ok("Command ACL", "configure")
+    if word == "all":
+        wanted = [(rtype, None) for rtype in _ORDER]
+    elif word in SHOW_TYPES:
+        wanted = [(SHOW_TYPES[word], args[1][1])]
+    else:
+        raise UsageError(f"Keywords for the show command are: {SHOW_USAGE}")
+    shown: dict[str, Any] = {}
+    for rtype, name in wanted:
+        resources = [r for r in ua.acl.allowed(cfg.resources(rtype)) if not name or r.name == name]
+        if name and not resources:
+            raise CommandFailed(f'{rtype} "{name}" not found.')
+        for res in resources:
+            lines = resource_text(res, hide)
+            await ua.lines([*lines, ""])
+            shown.setdefault(rtype.lower(), {})[res.name] = {
+                k: (
+                    v
+                    if isinstance(v, str | int | bool | type(None))
+                    or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                    else str(v)
+                )
+                for k, v in res.items()
+                if res.is_set(k) and "password" not in k
+            }
+    ua.json_result = shown
+    return True
+
+
+def config_path(files: list[str]) -> str:
+    """What ``-c`` named: the single ``bareos-dir.conf`` or the directory holding ``bareos-dir.d``."""
+    first = Path(files[0])
+    for parent in first.parents:
+        if parent.name == "bareos-dir.d":
+            return str(parent.parent)
+    return str(first)
+
+
+async def cmd_reload(ua: UserAgent, args: Args) -> bool:
+    director = ua.director
+    try:
+        cfg = load_config(config_path(director.cfg.files), "dir")
+        director_res = cfg.one("Director")
+    except (ConfigError, OSError) as exc:
+        raise CommandFailed(f"reload failed, the configuration is unchanged: {exc}") from exc
+    if director_res.name != director.name:
+        raise CommandFailed(
+            f'reload failed: the Director is called "{director.name}", '
+            f'the new configuration says "{director_res.name}".'
+        )
+    old = director.cfg
+    director.cfg = cfg
+    director.res = director_res
+    cache = getattr(director.msgs, "_cache", None)
+    if isinstance(cache, dict):
+        cache.clear()
+    try:
+        await director.db(director._sync_config)
+    except Exception as exc:
+        director.cfg, director.res = old, old.one("Director")
+        raise CommandFailed(f"reload failed, the configuration is unchanged: {exc}") from exc
+    log.info("configuration reloaded by console %s", ua.name)
+    ua.json_result = {"reload": {"success": True}}
+    return True

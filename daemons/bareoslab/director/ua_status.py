@@ -1,0 +1,314 @@
+"""``status`` (director, live storage and client queries), ``.status`` and ``cancel``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus
+from ..config import Resource
+from ..net.auth import VERSION, VERSION_DATE
+from ..net.errors import ProtocolError
+from ..net.framing import Connection, bash_spaces, decode_text
+from .fd_cmd import ClientError, open_client
+from .jcr import JobControlRecord
+from .sd_cmd import StorageError, open_storage
+from .ua_args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword
+from .ua_label import SCHEDULED, unfinished_jobs
+
+if TYPE_CHECKING:
+    from .ua_cmds import UserAgent
+
+log = logging.getLogger(__name__)
+
+DAEMON_TIMEOUT = 60.0
+#: how long ``cancel`` lets a running job wind down before stopping its task
+CANCEL_GRACE = 5.0
+TERMINATED_SQL = (
+    "SELECT j.JobId, j.Level, j.JobFiles, j.JobBytes, j.JobStatus, j.EndTime, j.Name, j.Type FROM Job j "
+    "WHERE j.JobStatus NOT IN ('C', 'R') ORDER BY j.EndTime DESC, j.JobId DESC LIMIT 10"
+)
+
+
+def _stamp(when: float) -> str:
+    return time.strftime("%d-%b-%y %H:%M", time.localtime(when))
+
+
+def _short(value: Any) -> str:
+    return str(value)[:16] if value else ""
+
+
+def _unfinished(ua: UserAgent) -> list[JobControlRecord]:
+    """Running and waiting jobs (also those waiting for their ``when=`` time)."""
+    return [j for j in unfinished_jobs(ua.director) if ua.acl.ok("Job ACL", j.name)]
+
+
+def _running_json(ua: UserAgent) -> list[dict[str, Any]]:
+    return [
+        {
+            "jobid": j.jobid,
+            "job": j.job,
+            "name": j.name,
+            "level": j.level.value,
+            "type": j.job_type.value,
+            "status": j.status.value,
+            "start_time": _stamp(j.start_time) if j.start_time else "",
+            "files": j.job_files,
+            "bytes": j.job_bytes,
+        }
+        for j in _unfinished(ua)
+    ]
+
+
+async def _terminated(ua: UserAgent) -> list[tuple[Any, ...]]:
+    _, rows = await ua.director.db(ua.director.catalog.query, TERMINATED_SQL)
+    return [r for r in rows if ua.acl.ok("Job ACL", r[6] or "")]
+
+
+async def status_dir(ua: UserAgent) -> bool:
+    director = ua.director
+    started = _stamp(director.started)
+    await ua.send(
+        f"{director.name} Version: {VERSION} ({VERSION_DATE}) {platform.system()} bareoslab"
+    )
+    await ua.send(
+        f"Daemon started {started}. Jobs: run={len(director.jobs)}, running={len(director.jobq.running)} "
+        f"db:{director.catalog_res.db_driver}, bareoslab binary"
+    )
+    await ua.send(
+        " Heap: bytes=0 max_bytes=0 bufs=0 max_bufs=0\n\nScheduled Jobs:\nNo Scheduled Jobs.\n===="
+    )
+    await ua.send("\nRunning Jobs:\nConsole connected at " + started)
+    unfinished = _unfinished(ua)
+    if not unfinished:
+        await ua.send("No Jobs running.")
+    else:
+        await ua.send(
+            " JobId  Type Level     Files     Bytes  Name              Status\n"
+            "======================================================================"
+        )
+        for j in unfinished:
+            state = (
+                "is running"
+                if j.jobid in director.jobq.running
+                else "is waiting execution"
+                if j in director.jobq.waiting
+                else "is waiting for its start time"
+            )
+            await ua.send(
+                f"{j.jobid:>6}  {j.job_type.value:<4} {JOB_LEVEL_NAMES.get(j.level, ''):<9} "
+                f"{j.job_files:>5} {j.job_bytes:>9}  {j.job:<17} {state}"
+            )
+    await ua.send("====\n\nTerminated Jobs:")
+    rows = await _terminated(ua)
+    if rows:
+        await ua.send(
+            " JobId  Level    Files      Bytes   Status   Finished        Name \n"
+            "===================================================================="
+        )
+        for jobid, level, files, nbytes, status, end, name, _type in reversed(rows):
+            long = (
+                JOB_STATUS_LONG.get(JobStatus(status), status)
+                if status in JobStatus._value2member_map_
+                else status
+            )
+            await ua.send(
+                f"{jobid:>6}  {JOB_LEVEL_NAMES.get(level, level) or '':<6} {files or 0:>8,} "
+                f"{nbytes or 0:>10,}   {long[:8]:<8} {_short(end):<15} {name}"
+            )
+    else:
+        await ua.send("No Terminated Jobs.")
+    await ua.send(
+        "\nClient Initiated Connections (waiting for jobs):\n"
+        "Connect time        Protocol            Authenticated       Name\n"
+        "====================================================================================================\n"
+        + "".join(line + "\n" for line in director.waiting_clients.status_lines())
+        + "====\n"
+    )
+    ua.json_result = {
+        "header": {
+            "director": director.name,
+            "version": VERSION,
+            "release_date": VERSION_DATE,
+            "os": platform.system(),
+            "binary_info": "bareoslab",
+            "daemon_started": started,
+            "jobs_run": len(director.jobs),
+            "jobs_running": len(director.jobq.running),
+            "config_warnings": False,
+        },
+        "scheduled": [],
+        "running": _running_json(ua),
+        "terminated": [
+            {
+                "jobid": r[0],
+                "name": r[6],
+                "level": r[1],
+                "type": r[7],
+                "status": r[4],
+                "files": r[2] or 0,
+                "bytes": r[3] or 0,
+                "finished": str(r[5] or ""),
+            }
+            for r in rows
+        ],
+        "client-connection": director.waiting_clients.status_json(),
+    }
+    return True
+
+
+async def _relay(ua: UserAgent, conn: Connection, line: str) -> list[str]:
+    """Send one command on a daemon control connection and show its answer up to EOD."""
+    out: list[str] = []
+    try:
+        await conn.send(line)
+        for msg in await asyncio.wait_for(conn.recv_until_eod(), DAEMON_TIMEOUT):
+            text = decode_text(msg).rstrip("\n")
+            out.append(text)
+            await ua.send(text)
+    finally:
+        await conn.close()
+    return out
+
+
+async def _open(ua: UserAgent, res: Resource) -> Connection:
+    try:
+        if res.rtype == "Storage":
+            await ua.send(f"Connecting to Storage daemon {res.name} at {res.address}:{res.port}")
+            return await open_storage(ua.director, res)
+        await ua.send(f"Connecting to Client {res.name} at {res.address}:{res.port}")
+        return await open_client(ua.director, res)
+    except (StorageError, ClientError) as exc:
+        raise CommandFailed(str(exc)) from exc
+
+
+def _pick(ua: UserAgent, args: Args, rtype: str, key: str) -> Resource:
+    name = arg(args, key)
+    if name:
+        res = ua.res(rtype, name)
+        assert res is not None
+        return res
+    allowed = ua.acl.allowed(ua.director.cfg.resources(rtype))
+    if len(allowed) != 1:
+        raise UsageError(f"Please give {key}=<name>.")
+    return allowed[0]
+
+
+async def cmd_status(ua: UserAgent, args: Args) -> bool:
+    what = keyword(args) or "dir"
+    if what.startswith("dir"):
+        return await status_dir(ua)
+    if what in ("storage", "client"):
+        res = _pick(ua, args, what.capitalize(), what)
+        conn = await _open(ua, res)
+        try:
+            lines = await _relay(ua, conn, "status")
+        except (ProtocolError, TimeoutError) as exc:
+            raise CommandFailed(f"{res.rtype} {res.name} did not answer status: {exc}") from exc
+        ua.json_result = {}
+        if ua.api == 2:
+            ua.json_result = {"status": lines}
+        return True
+    raise UsageError(f"status {what}: unknown status.")
+
+
+async def dot_status(ua: UserAgent, args: Args) -> bool:
+    """``.status dir running|terminated|header``, as the WebUI and scripts ask it."""
+    if not keyword(args).startswith("dir"):
+        return await cmd_status(ua, args)
+    part = keyword(args, 2)
+    if part == "running":
+        unfinished = _unfinished(ua)
+        if not unfinished:
+            await ua.send("No Jobs running.")
+        for j in unfinished:
+            await ua.send(f"{j.jobid} {j.job} {j.status.value}")
+        ua.json_result = {"running": _running_json(ua)}
+        return True
+    if part == "terminated":
+        rows = await _terminated(ua)
+        for r in rows:
+            await ua.send(f"{r[0]} {r[6]} {r[4]}")
+        ua.json_result = {
+            "terminated": [{"jobid": r[0], "name": r[6], "status": r[4]} for r in rows]
+        }
+        return True
+    return await status_dir(ua)
+
+
+# -- cancel ------------------------------------------------------------------------------
+
+
+async def _tell_daemons(ua: UserAgent, jcr: JobControlRecord) -> None:
+    """``cancel Job=<job>`` to the job's SD(s) and FD; their answers are shown."""
+    peers: list[Resource] = []
+    for res in (jcr.storage, jcr.read_storage, jcr.client):
+        if res is not None and all(res is not p for p in peers):
+            peers.append(res)
+    for res in peers:
+        try:
+            conn = await (
+                open_storage(ua.director, res)
+                if res.rtype == "Storage"
+                else open_client(ua.director, res)
+            )
+            await _relay(ua, conn, f"cancel Job={bash_spaces(jcr.job)}")
+        except (StorageError, ClientError, ProtocolError, TimeoutError) as exc:
+            log.info("cancel of %s: %s %s: %s", jcr.job, res.rtype, res.name, exc)
+
+
+async def _stop_after_grace(jcr: JobControlRecord) -> None:
+    """A job that does not wind down after the daemons were told gets its task cancelled."""
+    try:
+        await asyncio.wait_for(jcr.done.wait(), CANCEL_GRACE)
+        return
+    except TimeoutError:
+        pass
+    for task in asyncio.all_tasks():
+        if task.get_name() == f"job-{jcr.jobid}":
+            log.warning("job %s did not stop after cancel; cancelling its task", jcr.job)
+            task.cancel()
+
+
+async def cmd_cancel(ua: UserAgent, args: Args) -> bool:
+    director = ua.director
+    unfinished = [j for j in director.jobs.values() if not j.done.is_set()]
+    if has(args, "all"):
+        chosen = unfinished
+    elif arg(args, "jobid"):
+        ids = set(int_list_arg(args, "jobid"))
+        chosen = [j for j in unfinished if j.jobid in ids]
+    elif arg(args, "job") or arg(args, "ujobid"):
+        name = arg(args, "job") or arg(args, "ujobid")
+        chosen = [j for j in unfinished if name in (j.job, j.name)]
+    else:
+        raise UsageError("")
+    chosen = [j for j in chosen if ua.acl.ok("Job ACL", j.name)]
+    if not chosen:
+        await ua.send(
+            "No Jobs running." if not unfinished else "None of the given Jobs is running."
+        )
+        ua.json_result = {}
+        return True
+    if (
+        has(args, "all")
+        and not has(args, "yes")
+        and not await ua.confirm(f"Cancel {len(chosen)} Jobs? (yes/no): ")
+    ):
+        return True
+    for jcr in chosen:
+        jcr.canceled = True
+        jcr.set_status(JobStatus.CANCELED)
+        if SCHEDULED.pop(jcr.jobid, None) is not None:  # waiting for its when= time
+            director.tasks.spawn(director.cancel_waiting(jcr), f"cancel-{jcr.jobid}")
+        elif jcr in director.jobq.waiting or not jcr.start_time:
+            director.jobq.changed.set()  # the queue ends waiting jobs that are marked canceled
+        else:
+            await _tell_daemons(ua, jcr)
+            director.tasks.spawn(_stop_after_grace(jcr), f"cancel-watch-{jcr.jobid}")
+        await ua.send(f"JobId {jcr.jobid}, Job {jcr.job} marked to be canceled.")
+    ua.json_result = {"cancel": [{"jobid": j.jobid, "job": j.job} for j in chosen]}
+    return True

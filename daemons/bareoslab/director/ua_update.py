@@ -1,0 +1,296 @@
+"""``update``, ``prune``, ``purge`` and ``delete``: catalog maintenance from the console.
+
+Volume pruning follows catalog.md section 6.4: only Full/Used volumes, jobs
+older than the volume's retention plus their copy/migrate control jobs, then
+``Purged`` once no JobMedia row is left.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..catalog.api import CatalogError, MediaRow
+from ..catalog.sql import VOL_STATUSES
+from ..config.types import parse_duration, parse_size
+from . import ua_acl
+from .ua_args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword, yesno
+
+if TYPE_CHECKING:
+    from .ua_cmds import UserAgent
+
+UPDATE_USAGE = (
+    "update volume=<volume-name> [volstatus=<status>] [volretention=<time>] [pool=<pool>] "
+    "[enabled=yes|no] [recycle=yes|no] [maxvoljobs=<n>] [maxvolfiles=<n>] [maxvolbytes=<size>] "
+    "[slot=<n>] [inchanger=yes|no]"
+)
+_UNITS = (
+    ("year", 365 * 86400),
+    ("month", 30 * 86400),
+    ("week", 7 * 86400),
+    ("day", 86400),
+    ("hour", 3600),
+    ("min", 60),
+    ("sec", 1),
+)
+
+
+def edit_utime(seconds: int) -> str:
+    """Bareos' duration text: ``1 sec``, ``30 days``, ``1 year 5 days``."""
+    parts = []
+    for name, size in _UNITS:
+        if seconds >= size:
+            count, seconds = divmod(seconds, size)
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 secs"
+
+
+async def _volume(ua: UserAgent, name: str | None) -> MediaRow:
+    if not name:
+        raise UsageError("No volume specified.")
+    media = await ua.director.db(ua.director.catalog.get_media, name)
+    if media is None:
+        raise CommandFailed(f'Volume "{name}" not found in catalog.')
+    pool = await ua.director.db(ua.director.catalog.get_pool, media.pool_id)
+    if pool is not None and not ua.acl.ok(ua_acl.POOL, pool.name):
+        raise CommandFailed(
+            f'Volume "{name}": its Pool "{pool.name}" is denied by the Pool ACL '
+            f'of console "{ua.name}".'
+        )
+    return media
+
+
+def _flag(value: str, key: str) -> int:
+    flag = yesno(value)
+    if flag is None:
+        raise CommandFailed(f"Invalid {key} value: {value} (yes or no).")
+    return int(flag)
+
+
+async def cmd_update(ua: UserAgent, args: Args) -> bool:
+    if keyword(args) not in ("volume", "media"):
+        raise UsageError("")
+    media = await _volume(ua, arg(args, "volume") or arg(args, "media"))
+    cat = ua.director.catalog
+    changes: dict[str, Any] = {}
+    said: list[str] = []
+    for key, value in args[2:]:
+        if value is None:
+            continue
+        try:
+            if key == "volstatus":
+                status = next((s for s in VOL_STATUSES if s.lower() == value.lower()), None)
+                if status is None:
+                    raise CommandFailed(f"Invalid VolStatus specified: {value}")
+                changes["vol_status"] = status
+                said.append(f"New Volume status is: {status}")
+            elif key == "volretention":
+                changes["vol_retention"] = parse_duration(value)
+                said.append(f"New retention period is: {edit_utime(changes['vol_retention'])}")
+            elif key == "voluse":
+                changes["vol_use_duration"] = parse_duration(value)
+                said.append(f"New use duration is: {edit_utime(changes['vol_use_duration'])}")
+            elif key == "pool":
+                pool = ua.res("Pool", value)
+                assert pool is not None
+                changes["pool_id"] = await ua.director.db(cat.pool_id, pool.name)
+                said.append(f"New Pool is: {pool.name}")
+            elif key == "enabled":
+                changes["enabled"] = 2 if value.lower() == "archived" else _flag(value, key)
+                said.append(f"New Enabled is: {changes['enabled']}")
+            elif key == "recycle":
+                changes["recycle"] = _flag(value, key)
+                said.append(f"New Recycle flag is: {'yes' if changes['recycle'] else 'no'}")
+            elif key == "inchanger":
+                changes["in_changer"] = _flag(value, key)
+                said.append(f"New InChanger flag is: {changes['in_changer']}")
+            elif key in ("maxvoljobs", "maxvolfiles", "slot"):
+                field = {
+                    "maxvoljobs": "max_vol_jobs",
+                    "maxvolfiles": "max_vol_files",
+                    "slot": "slot",
+                }[key]
+                changes[field] = int(value)
+                said.append(
+                    {
+                        "maxvoljobs": "New max jobs is: ",
+                        "maxvolfiles": "New max files is: ",
+                        "slot": "New Slot is: ",
+                    }[key]
+                    + value
+                )
+            elif key == "maxvolbytes":
+                changes["max_vol_bytes"] = parse_size(value)
+                said.append(f"New Max bytes is: {changes['max_vol_bytes']:,}")
+            elif key not in ("volume", "media"):
+                raise UsageError(f"Unknown keyword: {key}")
+        except ValueError:
+            raise CommandFailed(f"Invalid {key} specified: {value}") from None
+    if not changes:
+        raise UsageError("Nothing to update.")
+    try:
+        await ua.director.db(cat.update_media, media.volume_name, **changes)
+    except CatalogError as exc:
+        raise CommandFailed(str(exc)) from exc
+    await ua.lines(said)
+    return True
+
+
+def _running(ua: UserAgent) -> set[int]:
+    return {j.jobid for j in ua.director.jobs.values() if not j.done.is_set()}
+
+
+async def _purge(ua: UserAgent, jobids: list[int]) -> None:
+    """Delete the jobs' catalog records; volumes left without jobs become Purged."""
+    cat = ua.director.catalog
+    busy = sorted(set(jobids) & _running(ua))
+    if busy:
+        raise CommandFailed(f"JobId {busy[0]} is running; cancel it first.")
+    _, rows = await ua.director.db(
+        cat.query,
+        "SELECT DISTINCT m.MediaId, m.VolumeName FROM JobMedia jm JOIN Media m "
+        f"ON m.MediaId = jm.MediaId WHERE jm.JobId IN "
+        f"({','.join('?' * len(jobids))})",
+        jobids,
+    )
+    await ua.director.db(cat.purge_jobs, jobids)
+    for media_id, name in rows:
+        if await ua.director.db(cat.mark_volume_purged_if_empty, int(media_id)):
+            await ua.send(
+                f'There are no more Jobs associated with Volume "{name}". Marking it purged.'
+            )
+
+
+async def cmd_prune(ua: UserAgent, args: Args) -> bool:
+    what = keyword(args)
+    if what != "volume":
+        raise UsageError(
+            "Only prune volume=<name> is implemented by this Director."
+            if what in ("jobs", "files", "stats", "directory")
+            else ""
+        )
+    media = await _volume(ua, arg(args, "volume"))
+    name = media.volume_name
+    if media.vol_status not in ("Full", "Used"):
+        raise CommandFailed(
+            f"Pruning volume {name}: cannot prune as Volstatus is {media.vol_status} "
+            "but needs to be Full or Used."
+        )
+    if not has(args, "yes") and not await ua.confirm(
+        f"The current Volume retention period is: {edit_utime(int(media.vol_retention))}\n"
+        f"Continue? (yes/mod/no): "
+    ):
+        await ua.send("Prune cancelled.")
+        return True
+    cat = ua.director.catalog
+    candidates = await ua.director.db(cat.prune_volume_candidates, media.media_id)
+    await ua.send(
+        f'Volume "{name}" has Volume Retention of {edit_utime(int(media.vol_retention))}. '
+        f"and has {len(candidates)} jobs that will be pruned"
+    )
+    await ua.send(f"Pruning volume {name}: {len(candidates)} Jobs have expired and can be pruned.")
+    if candidates:
+        await ua.send(
+            f"Purging the following {len(candidates)} JobIds: {','.join(map(str, candidates))}"
+        )
+        await _purge(ua, candidates)
+    left = await ua.director.db(
+        cat.query, "SELECT count(*) FROM JobMedia WHERE MediaId = ?", [media.media_id]
+    )
+    if int(left[1][0][0]) == 0:
+        await ua.director.db(cat.mark_volume_purged_if_empty, media.media_id)
+        await ua.send(f'Volume "{name}" contains no jobs after pruning.')
+    else:
+        await ua.send(f'Volume "{name}" still contains jobs after pruning.')
+    return True
+
+
+async def cmd_purge(ua: UserAgent, args: Args) -> bool:
+    cat = ua.director.catalog
+    if arg(args, "jobid"):
+        jobids = int_list_arg(args, "jobid")
+        for jobid in jobids:
+            row = await ua.director.db(cat.get_job, jobid)
+            if row is None:
+                raise CommandFailed(f"JobId {jobid} not found in catalog.")
+            ua.check(ua_acl.JOB, row.name)
+        await ua.send(f"Purging the following {len(jobids)} JobIds: {','.join(map(str, jobids))}")
+        await _purge(ua, jobids)
+        return True
+    if arg(args, "volume") is None:
+        raise UsageError("")
+    media = await _volume(ua, arg(args, "volume"))
+    if not has(args, "yes") and not await ua.confirm(
+        "\nThis command can be DANGEROUS!!!\n\nIt purges (deletes) all Files from a Job,\n"
+        "JobId, Client or Volume; or it purges (deletes)\nall Jobs from a Client or Volume without "
+        "regard\nto retention periods. Normally you should use the\nPRUNE command, which respects "
+        "retention periods.\nContinue? (yes/no): "
+    ):
+        await ua.send("Purge cancelled.")
+        return True
+    _, rows = await ua.director.db(
+        cat.query,
+        "SELECT DISTINCT JobId FROM JobMedia WHERE MediaId = ? ORDER BY JobId",
+        [media.media_id],
+    )
+    jobids = [int(r[0]) for r in rows]
+    if jobids:
+        await ua.send(f"Purging the following {len(jobids)} JobIds: {','.join(map(str, jobids))}")
+        await _purge(ua, jobids)
+    else:
+        await ua.director.db(cat.mark_volume_purged_if_empty, media.media_id)
+        await ua.send(
+            f'There are no more Jobs associated with Volume "{media.volume_name}". Marking it purged.'
+        )
+    return True
+
+
+async def cmd_delete(ua: UserAgent, args: Args) -> bool:
+    cat = ua.director.catalog
+    if arg(args, "jobid"):
+        jobids = int_list_arg(args, "jobid")
+        if not jobids:
+            raise UsageError("")
+        for jobid in jobids:
+            row = await ua.director.db(cat.get_job, jobid)
+            if row is None:
+                raise CommandFailed(f"JobId {jobid} not found in catalog.")
+            ua.check(ua_acl.JOB, row.name)
+        busy = sorted(set(jobids) & _running(ua))
+        if busy:
+            raise CommandFailed(f"JobId {busy[0]} is running; cancel it first.")
+        await ua.director.db(cat.purge_jobs, jobids)
+        for jobid in jobids:
+            await ua.send(f"JobId={jobid} and associated records deleted from the catalog.")
+        return True
+    if arg(args, "volume") is None:
+        raise UsageError("")
+    media = await _volume(ua, arg(args, "volume"))
+    name = media.volume_name
+    await ua.send(
+        f"This command will delete volume {name}\nand all Jobs saved on that volume from the Catalog"
+    )
+    if not has(args, "yes") and not await ua.confirm(
+        f'Are you sure you want to delete Volume "{name}"? (yes/no): '
+    ):
+        await ua.send("Delete cancelled.")
+        return True
+    _, rows = await ua.director.db(
+        cat.query, "SELECT DISTINCT JobId FROM JobMedia WHERE MediaId = ?", [media.media_id]
+    )
+    jobids = [int(r[0]) for r in rows]
+    if jobids:
+        busy = sorted(set(jobids) & _running(ua))
+        if busy:
+            raise CommandFailed(f"JobId {busy[0]} is running on Volume {name}; cancel it first.")
+        await ua.director.db(cat.purge_jobs, jobids)
+
+    def delete_media() -> None:
+        cat.execute("DELETE FROM Media WHERE MediaId = ?", [media.media_id])
+        cat.execute(
+            "UPDATE Pool SET NumVols = (SELECT count(*) FROM Media WHERE PoolId = ?) WHERE PoolId = ?",
+            [media.pool_id, media.pool_id],
+        )
+
+    await ua.director.db(delete_media)
+    await ua.send(f'Volume "{name}" deleted from the catalog.')
+    return True

@@ -1,0 +1,161 @@
+"""The official python-bareos client against a running Director: plain and JSON mode,
+the default and named consoles (ACLs, profiles), and a refused password."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from .conftest import Lab
+
+pytestmark = pytest.mark.integration
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # "TLS-PSK is not available": the lab talks cleartext
+    import bareos.bsock
+    import bareos.exceptions
+
+CONSOLES = """Console {
+  Name = operator
+  Password = "operator-secret"
+  Profile = operator-profile
+  Command ACL = !delete
+}
+Profile {
+  Name = operator-profile
+  Command ACL = list, llist, run, wait, status, version, messages, .jobs, delete, label
+  Job ACL = *all*
+  Client ACL = *all*
+  Pool ACL = *all*
+  Storage ACL = *all*
+  FileSet ACL = *all*
+  Catalog ACL = *all*
+}
+Console {
+  Name = restricted
+  Password = "restricted-secret"
+  Command ACL = run, list, .jobs, status, restore
+  Job ACL = !backup, RestoreFiles
+  Where ACL = /nowhere/allowed
+  Client ACL = *all*
+  Pool ACL = *all*
+  Storage ACL = *all*
+  FileSet ACL = *all*
+}
+Console {
+  Name = nobody
+  Password = "nobody-secret"
+}
+"""
+
+
+def add_consoles(t) -> None:
+    path: Path = t.etc / "dir" / "bareos-dir.d" / "console" / "lab-consoles.conf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CONSOLES)
+
+
+def connect(
+    lab: Lab, cls=bareos.bsock.DirectorConsole, name: str | None = None, password: str | None = None
+):
+    kwargs = {"name": name} if name else {}
+    return cls(
+        address=lab.t.host,
+        port=lab.t.dir_port,
+        password=bareos.bsock.Password(password or lab.t.console_password),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def lab(lab_factory) -> Lab:
+    return lab_factory(configure=add_consoles)
+
+
+def test_python_bareos_plain_and_json(lab: Lab) -> None:
+    plain = connect(lab)
+    assert b"Version:" in plain.call("version")
+    assert b"No results to list." in plain.call("list jobs")
+    assert b"root" in plain.call("whoami")
+    assert b"nosuch: is an invalid command." in plain.call("nosuch")
+    label = plain.call("label volume=PlainVolume storage=File pool=Incremental")
+    assert b"3000 OK label." in label and b"successfully created." in label  # one whole reply
+    assert plain.call("whoami").strip() == b"root"
+
+    js = connect(lab, bareos.bsock.DirectorConsoleJson)
+    assert js.call("label volume=TestVolume001 storage=File pool=Full") == {}
+    jobid = int(js.call("run job=backup level=Full yes")["run"]["jobid"])
+    assert js.call(f"wait jobid={jobid}")["job"] == {
+        "jobid": jobid,
+        "jobstatuslong": "OK",
+        "jobstatus": "T",
+        "exitstatus": 0,
+    }
+    jobs = js.call("list jobs")["jobs"]
+    assert [(j["jobid"], j["name"], j["type"], j["level"], j["jobstatus"]) for j in jobs] == [
+        (str(jobid), "backup", "B", "F", "T")
+    ]
+    assert all(isinstance(v, str) for v in jobs[0].values())
+    job = js.call(f"llist jobid={jobid}")["jobs"][0]
+    assert len(job) == 26 and job["poolname"] == "Full" and job["client"] == lab.t.client
+    status = js.call("status dir")
+    assert status["header"]["director"] == lab.t.director
+    assert status["running"] == [] and status["terminated"][0]["jobid"] == jobid
+    assert js.call("list volumes")["volumes"]["full"][0]["volumename"] == "TestVolume001"
+    assert {"name": "backup"} in js.call(".jobs")["jobs"]
+    assert js.call('.sql query="SELECT count(*) AS n FROM Job"') == {"query": [{"n": "1"}]}
+    assert "Termination:" in "".join(
+        r["logtext"] for r in js.call(f"list joblog jobid={jobid}")["joblog"]
+    )
+    with pytest.raises(bareos.exceptions.JsonRpcErrorReceivedException) as bad:
+        js.call("nosuch")
+    assert "nosuch: is an invalid command." in str(bad.value)
+    with pytest.raises(bareos.exceptions.JsonRpcErrorReceivedException):
+        js.call('.sql query="SELECT nosuchcolumn FROM Job"')
+    assert js.call("version")["version"]["name"] == lab.t.director  # still serving
+
+
+def test_python_bareos_named_consoles_and_acls(lab: Lab) -> None:
+    operator = connect(lab, bareos.bsock.DirectorConsoleJson, "operator", "operator-secret")
+    operator.call("label volume=TestVolume001 storage=File pool=Full")
+    jobid = int(operator.call("run job=backup level=Full yes")["run"]["jobid"])
+    assert operator.call(f"wait jobid={jobid}")["job"]["jobstatus"] == "T"
+    assert operator.call("whoami") == {"whoami": "operator"}
+    # the console's own "!delete" comes before the profile's "delete"
+    with pytest.raises(bareos.exceptions.JsonRpcErrorReceivedException):
+        operator.call(f"delete jobid={jobid}")
+    with pytest.raises(bareos.exceptions.JsonRpcErrorReceivedException):
+        operator.call("sqlquery")  # not in any Command ACL
+
+    restricted = connect(lab, bareos.bsock.DirectorConsole, "restricted", "restricted-secret")
+    refused = restricted.call("run job=backup level=Full yes").decode()
+    assert "access denied" in refused and "Job queued" not in refused
+    assert b"backup" not in restricted.call(".jobs")
+    assert b"No results to list." in restricted.call("list jobs")  # job "backup" is hidden
+    assert b"is an invalid command." in restricted.call("version")
+    refused = restricted.call(f"restore jobid={jobid} where=/etc all done yes").decode()
+    assert '"/etc": access denied by the Where ACL of console "restricted".' in refused
+    assert lab.query("SELECT count(*) FROM Job")[0][0] == 1  # the refused job never ran
+
+    nobody = connect(lab, bareos.bsock.DirectorConsole, "nobody", "nobody-secret")
+    assert b"list: is an invalid command." in nobody.call("list jobs")
+    assert b"nobody" in nobody.call("whoami")
+
+
+def test_python_bareos_refused_logins(lab: Lab) -> None:
+    with pytest.raises(bareos.exceptions.AuthenticationError):
+        connect(lab, password="wrong-password")
+    with pytest.raises(bareos.exceptions.AuthenticationError):
+        connect(lab, name="operator", password="wrong-password")
+    with pytest.raises(bareos.exceptions.AuthenticationError):
+        connect(lab, name="no-such-console", password="x")
+    assert b"Version:" in connect(lab).call("version")
+    old_protocol = bareos.bsock.DirectorConsole(
+        address=lab.t.host,
+        port=lab.t.dir_port,
+        password=bareos.bsock.Password(lab.t.console_password),
+        protocolversion=bareos.bsock.ProtocolVersions.bareos_12_4,
+    )
+    assert b"root" in old_protocol.call("whoami")
