@@ -20,6 +20,7 @@ from ..net.errors import ProtocolError
 from ..net.framing import Connection
 from ..net.server import listen
 from ..net.trace import Tracer
+from .client_connections import ClientConnections, serve_client_connection
 from .jcr import JobControlRecord
 from .job import JobQueue
 from .messages import MessageRouter
@@ -47,6 +48,7 @@ class Director:
         self.msgs = MessageRouter(self.name, self._log_to_catalog)
         self.daemon_messages: Resource | None = cfg.get("Messages", self.res.messages) if self.res.messages else None
         self.console_connections = 0
+        self.waiting_clients = ClientConnections()  # client-initiated FD connections, per client
 
     # -- catalog -----------------------------------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -157,6 +159,8 @@ class Director:
             return
         if hello.kind == "console":
             await serve_console(self, conn, hello)
+        elif hello.kind == "client":
+            await serve_client_connection(self, conn, hello)
         else:
             log.warning("connection from %s refused: %s hello not served here", conn.peer, hello.kind)
             await conn.send("1999 You are not authorized.\n")

@@ -11,6 +11,7 @@ from ..codes import JobLevel, JobStatus, MsgType
 from ..config import Resource
 from ..net.errors import ConnectionClosed, ProtocolError
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text
+from .client_connections import NoClientConnection, acquire_client_connection
 from .peers import open_daemon
 
 if TYPE_CHECKING:
@@ -60,8 +61,11 @@ class ClientSession:
             return text
 
     async def command(self, line: str, expect: str) -> str:
-        await self.conn.send(line)
-        answer = await self.reply()
+        try:
+            await self.conn.send(line)
+            answer = await self.reply()
+        except ConnectionClosed as exc:
+            raise ClientError(f'File daemon "{self.client.name}" connection lost: {exc}') from exc
         if not answer.startswith(expect):
             raise ClientError(f'File daemon "{self.client.name}" answered: {answer.strip()}')
         return answer
@@ -148,15 +152,37 @@ class ClientSession:
         await self.conn.close()
 
 
+async def _client_connection(director: Director, client: Resource, job: str, jobid: int,
+                             jcr: JobControlRecord | None = None) -> tuple[Connection, bool]:
+    """A parked client-initiated connection, or connect to the FD (``2000 OK Hello``), as the
+    Client resource allows (``client_connections``); True if it is client-initiated."""
+
+    async def outbound(timeout: float) -> Connection:
+        return await open_daemon(director, client, what=f'Client "{client.name}"', ok_hello="2000 OK Hello",
+                                 timeout=timeout, error=ClientError, job=job, jobid=jobid)
+
+    async def on_wait() -> None:
+        if jcr is not None:
+            await director.job_msg(jcr, MsgType.INFO, f'Waiting for Client "{client.name}" to connect '
+                                   "(client-initiated connection).")
+
+    try:
+        return await acquire_client_connection(director, client, outbound, job=job, jobid=jobid,
+                                               on_wait=on_wait)
+    except NoClientConnection as exc:
+        raise ClientError(str(exc)) from exc
+
+
 async def open_client(director: Director, client: Resource, job: str = "", jobid: int = 0) -> Connection:
-    """Connect to the client's FD, authenticate, and wait for ``2000 OK Hello``."""
-    return await open_daemon(director, client, what=f'Client "{client.name}"', ok_hello="2000 OK Hello",
-                             timeout=float(director.res.fd_connect_timeout), error=ClientError,
-                             job=job, jobid=jobid)
+    """An authenticated control connection to the client's FD (either direction)."""
+    conn, _ = await _client_connection(director, client, job, jobid)
+    return conn
 
 
 async def connect_client(director: Director, jcr: JobControlRecord, client: Resource) -> ClientSession:
-    conn = await open_client(director, client, jcr.job, jcr.jobid)
+    conn, initiated = await _client_connection(director, client, jcr.job, jcr.jobid, jcr)
+    if initiated:
+        await director.job_msg(jcr, MsgType.INFO, f"Using Client Initiated Connection ({client.name}).")
     return ClientSession(director, jcr, client, conn)
 
 

@@ -7,14 +7,16 @@ import logging
 import time
 
 from ..config import Config, Resource
-from ..daemon import listen_addresses, run_daemon, serve_forever
+from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
 from ..net.auth import VERSION, VERSION_DATE, authenticate_acceptor, parse_hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
 from ..net.server import listen
 from ..net.trace import Tracer
 from .dir_cmd import OK_HELLO, DirectorSession
+from .director_link import DirectorLink, wants_link
 from .job import FdJob
+from .passive import serve_storage_calling
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ class FileDaemon:
         self.jobs: dict[str, FdJob] = {}
         self.started = time.time()
         self.sd_connect_timeout = float(self.client.sd_connect_timeout)
+        self.tasks = TaskSet()
 
     def status_lines(self) -> list[str]:
         lines = [
@@ -52,6 +55,9 @@ class FileDaemon:
         except ProtocolError as exc:
             log.warning("connection from %s refused: %s", conn.peer, exc)
             return
+        if hello.kind == "storage_job":  # passive client: the SD calls us for a job
+            await serve_storage_calling(self, conn, hello.name)
+            return
         if hello.kind != "director":
             log.warning("connection from %s refused: unexpected hello (%s)", conn.peer, hello.kind)
             return
@@ -60,6 +66,11 @@ class FileDaemon:
             log.warning(
                 'connection from unknown Director "%s" at %s refused', hello.name, conn.peer
             )
+            await conn.send("2999 Authentication failed.\n")
+            return
+        if not director.connection_from_director_to_client:
+            log.warning('connection from Director "%s" at %s refused: Connection From Director To Client = no',
+                        hello.name, conn.peer)
             await conn.send("2999 Authentication failed.\n")
             return
         conn.peer = hello.name
@@ -75,7 +86,17 @@ class FileDaemon:
         addresses = listen_addresses(self.client)
         servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
         log.info("%s listening on %s", self.name, addresses)
-        await serve_forever(servers)
+        for director in self.cfg.resources("Director"):
+            if not wants_link(director):
+                continue
+            if not director.address:
+                log.error('Director "%s": Connection From Client To Director needs an Address', director.name)
+                continue
+            self.tasks.spawn(DirectorLink(self, director).run(), f"director-link-{director.name}")
+        try:
+            await serve_forever(servers)
+        finally:
+            await self.tasks.cancel_all()
 
 
 async def serve(cfg: Config, args: argparse.Namespace, tracer: Tracer | None) -> None:

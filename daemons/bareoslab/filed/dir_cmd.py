@@ -17,6 +17,7 @@ from ..net.session import serve_commands
 from . import sd_cmd
 from .fileset import parse_fileset_lines
 from .job import FdJob
+from .passive import wait_for_storage
 
 if TYPE_CHECKING:
     from .daemon import FileDaemon
@@ -48,6 +49,7 @@ class DirectorSession:
             "pluginoptions": self.plugin_options_cmd,
             "setbandwidth": self.bandwidth_cmd,
             "storage": self.storage_cmd,
+            "setauthorization": self.set_authorization_cmd,
             "backup": self.backup_cmd,
             "restore": self.restore_cmd,
             "endrestore": self.end_restore_cmd,
@@ -188,9 +190,20 @@ class DirectorSession:
         await self.conn.send("2000 OK storage\n")
         return True
 
+    async def set_authorization_cmd(self, line: str) -> bool:
+        """Passive restore: the key the calling SD will authenticate with."""
+        job = self._need_job()
+        key = line.partition("Authorization=")[2].strip()
+        if not key:
+            await self.conn.send("2901 Bad setauthorization command\n")
+            return True
+        job.sd_auth = key
+        await self.conn.send("2000 OK Authorization\n")
+        return True
+
     async def backup_cmd(self, line: str) -> bool:
         job = self._need_job()
-        if job.sd_conn is None or job.fileset is None:
+        if job.fileset is None or not await wait_for_storage(job):
             await self.conn.send("2902 Bad backup: no storage or fileset\n")
             return True
         await self.conn.send("2000 OK backup\n")
@@ -204,7 +217,7 @@ class DirectorSession:
     async def restore_cmd(self, line: str) -> bool:
         job = self._need_job()
         match = _RESTORE.match(line.rstrip("\n"))
-        if not match or job.sd_conn is None:
+        if not match or not await wait_for_storage(job):
             await self.conn.send("2905 Bad restore command\n")
             return True
         replace, _prelinks, kind, where = match.groups()

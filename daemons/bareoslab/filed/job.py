@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ class FdJob:
     warnings: int = 0
     canceled: bool = False
     pending: list[str] = field(default_factory=list)
+    sd_ready: asyncio.Event = field(default_factory=asyncio.Event)  # set when a passive SD has called
 
     def set_status(self, status: JobStatus) -> None:
         self.status = merge_status(self.status, status)

@@ -92,12 +92,30 @@ def start(t: LocalTopology, trace: bool = True, debug: int = 1) -> dict[str, Dae
                "--log-file", str(p.log_file)]
         if trace:
             cmd += ["--trace", str(p.trace_file)]
-        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=open(p.log_file, "a"), start_new_session=True)
-        if not wait_for_port(t.host, port_of(t, kind)):
+        offset = p.log_file.stat().st_size if p.log_file.exists() else 0
+        with open(p.log_file, "a") as log:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=log, start_new_session=True)
+        if not _listening(proc, p.log_file, offset, t.host, port_of(t, kind)):
             raise RuntimeError(f"bareoslab-{kind} did not start listening on {t.host}:{port_of(t, kind)}; "
                                f"see {p.log_file}:\n{p.log_file.read_text()[-2000:]}")
     return procs
+
+
+def _listening(proc: subprocess.Popen[bytes], log_file: Path, offset: int, host: str, port: int,
+               timeout: float = 20.0) -> bool:
+    """Our daemon says it listens and the port answers (not some other process that took it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        with open(log_file, "rb") as fh:
+            fh.seek(offset)
+            said = b"listening on" in fh.read()
+        if said and wait_for_port(host, port, 1.0):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def stop(t: LocalTopology, timeout: float = 10.0) -> None:

@@ -7,14 +7,33 @@ and a small sample data tree to back up.
 
 from __future__ import annotations
 
+import random
 import secrets
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
+def _ephemeral_low() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as fh:
+            return int(fh.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port(host: str = "127.0.0.1", attempts: int = 200) -> int:
+    """A free port below the ephemeral range, so no outgoing connection takes it meanwhile."""
+    high = max(_ephemeral_low(), 12000)
+    for _ in range(attempts):
+        port = random.randrange(10000, high)
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # crowded: let the kernel choose
         s.bind((host, 0))
         return int(s.getsockname()[1])
 
@@ -46,6 +65,11 @@ class LocalTopology:
     signature: str = "MD5"
     client_connect_wait: int = 60
     data_dir: Path | None = None
+    #: how the client connects: ``director`` (the Director calls the FD), ``client``
+    #: (client-initiated), ``passive`` (the SD calls the FD) or ``client+passive``
+    client_mode: str = "director"
+    #: client-initiated: the FD's Heartbeat Interval, also its reconnect interval (seconds)
+    client_heartbeat: int = 5
 
     @property
     def etc(self) -> Path:
@@ -71,6 +95,35 @@ def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     path.chmod(0o600)
+
+
+CLIENT_MODES = ("director", "client", "passive", "client+passive")
+
+
+def _modes(t: LocalTopology) -> set[str]:
+    if t.client_mode not in CLIENT_MODES:
+        raise ValueError(f"client_mode {t.client_mode!r}: one of {', '.join(CLIENT_MODES)}")
+    return set(t.client_mode.split("+"))
+
+
+def _dir_client_mode(t: LocalTopology) -> str:
+    modes, lines = _modes(t), []
+    if "passive" in modes:
+        lines.append("  Passive = yes")
+    if "client" in modes:
+        lines += ["  Connection From Client To Director = yes", "  Connection From Director To Client = no"]
+    return "".join(line + "\n" for line in lines)
+
+
+def _fd_client_mode(t: LocalTopology) -> str:
+    return f"  Heartbeat Interval = {t.client_heartbeat}\n" if "client" in _modes(t) else ""
+
+
+def _fd_director_mode(t: LocalTopology) -> str:
+    if "client" not in _modes(t):
+        return ""
+    return (f"  Address = {t.host}\n  Port = {t.dir_port}\n  Connection From Client To Director = yes\n"
+            "  Connection From Director To Client = no\n")
 
 
 def render(t: LocalTopology) -> None:
@@ -106,7 +159,7 @@ def render(t: LocalTopology) -> None:
   Password = "{t.fd_password}"
   Maximum Concurrent Jobs = 5
   TLS Enable = no
-}}
+{_dir_client_mode(t)}}}
 """)
     _write(d / "storage" / "File.conf", f"""Storage {{
   Name = File
@@ -228,13 +281,13 @@ def render(t: LocalTopology) -> None:
   FDPort = {t.fd_port}
   Working Directory = "{t.working_dir('fd')}"
   TLS Enable = no
-}}
+{_fd_client_mode(t)}}}
 """)
     _write(f / "director" / f"{t.director}.conf", f"""Director {{
   Name = {t.director}
   Password = "{t.fd_password}"
   TLS Enable = no
-}}
+{_fd_director_mode(t)}}}
 """)
     _write(f / "messages" / "Standard.conf", f"""Messages {{
   Name = Standard

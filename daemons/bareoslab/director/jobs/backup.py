@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ...codes import JobLevel, JobStatus, JobType, MsgType
 from ..fd_cmd import ClientError, ClientSession, connect_client
 from ..fileset import fileset_definition
+from ..passive_client import send_passive_client
 from ..report import backup_report
 from ..sd_cmd import StorageError, StorageSession, connect_storage
 from . import JobError
@@ -71,7 +72,10 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
         await fd.send_fileset(jcr.fileset_lines)
         await fd.secure_erase()
         await sd.reserve(jcr.pool, append=True)
-        await fd.send_storage(jcr.storage)
+        if jcr.client.passive:  # the SD connects to the FD
+            await send_passive_client(sd, jcr.client)
+        else:
+            await fd.send_storage(jcr.storage)
         await sd.run()
         await fd.command("backup FileIndex=0\n", "2000 OK backup")
         await fd.wait_for_termination()

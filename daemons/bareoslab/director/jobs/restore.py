@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ...codes import JobLevel, JobStatus, JobType, MsgType
 from ...net.framing import bash_spaces
 from ..fd_cmd import ClientError, ClientSession, connect_client
+from ..passive_client import send_authorization, send_passive_client
 from ..report import restore_report
 from ..sd_cmd import StorageError, StorageSession, connect_storage
 from . import JobError
@@ -42,8 +43,13 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
         await fd.start_job()
         await fd.secure_erase()
         await sd.send_bootstrap(jcr.bootstrap)
-        await sd.run()
-        await fd.send_storage(jcr.storage, with_key=True)
+        if client.passive:  # the FD learns the key, then the SD connects to it
+            await send_authorization(fd)
+            await send_passive_client(sd, client)
+            await sd.run()
+        else:
+            await sd.run()
+            await fd.send_storage(jcr.storage, with_key=True)
         await fd.command(
             f"restore replace={jcr.replace} prelinks=0 where={bash_spaces(jcr.where)}\n", "2000 OK restore")
         await fd.command_wait("2000 OK storage end")
