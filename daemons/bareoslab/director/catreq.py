@@ -69,6 +69,11 @@ class CatalogRequests:
         self.director = director
         self.jcr = jcr
 
+    @property
+    def jobid(self) -> int:
+        """The job the SD's rows belong to: a copy/migrate worker's go to the new job."""
+        return self.jcr.catalog_jobid or self.jcr.jobid
+
     async def handle(self, line: str) -> str | None:
         """Answer a ``CatReq`` line; None when no answer is due."""
         body = line.split(" ", 2)[2] if line.count(" ") >= 2 else ""
@@ -147,7 +152,7 @@ class CatalogRequests:
         values = [int(kv.get(k, 0)) for k in
                   ("FirstIndex", "LastIndex", "StartFile", "EndFile", "StartBlock", "EndBlock", "MediaId")]
         first, last, sfile, efile, sblock, eblock, media_id = values
-        await self.director.db(self.director.catalog.create_jobmedia, self.jcr.jobid, media_id, first, last,
+        await self.director.db(self.director.catalog.create_jobmedia, self.jobid, media_id, first, last,
                                sfile, efile, sblock, eblock)
         media = await self.director.db(self.director.catalog.get_media, media_id)
         if media is not None and media.volume_name not in self.jcr.volumes:
@@ -155,7 +160,7 @@ class CatalogRequests:
         return "1000 OK CreateJobMedia\n"
 
     async def delete_null_jobmedia(self, kv: dict[str, str]) -> str:
-        await self.director.db(self.director.catalog.delete_null_jobmedia, self.jcr.jobid)
+        await self.director.db(self.director.catalog.delete_null_jobmedia, self.jobid)
         return "1000 OK DeleteNullJobmediaRecords\n"
 
     async def update_job_record(self, kv: dict[str, str]) -> str | None:
@@ -175,8 +180,9 @@ class CatalogRequests:
         stream &= STREAM_MASK
         batch = self.jcr.file_batch
         if stream in (Stream.UNIX_ATTRIBUTES, Stream.UNIX_ATTRIBUTES_EX):
-            index, _ftype, name, lstat, _link = split_attributes(data)
-            batch.add(index, name, lstat, "0")
+            _index, _ftype, name, lstat, _link = split_attributes(data)
+            # the record's FileIndex (a copy renumbers records, not the attribute text)
+            batch.add(file_index, name, lstat, "0")
         elif stream in DIGEST_STREAMS:
             batch.set_digest(file_index, bin_to_base64(data, compat=True))
         if batch.pending >= ATTRIBUTE_FLUSH_ROWS:

@@ -78,6 +78,12 @@ class JobControlRecord:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     sd_status_seen: str = ""
     triggered_by: str = "User"
+    # copy/migrate: the selected job (0 = the selecting control job), the write pool,
+    # the JobId the SD's catalog requests are written under, and the kind's own state
+    migrate_jobid: int = 0
+    next_pool: Resource | None = None
+    catalog_jobid: int = 0
+    mig: Any = None
 
     def set_status(self, status: JobStatus) -> None:
         self.status = merge_status(self.status, status)

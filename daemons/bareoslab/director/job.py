@@ -221,6 +221,9 @@ def new_jcr(director: Director, job_res: Resource, **overrides: object) -> JobCo
     elif overrides.get("storage"):
         jcr.storage_source = "Command input"
     jcr.storage = storage
+    if job_type in (JobType.COPY, JobType.MIGRATE):
+        jcr.migrate_jobid = int(str(overrides.get("jobid") or 0))
+        jcr.next_pool = pick("Pool", "nextpool") if overrides.get("nextpool") else None
     if jcr.client is not None and not jcr.client.enabled:
         raise RunError(f'Client "{jcr.client.name}" is disabled.')
     if not job_res.enabled:

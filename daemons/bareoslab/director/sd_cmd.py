@@ -165,6 +165,11 @@ class StorageSession:
         await self.conn.send("run")
         self._reader = asyncio.ensure_future(self.wait_for_end())
 
+    async def listen(self) -> None:
+        """``listen`` (remote copy/migrate, writing SD); a reader task services the channel."""
+        await self.conn.send("listen")
+        self._reader = asyncio.ensure_future(self.wait_for_end())
+
     async def finished(self) -> None:
         """Wait for the reader started by :meth:`run` to see the end of the job."""
         if self._reader is not None:

@@ -99,6 +99,8 @@ class StorageDaemon:
                 await self._director(conn, hello.name)
             elif hello.kind == "job":
                 await self._file_daemon(conn, hello.name)
+            elif hello.kind == "replicate":
+                await self._replicating_sd(conn, hello.name)
             else:
                 log.warning("connection from %s refused: unexpected hello %s", conn.peer, hello.kind)
         except AuthenticationError as exc:
@@ -125,6 +127,19 @@ class StorageDaemon:
         await authenticate_acceptor(conn, job.auth_key, f"R_STORAGE::{self.name}")
         job.fd_connected.set()
         await FdSession(self, conn, job).serve()
+
+    async def _replicating_sd(self, conn: Connection, job_name: str) -> None:
+        """``Hello Start Storage Job``: a reading SD replicates a remote copy/migrate to us."""
+        from .replicate import ReplicateSession
+
+        job = self.jobs.get(job_name)
+        if job is None or job.write_reservation is None:
+            log.warning("Storage daemon at %s asked to replicate to unknown job %s", conn.peer, job_name)
+            return
+        conn.job = job.job
+        await authenticate_acceptor(conn, job.auth_key, f"R_STORAGE::{self.name}")
+        job.fd_connected.set()
+        await ReplicateSession(self, conn, job).serve()
 
     async def serve(self) -> None:
         addresses = listen_addresses(self.storage)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
@@ -14,6 +15,9 @@ from ..net.framing import Connection, Signal, decode_text, unbash_spaces
 from ..net.session import serve_commands
 from ..volume.errors import VolumeError
 from .job import Reservation, SdJob, bashed, make_session_key, parse_kv
+from .mac import MAC_JOB_TYPES, run_mac
+from .passive import passive_cmd
+from .replicate import listen, replicate_cmd
 
 if TYPE_CHECKING:
     from .daemon import StorageDaemon
@@ -41,6 +45,9 @@ class DirectorSession:
             "use": self.use_cmd,
             "bootstrap": self.bootstrap_cmd,
             "run": self.run_cmd,
+            "passive": partial(passive_cmd, self),
+            "listen": self.listen_cmd,
+            "replicate": self.replicate_cmd,
             "label": self.label_cmd,
             "status": self.status_cmd,
             ".status": self.status_cmd,
@@ -152,6 +159,9 @@ class DirectorSession:
             return True
         job.running = True
         start = time.time()
+        if job.job_type in MAC_JOB_TYPES:  # copy/migrate: no FD, the SD moves the records itself
+            await run_mac(self.sd, job)
+            return await self._end_job(job, start)
         await job.send_status(JobStatus.WAIT_FD)
         job.run_started.set()
         try:
@@ -163,6 +173,24 @@ class DirectorSession:
             job.status = JobStatus.ERROR_TERMINATED
         else:
             await job.finished.wait()
+        return await self._end_job(job, start)
+
+    async def listen_cmd(self, line: str) -> bool:
+        """``listen`` (remote copy/migrate, writing SD): serve the reading SD's session, then end."""
+        job = self.job
+        if job is None or job.write_reservation is None:
+            await self.conn.send(BAD_COMMAND)
+            return True
+        job.running = True
+        start = time.time()
+        await listen(self.sd, job)
+        return await self._end_job(job, start)
+
+    async def replicate_cmd(self, line: str) -> bool:
+        await replicate_cmd(self.sd, self.job, self.conn, line)
+        return True
+
+    async def _end_job(self, job: SdJob, start: float) -> bool:
         elapsed = int(time.time() - start)
         await job.jmsg(MsgType.INFO, f"Elapsed time={elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:"
                        f"{elapsed % 60:02d}, Transfer rate={job.job_bytes // max(elapsed, 1) // 1000} KB/s")

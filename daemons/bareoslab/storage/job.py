@@ -13,6 +13,7 @@ import secrets
 import struct
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text, unbash_spaces
@@ -84,6 +85,7 @@ class SdJob:
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     running: bool = False
     canceled: bool = False
+    replicate_conn: Any = None  # remote copy/migrate: the connection to the writing SD
     _dir_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property

@@ -12,9 +12,10 @@ class JobError(Exception):
 
 
 def _kinds() -> dict[JobType, ModuleType]:
-    from . import backup, restore
+    from . import backup, copy_migrate, restore
 
-    return {JobType.BACKUP: backup, JobType.RESTORE: restore}
+    return {JobType.BACKUP: backup, JobType.RESTORE: restore, JobType.COPY: copy_migrate,
+            JobType.MIGRATE: copy_migrate}
 
 
 JOB_KINDS: dict[JobType, ModuleType] = _kinds()

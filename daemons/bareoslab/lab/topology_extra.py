@@ -1,0 +1,198 @@
+"""A second Storage Daemon and the copy/migrate resources, added to a rendered one-SD topology.
+
+``render_copy_migrate(t)`` runs after :func:`bareoslab.lab.render.render`. It adds
+
+* on the first SD a second device ``FileCopyStorage`` (its own directory) and in the
+  Director a Storage ``FileCopy`` for it: same SD, so copies to it are *local*;
+* a second SD (``etc/sd2``: own port, password, storage directory, device
+  ``FileStorage2``) and the Director's Storage ``File2`` for it: copies to it are
+  *remote* (SD to SD replication);
+* pools ``LocalCopy`` (Storage ``FileCopy``) and ``FullCopy`` (Storage ``File2``);
+  ``Full`` gets ``Storage = File`` and ``Next Pool = FullCopy``;
+* Copy/Migrate Job resources ``copy-local``, ``migrate-local``, ``copy-remote``,
+  ``migrate-remote`` selecting jobs named ``backup`` in pool ``Full``.
+
+``start_sd2``/``stop_sd2`` run the second SD as a background process like
+:mod:`bareoslab.lab.processes` does for the others.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .processes import DaemonProcess, wait_for_port
+from .render import LocalTopology, _write, free_port
+
+
+@dataclass
+class SecondStorage:
+    """Where the second SD listens and keeps its volumes."""
+
+    name: str = "bareos-sd2"
+    port: int = field(default_factory=free_port)
+    password: str = field(default_factory=lambda: secrets.token_hex(12))
+
+
+def copy_storage_dir(t: LocalTopology) -> Path:
+    return t.base / "storage-copy"
+
+
+def sd2_storage_dir(t: LocalTopology) -> Path:
+    return t.base / "storage2"
+
+
+def _job(name: str, kind: str, next_pool: str, selection: str = "Job", pattern: str = "^backup$",
+         extra: str = "") -> str:
+    return f"""Job {{
+  Name = "{name}"
+  Type = {kind}
+  Pool = Full
+  Next Pool = {next_pool}
+  Storage = File
+  Selection Type = {selection}
+  Selection Pattern = "{pattern}"
+  Messages = Standard
+  Priority = 10
+  Maximum Concurrent Jobs = 10
+{extra}}}
+"""
+
+
+def render_copy_migrate(t: LocalTopology, sd2: SecondStorage | None = None) -> SecondStorage:
+    """Add the copy/migrate resources and the second SD's configuration; returns the SD2 settings."""
+    sd2 = sd2 or SecondStorage()
+    d = t.etc / "dir" / "bareos-dir.d"
+    copy_storage_dir(t).mkdir(parents=True, exist_ok=True)
+    sd2_storage_dir(t).mkdir(parents=True, exist_ok=True)
+    (t.base / "work" / "sd2").mkdir(parents=True, exist_ok=True)
+    full = d / "pool" / "Full.conf"
+    text = full.read_text()
+    if "Next Pool" not in text:
+        full.write_text(text.rstrip().rstrip("}") + "  Storage = File\n  Next Pool = FullCopy\n}\n")
+    _write(d / "storage" / "FileCopy.conf", f"""Storage {{
+  Name = FileCopy
+  Address = {t.host}
+  Port = {t.sd_port}
+  Password = "{t.sd_password}"
+  Device = FileCopyStorage
+  Media Type = File
+  Maximum Concurrent Jobs = 5
+  TLS Enable = no
+}}
+""")
+    _write(d / "storage" / "File2.conf", f"""Storage {{
+  Name = File2
+  Address = {t.host}
+  Port = {sd2.port}
+  Password = "{sd2.password}"
+  Device = FileStorage2
+  Media Type = File
+  Maximum Concurrent Jobs = 5
+  TLS Enable = no
+}}
+""")
+    for pool, storage in (("LocalCopy", "FileCopy"), ("FullCopy", "File2")):
+        _write(d / "pool" / f"{pool}.conf", f"""Pool {{
+  Name = {pool}
+  Pool Type = Backup
+  Storage = {storage}
+  Label Format = "{pool}-"
+  Volume Retention = 365 days
+}}
+""")
+    _write(d / "job" / "copy-local.conf", _job("copy-local", "Copy", "LocalCopy"))
+    _write(d / "job" / "migrate-local.conf", _job("migrate-local", "Migrate", "LocalCopy"))
+    _write(d / "job" / "copy-remote.conf", _job("copy-remote", "Copy", "FullCopy"))
+    _write(d / "job" / "migrate-remote.conf", _job("migrate-remote", "Migrate", "FullCopy"))
+    s = t.etc / "sd" / "bareos-sd.d"
+    _write(s / "device" / "FileCopyStorage.conf", f"""Device {{
+  Name = FileCopyStorage
+  Media Type = File
+  Archive Device = "{copy_storage_dir(t)}"
+  Label Media = yes
+  Random Access = yes
+  Automatic Mount = yes
+  Removable Media = no
+  Always Open = no
+  Maximum Concurrent Jobs = 5
+}}
+""")
+    s2 = t.etc / "sd2" / "bareos-sd.d"
+    _write(s2 / "storage" / f"{sd2.name}.conf", f"""Storage {{
+  Name = {sd2.name}
+  SDAddress = {t.host}
+  SDPort = {sd2.port}
+  Working Directory = "{t.base / 'work' / 'sd2'}"
+  Client Connect Wait = {t.client_connect_wait}
+  TLS Enable = no
+}}
+""")
+    _write(s2 / "director" / f"{t.director}.conf", f"""Director {{
+  Name = {t.director}
+  Password = "{sd2.password}"
+  TLS Enable = no
+}}
+""")
+    _write(s2 / "device" / "FileStorage2.conf", f"""Device {{
+  Name = FileStorage2
+  Media Type = File
+  Archive Device = "{sd2_storage_dir(t)}"
+  Label Media = yes
+  Random Access = yes
+  Automatic Mount = yes
+  Removable Media = no
+  Always Open = no
+  Maximum Concurrent Jobs = 5
+}}
+""")
+    _write(s2 / "messages" / "Standard.conf", f"""Messages {{
+  Name = Standard
+  Director = {t.director} = all
+}}
+""")
+    return sd2
+
+
+def sd2_process(t: LocalTopology) -> DaemonProcess:
+    run = t.base / "run"
+    return DaemonProcess("sd2", run / "sd2.pid", run / "sd2.log", run / "sd2.trace.jsonl")
+
+
+def start_sd2(t: LocalTopology, sd2: SecondStorage, trace: bool = True, debug: int = 1) -> DaemonProcess:
+    """Start the second SD in the background (no-op when it runs) and wait for its port."""
+    p = sd2_process(t)
+    p.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    if p.pid() is not None:
+        return p
+    cmd = [sys.executable, "-m", "bareoslab.storage.main", "-c", str(t.etc / "sd2"), "-f", "-d", str(debug),
+           "-p", str(p.pid_file), "--log-file", str(p.log_file)]
+    if trace:
+        cmd += ["--trace", str(p.trace_file)]
+    with open(p.log_file, "a") as err:
+        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                         start_new_session=True)
+    if not wait_for_port(t.host, sd2.port):
+        raise RuntimeError(f"the second SD did not start listening on {t.host}:{sd2.port}; see {p.log_file}")
+    return p
+
+
+def stop_sd2(t: LocalTopology, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Stop the second SD (``SIGKILL`` to simulate a crash)."""
+    p = sd2_process(t)
+    pid = p.pid()
+    if pid is None:
+        return
+    os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and p.pid() is not None:
+        time.sleep(0.05)
+    if p.pid() is not None:
+        os.kill(pid, signal.SIGKILL)
+    p.pid_file.unlink(missing_ok=True)
