@@ -1,0 +1,132 @@
+"""Who used the CPUs during a measurement: the daemons, the benchmark, the kernel, everyone else.
+
+On the 2-core lab machine other sessions' test suites run at any time; a job that
+shares the cores with them measures low. :class:`CpuWindow` takes the machine's busy
+time (``/proc/stat``: user, nice and system) before and after, and subtracts the
+daemons (``/proc/<pid>/stat``), the benchmark and its waited-for children (``tar``,
+``md5sum``: ``getrusage``) and the kernel's own threads (writeback and the like, which
+serve us); what remains is contention.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PF_KTHREAD = 0x00200000
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU time all processes got since boot (interrupts, softirqs and steal left out)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        user, nice, system = (int(x) for x in fields[1:4])
+    except (OSError, ValueError, IndexError):
+        return None
+    return (user + nice + system) / _TICK
+
+
+def _stat_fields(pid: int | str) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process, all its threads."""
+    fields = _stat_fields(pid)
+    try:
+        return (int(fields[11]) + int(fields[12])) / _TICK if fields else None
+    except (ValueError, IndexError):
+        return None
+
+
+def kernel_threads() -> dict[int, float]:
+    """CPU seconds of each kernel thread (by pid)."""
+    out: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        try:
+            if fields and int(fields[6]) & PF_KTHREAD:
+                out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
+        except (ValueError, IndexError):
+            continue
+    return out
+
+
+def own_cpu_seconds() -> float:
+    """This process and its waited-for children (tar, md5sum, ...)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@dataclass
+class CpuUse:
+    wall: float
+    daemons: dict[str, float | None]  # CPU seconds per daemon
+    own: float  # the benchmark and its children
+    kernel: float  # kernel threads
+    other: float | None  # everything else: contention
+
+    @property
+    def other_share(self) -> float | None:
+        """Contention as a share of one core over the window (at least 1 s: shorter is noise)."""
+        return None if self.other is None else self.other / max(self.wall, 1.0)
+
+
+class CpuWindow:
+    """``w = CpuWindow(pids)`` ... ``use = w.stop()``."""
+
+    def __init__(self, pids: dict[str, int] | None = None) -> None:
+        self.pids = dict(pids or {})
+        self._daemons = {k: process_cpu_seconds(p) for k, p in self.pids.items()}
+        self._busy = machine_busy_seconds()
+        self._own = own_cpu_seconds()
+        self._kernel = kernel_threads()
+        self._t0 = time.monotonic()
+
+    def stop(self) -> CpuUse:
+        wall = time.monotonic() - self._t0
+        daemons_now = {k: process_cpu_seconds(p) for k, p in self.pids.items()}
+        busy, own, kernel = machine_busy_seconds(), own_cpu_seconds(), kernel_threads()
+        daemons = {
+            k: None if v is None or daemons_now.get(k) is None else round(daemons_now[k] - v, 3)  # type: ignore[operator]
+            for k, v in self._daemons.items()
+        }
+        # threads that ended during the window take their time with them; new ones count whole
+        kernel_used = sum(t - self._kernel.get(pid, 0.0) for pid, t in kernel.items())
+        other = None
+        if (
+            busy is not None
+            and self._busy is not None
+            and all(v is not None for v in daemons.values())
+        ):
+            used = (
+                sum(v for v in daemons.values() if v is not None) + (own - self._own) + kernel_used
+            )
+            other = round(max(0.0, busy - self._busy - used), 3)
+        return CpuUse(
+            wall=wall,
+            daemons=daemons,
+            own=round(own - self._own, 3),
+            kernel=round(kernel_used, 3),
+            other=other,
+        )
+
+
+def others_cpu_share(seconds: float = 2.0) -> float | None:
+    """Share of one core other processes used over the next ``seconds``."""
+    window = CpuWindow()
+    time.sleep(seconds)
+    return window.stop().other_share

@@ -1,0 +1,480 @@
+"""Medians, targets and the tables printed at the end of a benchmark."""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+MiB = 1 << 20
+
+# The project's targets (issue: benchmark against the physical limit).
+TARGET_BACKUP_LARGE_OF_MD5 = 0.50  # backup of `large` >= 50 % of the md5sum rate
+TARGET_SMALL_FILES_S = 9000.0  # backup of `small` >= 9,000 files/s, catalog included
+TARGET_RESTORE_LARGE_MB_S = 300.0  # restore of `large` >= 300 MB/s
+TARGET_OVERHEAD_S = 0.5  # <= 0.5 s per job outside the data transfer
+CONTENTION_SHARE = (
+    0.10  # other processes' CPU above this share of one core marks a job as contended
+)
+
+
+def median(values: Sequence[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+# -- terminal -------------------------------------------------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class Style:
+    def __init__(self, stream: Any = sys.stdout) -> None:
+        self.color = bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get(
+            "NO_COLOR"
+        )
+        enc = (getattr(stream, "encoding", None) or "").lower()
+        self.unicode = "utf" in enc
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+    def good(self, text: str) -> str:
+        return self._wrap("32", text)
+
+    def bad(self, text: str) -> str:
+        return self._wrap("31;1", text)
+
+
+def _width(text: str) -> int:
+    return len(_ANSI.sub("", text))
+
+
+def table(style: Style, header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    """A boxed table; ``align`` has one of ``l``/``r`` per column (default: first left, rest right)."""
+    ncol = len(header)
+    align = align or ("l" + "r" * (ncol - 1))
+    widths = [max(_width(r[i]) for r in [header] + rows if r) for i in range(ncol)]
+    if style.unicode:
+        h, v, tl, tm, tr, ml, mm, mr, bl, bm, br = "─│┌┬┐├┼┤└┴┘"
+    else:
+        h, v, tl, tm, tr, ml, mm, mr, bl, bm, br = "-|+++++++++"
+
+    def line(left: str, mid: str, right: str) -> str:
+        return left + mid.join(h * (w + 2) for w in widths) + right
+
+    def cells(row: list[str], bold: bool = False) -> str:
+        out = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _width(cell))
+            text = cell + pad if align[i] == "l" else pad + cell
+            out.append(" " + (style.bold(text) if bold else text) + " ")
+        return v + v.join(out) + v
+
+    lines = [line(tl, tm, tr), cells(header, bold=True), line(ml, mm, mr)]
+    lines += [cells(r) if r else line(ml, mm, mr) for r in rows]
+    lines.append(line(bl, bm, br))
+    return "\n".join(lines)
+
+
+def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def rate(value: float | None) -> str:
+    """A rate with as many decimals as it needs (0.47 files/s, 2,890 files/s)."""
+    if value is None:
+        return "–"
+    return fmt(value, 2 if value < 10 else 1 if value < 100 else 0)
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def spread(values: Sequence[float | None], digits: int = 1) -> str:
+    vals = [v for v in values if v is not None]
+    if len(vals) < 2:
+        return ""
+    return f"{min(vals):,.{digits}f}–{max(vals):,.{digits}f}"
+
+
+# -- summary ----------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    name: str
+    measured: str
+    target: str
+    ok: bool | None  # None: not measured
+
+
+def summarize_profile(profile: dict[str, Any]) -> dict[str, Any]:
+    """Medians over the runs whose jobs ended OK and whose restore was byte-identical."""
+    good = [r for r in profile["runs"] if r.get("valid")]
+    m: dict[str, Any] = {"valid_runs": len(good), "runs": len(profile["runs"])}
+
+    def med(path: str) -> float | None:
+        vals = []
+        for r in good:
+            node: Any = r
+            for key in path.split("."):
+                node = node.get(key) if isinstance(node, dict) else None
+            vals.append(node)
+        return median(vals)
+
+    for name in ("md5sum", "tar", "tar_x"):
+        m[f"{name}_seconds"] = med(f"limits.{name}.seconds")
+    for job in ("backup", "restore"):
+        m[f"{job}_seconds"] = med(f"{job}.seconds")
+        m[f"{job}_director_elapsed_s"] = med(f"{job}.director_elapsed_s")
+        m[f"{job}_director_rate_mb_s"] = med(f"{job}.director_rate_mb_s")
+        m[f"{job}_submit_seconds"] = med(f"{job}.submit_seconds")
+    ds = profile["dataset"]
+    for key in ("md5sum", "tar", "tar_x", "backup", "restore"):
+        s = m[f"{key}_seconds"]
+        m[f"{key}_mb_s"] = ds["bytes"] / 1e6 / s if s else None
+        m[f"{key}_files_s"] = ds["files"] / s if s else None
+    for job in ("backup", "restore"):
+        for lim in ("md5sum", "tar", "tar_x"):
+            a, b = m[f"{job}_seconds"], m[f"{lim}_seconds"]
+            m[f"{job}_of_{lim}"] = b / a if a and b else None
+        d = m[f"{job}_director_rate_mb_s"]
+        m[f"{job}_director_of_md5sum"] = d / m["md5sum_mb_s"] if d and m["md5sum_mb_s"] else None
+    for job in ("backup", "restore"):
+        m[f"{job}_cpu_s"] = {kind: med(f"{job}.cpu_s.{kind}") for kind in ("dir", "sd", "fd")}
+        m[f"{job}_other_cpu_s"] = med(f"{job}.other_cpu_s")
+        others = [r.get(job, {}).get("other_cpu_s") for r in good]
+        walls = [r.get(job, {}).get("seconds") for r in good]
+        m[f"{job}_other_cpu_max_share"] = max(
+            (o / w for o, w in zip(others, walls, strict=True) if o is not None and w), default=None
+        )
+    rss: dict[str, int] = {}
+    for r in profile["runs"]:
+        for kind, kib in (
+            r.get("rss_kib", {}).get("after_restore")
+            or r.get("rss_kib", {}).get("after_backup")
+            or {}
+        ).items():
+            if kib:
+                rss[kind] = max(rss.get(kind, 0), kib)
+    m["peak_rss_kib"] = rss
+    return m
+
+
+def verdicts(results: dict[str, Any]) -> list[Verdict]:
+    out: list[Verdict] = []
+    profiles = results["profiles"]
+    large = profiles.get("large", {}).get("summary")
+    small = profiles.get("small", {}).get("summary")
+    if large:
+        ratio = large.get("backup_of_md5sum")
+        out.append(
+            Verdict(
+                "backup large vs md5sum",
+                f"{fmt(large.get('backup_mb_s'))} of {fmt(large.get('md5sum_mb_s'))} MB/s = {pct(ratio)}",
+                f">= {TARGET_BACKUP_LARGE_OF_MD5 * 100:.0f} %",
+                None if ratio is None else ratio >= TARGET_BACKUP_LARGE_OF_MD5,
+            )
+        )
+    if small:
+        fs = small.get("backup_files_s")
+        out.append(
+            Verdict(
+                "backup small files/s (with catalog)",
+                f"{fmt(fs, 0)} files/s",
+                f">= {TARGET_SMALL_FILES_S:,.0f} files/s",
+                None if fs is None else fs >= TARGET_SMALL_FILES_S,
+            )
+        )
+    if large:
+        mb = large.get("restore_mb_s")
+        out.append(
+            Verdict(
+                "restore large MB/s",
+                f"{fmt(mb)} MB/s (tar -x: {fmt(large.get('tar_x_mb_s'))} MB/s)",
+                f">= {TARGET_RESTORE_LARGE_MB_S:.0f} MB/s",
+                None if mb is None else mb >= TARGET_RESTORE_LARGE_MB_S,
+            )
+        )
+    ov = results.get("overhead", {})
+    for job in ("backup", "restore"):
+        s = ov.get(f"{job}_median_s")
+        out.append(
+            Verdict(
+                f"per-job overhead, {job} (1 file)",
+                f"{fmt(s, 2)} s",
+                f"<= {TARGET_OVERHEAD_S} s",
+                None if s is None else s <= TARGET_OVERHEAD_S,
+            )
+        )
+    return out
+
+
+def profile_section(name: str, prof: dict[str, Any], style: Style) -> list[str]:
+    """The table of one profile: limits, jobs, ratios; the restore checks and failures."""
+    out: list[str] = []
+    ds, m = prof["dataset"], prof.get("summary") or {}
+    out.append("")
+    out.append(
+        style.bold(f"{name}") + f" — {ds['files']:,} files, {ds['bytes'] / 1e6:,.1f} MB "
+        f"({ds['bytes'] / MiB:,.0f} MiB) — median of {m.get('valid_runs', 0)} valid of "
+        f"{m.get('runs', 0)} runs"
+    )
+    runs = [r for r in prof["runs"] if r.get("valid")]
+    if not runs:
+        out.append(style.bad("no valid run: no figures"))
+        for r in prof["runs"]:
+            out.append(
+                style.bad(f"  run {r['run']}: {(r.get('error') or '?').splitlines()[0][:300]}")
+            )
+        return out
+
+    def vals(path: str) -> list[float | None]:
+        res = []
+        for r in runs:
+            node: Any = r
+            for key in path.split("."):
+                node = node.get(key) if isinstance(node, dict) else None
+            res.append(
+                ds["bytes"] / 1e6 / node if isinstance(node, (int, float)) and node else None
+            )
+        return res
+
+    def row(label: str, key: str, path: str, ratios: bool) -> list[str]:
+        return [
+            label,
+            fmt(m.get(f"{key}_seconds"), 2),
+            fmt(m.get(f"{key}_mb_s")),
+            rate(m.get(f"{key}_files_s")),
+            pct(m.get(f"{key}_of_md5sum")) if ratios else "",
+            pct(m.get(f"{key}_of_tar")) if ratios else "",
+            pct(m.get(f"{key}_of_tar_x")) if ratios else "",
+            spread(vals(path)),
+        ]
+
+    rows = [
+        row("md5sum (1 core) — FD ceiling", "md5sum", "limits.md5sum.seconds", False),
+        row("tar -cf - | cat — read+pipe", "tar", "limits.tar.seconds", False),
+        row("tar -c | tar -x — create+write", "tar_x", "limits.tar_x.seconds", False),
+        [],
+        row("backup, end to end", "backup", "backup.seconds", True),
+        [
+            "backup, Director report",
+            fmt(m.get("backup_director_elapsed_s"), 0),
+            fmt(m.get("backup_director_rate_mb_s")),
+            "",
+            pct(m.get("backup_director_of_md5sum")),
+            "",
+            "",
+            "",
+        ],
+        row("restore, end to end", "restore", "restore.seconds", True),
+        [
+            "restore, Director report",
+            fmt(m.get("restore_director_elapsed_s"), 0),
+            fmt(m.get("restore_director_rate_mb_s")),
+            "",
+            pct(m.get("restore_director_of_md5sum")),
+            "",
+            "",
+            "",
+        ],
+    ]
+    out.append(
+        table(
+            style,
+            [
+                "",
+                "seconds",
+                "MB/s",
+                "files/s",
+                "of md5sum",
+                "of tar|cat",
+                "of tar -x",
+                "MB/s range",
+            ],
+            rows,
+        )
+    )
+    checks = [r.get("verify", {}) for r in prof["runs"]]
+    n_ok = sum(1 for c in checks if c.get("identical"))
+    line = f"restore check: byte-identical in {n_ok}/{len(prof['runs'])} runs"
+    out.append(style.good(line) if n_ok == len(prof["runs"]) and n_ok else style.bad(line))
+    for r in prof["runs"]:
+        if r.get("error"):
+            out.append(style.bad(f"  run {r['run']}: {r['error']}"))
+        elif r.get("verify") and not (
+            r["verify"].get("identical") and not r["verify"]["counts"]["metadata_differs"]
+        ):
+            out.append(style.bad(f"  run {r['run']}: {r['verify'].get('summary')}"))
+    discarded = prof.get("discarded") or []
+    if discarded:
+        out.append(
+            style.dim(
+                f"  {len(discarded)} run(s) discarded and run again: "
+                + "; ".join(f"run {r['run']}: {r['discarded']}" for r in discarded)
+            )
+        )
+    for r in runs:
+        share = r.get("contention_max_share")
+        if share is not None and share > CONTENTION_SHARE:
+            out.append(
+                style.bad(
+                    f"  run {r['run']} kept although other processes used {share * 100:.0f} % of a core "
+                    f"during {r.get('contention_where')} (retries exhausted)"
+                )
+            )
+    if m.get("restore_submit_seconds"):
+        out.append(
+            style.dim(
+                f"  restore command to 'Job queued' (building the tree from the catalog): "
+                f"{m['restore_submit_seconds']:.2f} s, included above"
+            )
+        )
+    return out
+
+
+def render(results: dict[str, Any], style: Style) -> str:
+    meta = results["meta"]
+    out: list[str] = []
+    out.append(
+        style.bold("bareoslab benchmark")
+        + style.dim(
+            f"  {meta['started']}  commit {meta.get('git', '?')}  catalog {meta['catalog']}  "
+            f"scale {meta['scale']:g}  seed {meta['seed']}"
+        )
+    )
+    out.append(
+        style.dim(
+            f"{meta['cpu']} x{meta['cpus']}, {meta['mem_gib']:.0f} GiB, Python {meta['python']}, "
+            f"work {meta['work']} ({meta['fs_type']})"
+        )
+    )
+    out.append(
+        style.dim(
+            "Warm page cache: each run reads the data once (tar | cat) before measuring; the page "
+            "cache is not dropped. Restores are not fsync'ed. MB = 10^6 bytes."
+        )
+    )
+    if len(meta.get("git_states", [])) > 1:
+        out.append(
+            style.bad(
+                f"The daemons' code changed during the benchmark: {', '.join(meta['git_states'])}"
+            )
+        )
+    for name, prof in results["profiles"].items():
+        out += profile_section(name, prof, style)
+
+    ov = results.get("overhead", {})
+    out.append("")
+    out.append(
+        style.bold("Per-job overhead") + " — backup and restore of a 1-file FileSet, end to end, "
+        f"{ov.get('jobs', 0)} jobs of each"
+    )
+    out.append(
+        table(
+            style,
+            ["job", "median s", "min s", "max s", "target"],
+            [
+                [
+                    "backup (1 file)",
+                    fmt(ov.get("backup_median_s"), 3),
+                    fmt(ov.get("backup_min_s"), 3),
+                    fmt(ov.get("backup_max_s"), 3),
+                    f"<= {TARGET_OVERHEAD_S} s",
+                ],
+                [
+                    "restore (1 file)",
+                    fmt(ov.get("restore_median_s"), 3),
+                    fmt(ov.get("restore_min_s"), 3),
+                    fmt(ov.get("restore_max_s"), 3),
+                    f"<= {TARGET_OVERHEAD_S} s",
+                ],
+            ],
+        )
+    )
+
+    out.append("")
+    out.append(
+        style.bold("CPU per job")
+        + " — user+system seconds of each daemon (all threads) during the job, "
+        "median; % = share of one core over the job's end-to-end time; other processes = "
+        "everything else but kernel threads (contention)"
+    )
+    rows = []
+    for name, prof in results["profiles"].items():
+        m = prof.get("summary") or {}
+        for job in ("backup", "restore"):
+            cpu, wall = m.get(f"{job}_cpu_s") or {}, m.get(f"{job}_seconds")
+            cells = []
+            for kind in ("dir", "sd", "fd"):
+                c = cpu.get(kind)
+                cells.append(
+                    "–"
+                    if c is None
+                    else f"{c:,.2f} s" + (f" ({c / wall * 100:.0f} %)" if wall else "")
+                )
+            total = sum(v for v in cpu.values() if v is not None)
+            cells.append(
+                f"{total:,.2f} s" + (f" ({total / wall * 100:.0f} %)" if wall and cpu else "")
+            )
+            other, worst = m.get(f"{job}_other_cpu_s"), m.get(f"{job}_other_cpu_max_share")
+            o = (
+                "–"
+                if other is None
+                else f"{other:,.2f} s" + (f" ({other / wall * 100:.0f} %)" if wall else "")
+            )
+            if worst is not None and worst > CONTENTION_SHARE:
+                o = style.bad(o + f", worst run {worst * 100:.0f} %")
+            rows.append([f"{name} {job}", fmt(wall, 2), *cells, o])
+    out.append(
+        table(
+            style,
+            ["job", "wall s", "Director", "Storage", "File", "all three", "other processes"],
+            rows,
+        )
+    )
+    if any(
+        ((p.get("summary") or {}).get(f"{j}_other_cpu_max_share") or 0) > CONTENTION_SHARE
+        for p in results["profiles"].values()
+        for j in ("backup", "restore")
+    ):
+        out.append(
+            style.bad(
+                "Other processes used the CPUs during some jobs (above "
+                f"{CONTENTION_SHARE * 100:.0f} % of a core): those figures are low; run again on a quiet machine."
+            )
+        )
+
+    out.append("")
+    out.append(style.bold("Peak RSS") + " — VmHWM of each daemon, highest over the runs (MiB)")
+    rows = []
+    for name, prof in results["profiles"].items():
+        rss = (prof.get("summary") or {}).get("peak_rss_kib", {})
+        rows.append(
+            [name] + [fmt(rss[k] / 1024, 1) if rss.get(k) else "–" for k in ("dir", "sd", "fd")]
+        )
+    out.append(table(style, ["profile", "Director", "Storage", "File"], rows))
+
+    out.append("")
+    out.append(style.bold("Targets"))
+    rows = []
+    for v in verdicts(results):
+        mark = "–" if v.ok is None else (style.good("met") if v.ok else style.bad("NOT met"))
+        rows.append([v.name, v.measured, v.target, mark])
+    out.append(table(style, ["", "measured", "target", ""], rows, align="llll"))
+    return "\n".join(out)

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Copy and migrate throughput: local copy, local migrate and remote copy of a data set.
+
+For each run, on a warm page cache, in a fresh lab (Director, two Storage Daemons,
+File Daemon as processes on loopback, SQLite catalog):
+
+1. a Full backup of the data set (not timed);
+2. the raw copy rate of the backup's volume file (``cat VOL > COPY``, same file system);
+3. ``run job=copy-local yes`` (second device on the same SD), ``run job=copy-remote yes``
+   (SD to SD replication over loopback) and ``run job=migrate-local yes``, each timed
+   from sending the command to the return of ``wait`` (the control job and its worker
+   ended, catalog included). MB/s = data set bytes / seconds.
+
+Every job must end ``T``; medians over the runs are printed.
+
+    .venv/bin/python bench/copy_bench.py --profile large --runs 3 [--scale 0.25] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bareoslab.console.client import Console  # noqa: E402
+from bareoslab.lab import processes  # noqa: E402
+from bareoslab.lab.render import LocalTopology, render  # noqa: E402
+from bareoslab.lab.topology_extra import render_copy_migrate, start_sd2, stop_sd2  # noqa: E402
+from bareoslab.net.auth import password_key  # noqa: E402
+from bench_data import DEFAULT_GENERATOR, ensure_dataset  # noqa: E402
+from bench_rev import DEFAULT_WORK  # noqa: E402
+
+MB = 1_000_000
+JOBS = ("copy-local", "migrate-local", "copy-remote")
+
+
+def _jobid(out: str) -> int:
+    if "Job queued. JobId=" not in out:
+        raise RuntimeError(out)
+    return int(out.split("JobId=")[1].split()[0])
+
+
+def one_run(work: Path, data: Path, data_bytes: int, index: int) -> dict[str, Any]:
+    base = work / f"copybench-{index}"
+    shutil.rmtree(base, ignore_errors=True)
+    t = LocalTopology(base, data_dir=data)
+    render(t)
+    sd2 = render_copy_migrate(t)
+    start_sd2(t, sd2, trace=False, debug=0)
+    processes.start(t, trace=False, debug=0)
+    console = Console.open(t.host, t.dir_port, password_key(t.console_password))
+    result: dict[str, Any] = {"run": index}
+    try:
+        backup = _jobid(console.run("run job=backup level=Full yes"))
+        console.command(f"wait jobid={backup}", timeout=3600)
+        volume = t.storage_dir / "Full-0001"
+        target = base / "raw-copy"
+        t0 = time.perf_counter()
+        subprocess.run(f"cat '{volume}' > '{target}'", shell=True, check=True)
+        raw = time.perf_counter() - t0
+        result["volume_bytes"] = volume.stat().st_size
+        result["raw_copy_mb_s"] = volume.stat().st_size / raw / MB
+        target.unlink()
+        # copy-local and copy-remote read the backup; migrate-local then moves it
+        for job in ("copy-local", "copy-remote", "migrate-local"):
+            t0 = time.perf_counter()
+            control = _jobid(console.run(f"run job={job} yes"))
+            console.command("wait", timeout=3600)
+            seconds = time.perf_counter() - t0
+            statuses = console.run(
+                f'.sql query="SELECT JobStatus FROM Job WHERE JobId >= {control}"'
+            )
+            rows = [
+                line.strip(" |")
+                for line in statuses.splitlines()
+                if line.strip(" |") in tuple("TEfAW")
+            ]
+            result[job] = {
+                "seconds": seconds,
+                "mb_s": data_bytes / seconds / MB,
+                "statuses": rows,
+                "ok": bool(rows) and all(r == "T" for r in rows),
+            }
+    finally:
+        console.close()
+        processes.stop(t)
+        stop_sd2(t)
+        shutil.rmtree(base, ignore_errors=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--profile", default="large")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    ds = ensure_dataset(args.work, args.profile, args.scale, args.seed, DEFAULT_GENERATOR)
+    subprocess.run(
+        f"tar -cf - -C '{ds.root}' . | cat > /dev/null", shell=True, check=True
+    )  # warm the cache
+    print(f"data set {ds.label}: {ds.files} files, {ds.bytes / MB:,.0f} MB")
+    runs = []
+    for i in range(args.runs):
+        r = one_run(args.work, ds.root, ds.bytes, i)
+        runs.append(r)
+        print(
+            f"run {i + 1}: raw volume copy {r['raw_copy_mb_s']:,.0f} MB/s; "
+            + "; ".join(
+                f"{j} {r[j]['mb_s']:,.0f} MB/s ({r[j]['seconds']:.2f} s{'' if r[j]['ok'] else ', FAILED'})"
+                for j in JOBS
+            ),
+            flush=True,
+        )
+    good = [r for r in runs if all(r[j]["ok"] for j in JOBS)]
+    print(f"\nmedians over {len(good)} good run(s) of {len(runs)}:")
+    print(
+        f"  {'raw volume copy (cat)':<24}{statistics.median(r['raw_copy_mb_s'] for r in runs):>8,.0f} MB/s"
+    )
+    for job in JOBS:
+        if good:
+            mb_s = statistics.median(r[job]["mb_s"] for r in good)
+            secs = statistics.median(r[job]["seconds"] for r in good)
+            print(f"  {job + ' (end to end)':<24}{mb_s:>8,.0f} MB/s  {secs:6.2f} s")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"dataset": ds.label, "bytes": ds.bytes, "runs": runs}, indent=2)
+        )
+    return 0 if len(good) == len(runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
