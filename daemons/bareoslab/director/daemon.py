@@ -15,7 +15,7 @@ from ..catalog.api import Catalog, PoolRow
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
 from ..config import Config, Resource
 from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
-from ..net.auth import parse_hello
+from ..net.auth import VERSION, VERSION_SHORT_DATE, parse_hello
 from ..net.errors import ProtocolError
 from ..net.framing import Connection
 from ..net.server import listen
@@ -143,10 +143,9 @@ class Director:
         await self.msgs.job_message(jcr, jcr.messages, kind, text, float(when) or None)
 
     async def job_report(self, jcr: JobControlRecord, report: str) -> None:
-        stamp = time.strftime("%d-%b-%Y %H:%M:%S", time.localtime(jcr.end_time or time.time()))
         mtype = MsgType.INFO if jcr.status.ok else MsgType.ERROR
-        text = f"{self.name} JobId {jcr.jobid}: {'Error: ' if mtype is MsgType.ERROR else ''}Bareos {self.name} {stamp}:\n{report}"
-        await self.msgs.job_message(jcr, jcr.messages, MsgType.TERM if jcr.status.ok else MsgType.ERROR, text)
+        text = f"{self.name} JobId {jcr.jobid}: {'Error: ' if mtype is MsgType.ERROR else ''}Bareos {self.name} {VERSION} ({VERSION_SHORT_DATE}):\n{report}"
+        await self.msgs.job_message(jcr, jcr.messages, mtype, text)
 
     # -- connections ---------------------------------------------------------------
     async def on_connection(self, conn: Connection) -> None:

@@ -29,6 +29,7 @@ AUTH_TOTAL_TIMEOUT = 600.0
 
 VERSION = "25.0.0"
 VERSION_DATE = "25 November 2026"
+VERSION_SHORT_DATE = "25Nov26"  # as in job report headers: "Bareos bareos-dir 25.0.0 (25Nov26):"
 FD_PROTOCOL_VERSION = 54
 _VERSION_TAG = f'Version="{VERSION}"'
 

@@ -102,34 +102,39 @@ class Connection:
     async def recv(self, timeout: float | None = None) -> Message:
         """Next message or signal. Raises :class:`ConnectionClosed` at end of file."""
         timeout = self.read_timeout if timeout is None else timeout
+        if timeout is None:  # the data path: no timer per message
+            msg = await self._read_frame()
+        else:
+            try:
+                async with asyncio.timeout(timeout):
+                    msg = await self._read_frame()
+            except TimeoutError as exc:
+                raise ConnectionClosed(f"{self.peer} sent nothing for {timeout} s") from exc
+        if self.tracer:
+            self.tracer.message(self, "recv", msg)
+        return msg
+
+    async def _read_frame(self) -> Message:
         try:
-            async with asyncio.timeout(timeout):
-                header = await self.reader.readexactly(4)
-                (length,) = _HEADER.unpack(header)
-                if length < 0:
-                    try:
-                        msg: Message = Signal(length)
-                    except ValueError:
-                        raise ProtocolError(f"unknown signal {length} from {self.peer}") from None
-                    if msg is Signal.TERMINATE:
-                        self.peer_terminated = True
-                elif length > MAX_PACKET:
-                    raise FrameTooLarge(
-                        f"{self.peer} sent a frame of {length} bytes (max {MAX_PACKET})"
-                    )
-                elif length == 0:
-                    msg = b""
-                else:
-                    msg = await self.reader.readexactly(length)
+            header = await self.reader.readexactly(4)
+            (length,) = _HEADER.unpack(header)
+            if length > 0:
+                if length > MAX_PACKET:
+                    raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {MAX_PACKET})")
+                return await self.reader.readexactly(length)
         except asyncio.IncompleteReadError as exc:
             raise ConnectionClosed(f"{self.peer} closed the connection") from exc
         except (ConnectionResetError, BrokenPipeError) as exc:
             raise ConnectionClosed(f"{self.peer} reset the connection") from exc
-        except TimeoutError as exc:
-            raise ConnectionClosed(f"{self.peer} sent nothing for {timeout} s") from exc
-        if self.tracer:
-            self.tracer.message(self, "recv", msg)
-        return msg
+        if length == 0:
+            return b""
+        try:
+            sig = Signal(length)
+        except ValueError:
+            raise ProtocolError(f"unknown signal {length} from {self.peer}") from None
+        if sig is Signal.TERMINATE:
+            self.peer_terminated = True
+        return sig
 
     async def recv_msg(self, timeout: float | None = None) -> bytes:
         """Next message, skipping keepalives; any other signal is an error."""
