@@ -664,8 +664,9 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
         progress.say(f"results written to {args.json}")
-    print()
-    print(render(results, Style(sys.stdout)))
+    if any(p["runs"] for p in results["profiles"].values()):
+        print()
+        print(render(results, Style(sys.stdout)))
     if results.get("error"):
         print(f"\nbenchmark incomplete: {results['error']}")
         return 2
