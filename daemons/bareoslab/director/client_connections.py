@@ -130,7 +130,7 @@ class ClientConnections:
                 entry.watcher.cancel()
                 with suppress(asyncio.CancelledError):
                     await entry.watcher
-            if not entry.conn.closed and not entry.conn.reader.at_eof():
+            if not entry.conn.closed and not entry.conn.at_eof():
                 return entry
             await entry.conn.close()  # hung up just now: its handler may return
         return None

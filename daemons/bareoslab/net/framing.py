@@ -16,6 +16,9 @@ from .trace import Tracer
 MAX_PACKET = 1_000_000
 MAX_PAYLOAD = MAX_PACKET - 4
 _HEADER = struct.Struct(">i")
+_READ_SIZE = 256 * 1024  # bytes asked of the socket at a time
+_OUT_FLUSH = 64 * 1024  # gathered small frames handed to the transport at this size
+_DIRECT_PAYLOAD = 16 * 1024  # payloads this large go out without being copied
 
 
 class Signal(IntEnum):
@@ -97,6 +100,9 @@ class Connection:
         self.read_timeout = read_timeout
         self.closed = False
         self.peer_terminated = False
+        self._in = bytearray()
+        self._pos = 0
+        self._out = bytearray()
 
     # -- receiving ---------------------------------------------------------
     async def recv(self, timeout: float | None = None) -> Message:
@@ -114,18 +120,33 @@ class Connection:
             self.tracer.message(self, "recv", msg)
         return msg
 
+    async def _fill(self, need: int) -> None:
+        """Buffer at least ``need`` unread bytes (one read usually brings many frames)."""
+        while len(self._in) - self._pos < need:
+            if self._pos and self._pos >= len(self._in) // 2:
+                del self._in[: self._pos]
+                self._pos = 0
+            try:
+                data = await self.reader.read(max(_READ_SIZE, need))
+            except (ConnectionResetError, BrokenPipeError) as exc:
+                raise ConnectionClosed(f"{self.peer} reset the connection") from exc
+            if not data:
+                raise ConnectionClosed(f"{self.peer} closed the connection")
+            self._in += data
+
     async def _read_frame(self) -> Message:
-        try:
-            header = await self.reader.readexactly(4)
-            (length,) = _HEADER.unpack(header)
-            if length > 0:
-                if length > MAX_PACKET:
-                    raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {MAX_PACKET})")
-                return await self.reader.readexactly(length)
-        except asyncio.IncompleteReadError as exc:
-            raise ConnectionClosed(f"{self.peer} closed the connection") from exc
-        except (ConnectionResetError, BrokenPipeError) as exc:
-            raise ConnectionClosed(f"{self.peer} reset the connection") from exc
+        if len(self._in) - self._pos < 4:
+            await self._fill(4)
+        (length,) = _HEADER.unpack_from(self._in, self._pos)
+        if length > 0:
+            if length > MAX_PACKET:
+                raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {MAX_PACKET})")
+            if len(self._in) - self._pos < 4 + length:
+                await self._fill(4 + length)
+            start = self._pos + 4
+            self._pos = start + length
+            return bytes(self._in[start : self._pos])
+        self._pos += 4
         if length == 0:
             return b""
         try:
@@ -135,6 +156,10 @@ class Connection:
         if sig is Signal.TERMINATE:
             self.peer_terminated = True
         return sig
+
+    def at_eof(self) -> bool:
+        """The peer hung up and every frame it sent has been read."""
+        return self._pos >= len(self._in) and self.reader.at_eof()
 
     async def recv_msg(self, timeout: float | None = None) -> bytes:
         """Next message, skipping keepalives; any other signal is an error."""
@@ -164,24 +189,42 @@ class Connection:
 
     # -- sending -----------------------------------------------------------
     def write(self, payload: bytes | bytearray | memoryview | str) -> None:
-        """Queue one message without waiting; call :meth:`drain` now and then."""
+        """Queue one message without waiting; :meth:`drain` (or :meth:`send`) hands it over.
+
+        Small frames are gathered in one buffer so that a burst of them costs one
+        system call; a large payload is passed on as is, without copying.
+        """
         if isinstance(payload, str):
             payload = payload.encode("utf-8", "surrogateescape")
-        if len(payload) > MAX_PAYLOAD:
-            for start in range(0, len(payload), MAX_PAYLOAD):
+        size = len(payload)
+        if size > MAX_PAYLOAD:
+            for start in range(0, size, MAX_PAYLOAD):
                 self.write(payload[start : start + MAX_PAYLOAD])
             return
-        self.writer.write(_HEADER.pack(len(payload)))
-        self.writer.write(payload)
+        out = self._out
+        out += _HEADER.pack(size)
+        if size >= _DIRECT_PAYLOAD:
+            self._flush()
+            self.writer.write(payload)
+        else:
+            out += payload
+            if len(out) >= _OUT_FLUSH:
+                self._flush()
         if self.tracer:
-            self.tracer.message(self, "send", bytes(payload[:120]) if len(payload) > 120 else bytes(payload), len(payload))
+            self.tracer.message(self, "send", bytes(payload[:120]), size)
 
     def write_signal(self, sig: Signal) -> None:
-        self.writer.write(_HEADER.pack(int(sig)))
+        self._out += _HEADER.pack(int(sig))
         if self.tracer:
             self.tracer.message(self, "send", sig)
 
+    def _flush(self) -> None:
+        if self._out:
+            self.writer.write(self._out)
+            self._out = bytearray()
+
     async def drain(self) -> None:
+        self._flush()
         try:
             await self.writer.drain()
         except (ConnectionResetError, BrokenPipeError) as exc:
@@ -202,6 +245,8 @@ class Connection:
         try:
             if terminate and not self.peer_terminated and not self.writer.is_closing():
                 self.write_signal(Signal.TERMINATE)
+            if not self.writer.is_closing():
+                self._flush()
                 await asyncio.wait_for(self.writer.drain(), 5)
         except (OSError, TimeoutError, ConnectionError):
             pass
