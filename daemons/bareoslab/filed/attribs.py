@@ -14,6 +14,7 @@ through :func:`encode_attributes` / :func:`decode_attributes`.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import NamedTuple, Protocol
 
@@ -42,6 +43,7 @@ _FT_MASK = 0xFFFF
 _PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
 
 
+@functools.lru_cache(maxsize=8192)  # device, mode, owner, block size and times repeat a lot
 def to_base64_int(n: int) -> str:
     """Write an integer in Bareos' lstat base64: ``0 -> "A"``, ``63 -> "/"``, ``64 -> "BA"``."""
     if 0 <= n < 64:
