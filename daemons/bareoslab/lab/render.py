@@ -126,6 +126,48 @@ def _fd_director_mode(t: LocalTopology) -> str:
             "  Connection From Director To Client = no\n")
 
 
+def render_storage_daemon(t: LocalTopology, etc: Path, name: str, port: int, password: str,
+                          work: Path) -> None:
+    """A Storage daemon's configuration directory (``etc/bareos-sd.d``), without devices."""
+    s = etc / "bareos-sd.d"
+    _write(s / "storage" / f"{name}.conf", f"""Storage {{
+  Name = {name}
+  SDAddress = {t.host}
+  SDPort = {port}
+  Working Directory = "{work}"
+  Client Connect Wait = {t.client_connect_wait}
+  TLS Enable = no
+}}
+""")
+    _write(s / "director" / f"{t.director}.conf", f"""Director {{
+  Name = {t.director}
+  Password = "{password}"
+  TLS Enable = no
+}}
+""")
+    _write(s / "messages" / "Standard.conf", f"""Messages {{
+  Name = Standard
+  Director = {t.director} = all
+}}
+""")
+
+
+def write_device(etc: Path, name: str, media_type: str, archive: Path) -> None:
+    """A file Device of a Storage daemon, labelling its volumes automatically."""
+    _write(etc / "bareos-sd.d" / "device" / f"{name}.conf", f"""Device {{
+  Name = {name}
+  Media Type = {media_type}
+  Archive Device = "{archive}"
+  Label Media = yes
+  Random Access = yes
+  Automatic Mount = yes
+  Removable Media = no
+  Always Open = no
+  Maximum Concurrent Jobs = 5
+}}
+""")
+
+
 def render(t: LocalTopology) -> None:
     """Write the configuration of all three daemons and the console."""
     for d in ("dir", "sd", "fd"):
@@ -241,39 +283,8 @@ def render(t: LocalTopology) -> None:
   Where = "{t.restore_dir}"
 }}
 """)
-    s = t.etc / "sd" / "bareos-sd.d"
-    _write(s / "storage" / f"{t.storage}.conf", f"""Storage {{
-  Name = {t.storage}
-  SDAddress = {t.host}
-  SDPort = {t.sd_port}
-  Working Directory = "{t.working_dir('sd')}"
-  Client Connect Wait = {t.client_connect_wait}
-  TLS Enable = no
-}}
-""")
-    _write(s / "director" / f"{t.director}.conf", f"""Director {{
-  Name = {t.director}
-  Password = "{t.sd_password}"
-  TLS Enable = no
-}}
-""")
-    _write(s / "device" / "FileStorage.conf", f"""Device {{
-  Name = FileStorage
-  Media Type = File
-  Archive Device = "{t.storage_dir}"
-  Label Media = yes
-  Random Access = yes
-  Automatic Mount = yes
-  Removable Media = no
-  Always Open = no
-  Maximum Concurrent Jobs = 5
-}}
-""")
-    _write(s / "messages" / "Standard.conf", f"""Messages {{
-  Name = Standard
-  Director = {t.director} = all
-}}
-""")
+    render_storage_daemon(t, t.etc / "sd", t.storage, t.sd_port, t.sd_password, t.working_dir("sd"))
+    write_device(t.etc / "sd", "FileStorage", "File", t.storage_dir)
     f = t.etc / "fd" / "bareos-fd.d"
     _write(f / "client" / "myself.conf", f"""Client {{
   Name = {t.client}

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .processes import DaemonProcess, wait_for_port
-from .render import LocalTopology, _write, free_port
+from .render import LocalTopology, _write, free_port, render_storage_daemon, write_device
 
 
 @dataclass
@@ -111,52 +111,9 @@ def render_copy_migrate(t: LocalTopology, sd2: SecondStorage | None = None) -> S
     _write(d / "job" / "migrate-local.conf", _job("migrate-local", "Migrate", "LocalCopy"))
     _write(d / "job" / "copy-remote.conf", _job("copy-remote", "Copy", "FullCopy"))
     _write(d / "job" / "migrate-remote.conf", _job("migrate-remote", "Migrate", "FullCopy"))
-    s = t.etc / "sd" / "bareos-sd.d"
-    _write(s / "device" / "FileCopyStorage.conf", f"""Device {{
-  Name = FileCopyStorage
-  Media Type = File
-  Archive Device = "{copy_storage_dir(t)}"
-  Label Media = yes
-  Random Access = yes
-  Automatic Mount = yes
-  Removable Media = no
-  Always Open = no
-  Maximum Concurrent Jobs = 5
-}}
-""")
-    s2 = t.etc / "sd2" / "bareos-sd.d"
-    _write(s2 / "storage" / f"{sd2.name}.conf", f"""Storage {{
-  Name = {sd2.name}
-  SDAddress = {t.host}
-  SDPort = {sd2.port}
-  Working Directory = "{t.base / 'work' / 'sd2'}"
-  Client Connect Wait = {t.client_connect_wait}
-  TLS Enable = no
-}}
-""")
-    _write(s2 / "director" / f"{t.director}.conf", f"""Director {{
-  Name = {t.director}
-  Password = "{sd2.password}"
-  TLS Enable = no
-}}
-""")
-    _write(s2 / "device" / "FileStorage2.conf", f"""Device {{
-  Name = FileStorage2
-  Media Type = File
-  Archive Device = "{sd2_storage_dir(t)}"
-  Label Media = yes
-  Random Access = yes
-  Automatic Mount = yes
-  Removable Media = no
-  Always Open = no
-  Maximum Concurrent Jobs = 5
-}}
-""")
-    _write(s2 / "messages" / "Standard.conf", f"""Messages {{
-  Name = Standard
-  Director = {t.director} = all
-}}
-""")
+    write_device(t.etc / "sd", "FileCopyStorage", "File", copy_storage_dir(t))
+    render_storage_daemon(t, t.etc / "sd2", sd2.name, sd2.port, sd2.password, t.base / "work" / "sd2")
+    write_device(t.etc / "sd2", "FileStorage2", "File", sd2_storage_dir(t))
     return sd2
 
 
