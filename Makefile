@@ -5,20 +5,28 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 LAB_DIR ?= lab
 
-.PHONY: all venv test unit integration lint lab lab-down bench clean
+.PHONY: all venv test unit integration roles lint lint-ansible lab lab-down bench clean
 
 all: test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,lab]'
 	touch $@
 
 venv: $(STAMP)
 
-lint: venv
+lint: venv lint-ansible
 	$(VENV)/bin/ruff check daemons tests bench
+
+# Roles, playbooks and inventories, production profile (.ansible-lint).
+lint-ansible: venv
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint roles playbooks inventories
+
+# The roles' tests: argument specs against the schema, bad topologies, rendered configs (-t).
+roles: venv
+	$(PY) -m pytest tests/roles
 
 unit: venv
 	$(PY) -m pytest tests/unit
