@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..codes import MsgType
 from ..volume.device import FileDevice, Volume
 from ..volume.errors import VolumeError, VolumeSizeMismatch
+from ..volume.session import SessionWriter
 from .job import CatalogRequestError, SdJob, bashed, ok_media_fields
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,26 @@ async def _open_or_label(sd_name: str, job: SdJob, state: DeviceState, media: di
     if int(media.get("VolJobs", 0)):
         await job.jmsg(MsgType.INFO, f'Volume "{name}" previously written, moving to end of data.')
     return volume
+
+
+async def end_write_session(job: SdJob, state: DeviceState, volume: Volume, writer: SessionWriter,
+                            media_id: str) -> None:
+    """Catalog what a session wrote (JobMedia, volume counters) and release the device."""
+    position = writer.position
+    if position is not None:
+        await job.catreq(
+            f"CreateJobMedia FirstIndex={position.first_index} LastIndex={position.last_index} "
+            f"StartFile={position.start_file} EndFile={position.end_file} "
+            f"StartBlock={position.start_block} EndBlock={position.end_block} "
+            f"Copy=0 Strip=0 MediaId={media_id}\n"
+        )
+    async with state.lock:  # jobs sharing the volume count VolJobs one after the other
+        reply = await job.catreq(
+            update_media_request(state.media, volume, jobs_delta=1, writes_delta=writer.blocks)
+        )
+        if reply.startswith("1000 OK"):
+            state.media.update(ok_media_fields(reply))
+    await release_append(state)
 
 
 async def release_append(state: DeviceState) -> None:

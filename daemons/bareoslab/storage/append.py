@@ -16,8 +16,8 @@ from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal
 from ..volume.errors import VolumeError
 from ..volume.label import SessionLabel
-from .acquire import DeviceState, acquire_for_append, release_append, update_media_request
-from .job import SdJob, ok_media_fields
+from .acquire import DeviceState, acquire_for_append, end_write_session
+from .job import SdJob
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +71,7 @@ async def append_data(sd_name: str, job: SdJob, state: DeviceState, data_conn: C
         await job.jmsg(MsgType.FATAL, f"Write error on volume: {exc}")
         await _discard_rest(data_conn)
     finally:
-        position = writer.position
-        if position is not None:
-            await job.catreq(
-                f"CreateJobMedia FirstIndex={position.first_index} LastIndex={position.last_index} "
-                f"StartFile={position.start_file} EndFile={position.end_file} "
-                f"StartBlock={position.start_block} EndBlock={position.end_block} "
-                f"Copy=0 Strip=0 MediaId={media_id}\n"
-            )
-        async with state.lock:  # jobs sharing the volume count VolJobs one after the other
-            reply = await job.catreq(
-                update_media_request(state.media, volume, jobs_delta=1, writes_delta=writer.blocks)
-            )
-            if reply.startswith("1000 OK"):
-                state.media.update(ok_media_fields(reply))
-        await release_append(state)
+        await end_write_session(job, state, volume, writer, media_id)
     await data_conn.send(done_reply if ok else fail_reply)
     return ok
 

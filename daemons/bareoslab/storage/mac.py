@@ -19,9 +19,9 @@ from ..volume.bsr import parse_bsr
 from ..volume.errors import VolumeError
 from ..volume.label import SessionLabel, now_btime
 from ..volume.record import Record
-from .acquire import acquire_for_append, release_append, update_media_request
+from .acquire import acquire_for_append, end_write_session
 from .append import session_label
-from .job import SdJob, ok_media_fields
+from .job import SdJob
 from .read import ReadError, check_volumes
 
 if TYPE_CHECKING:
@@ -137,20 +137,7 @@ async def copy_internally(sd: StorageDaemon, job: SdJob) -> None:
     except VolumeError as exc:
         await job.jmsg(MsgType.FATAL, f"Copy error: {exc}")
     finally:
-        position = writer.position
-        if position is not None:
-            await job.catreq(
-                f"CreateJobMedia FirstIndex={position.first_index} LastIndex={position.last_index} "
-                f"StartFile={position.start_file} EndFile={position.end_file} "
-                f"StartBlock={position.start_block} EndBlock={position.end_block} "
-                f"Copy=0 Strip=0 MediaId={media_id}\n"
-            )
-        async with state.lock:  # concurrent sessions on one volume: counters one job at a time
-            reply = await job.catreq(
-                update_media_request(state.media, volume, jobs_delta=1, writes_delta=writer.blocks))
-            if reply.startswith("1000 OK"):
-                state.media.update(ok_media_fields(reply))
-        await release_append(state)
+        await end_write_session(job, state, volume, writer, media_id)
         await job.catreq(f"DeleteNullJobmediaRecords jobid={job.jobid}")
 
 
