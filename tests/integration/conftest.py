@@ -9,6 +9,8 @@ the two catalog drivers; PostgreSQL gets a fresh database created by
 from __future__ import annotations
 
 import os
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -133,6 +135,19 @@ def lab_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]
 @pytest.fixture(params=DRIVERS)
 def lab(request: pytest.FixtureRequest, lab_factory: Any) -> Lab:
     return lab_factory(request.param)
+
+
+def job_status(lab: Lab, jobid: int) -> str:
+    return lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0]
+
+
+def read_frame(sock: socket.socket) -> bytes | int:
+    """One Bareos frame from a plain socket: the payload, a signal number, or b"" at EOF."""
+    header = sock.recv(4, socket.MSG_WAITALL)
+    if len(header) < 4:
+        return b""
+    (n,) = struct.unpack(">i", header)
+    return n if n <= 0 else sock.recv(n, socket.MSG_WAITALL)
 
 
 def wait_until(predicate: Any, timeout: float = 30.0, interval: float = 0.1) -> bool:

@@ -12,23 +12,11 @@ from pathlib import Path
 import pytest
 from bareoslab.net.auth import hello_client
 
-from .conftest import Lab, wait_until
+from .conftest import Lab, job_status, read_frame, wait_until
 
 pytestmark = pytest.mark.integration
 
 NOT_AUTHORIZED = b"1999 You are not authorized.\n"
-
-
-def job_status(lab: Lab, jobid: int) -> str:
-    return lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0]
-
-
-def read_frame(sock: socket.socket) -> bytes | int:
-    header = sock.recv(4, socket.MSG_WAITALL)
-    if len(header) < 4:
-        return b""
-    (n,) = struct.unpack(">i", header)
-    return n if n <= 0 else sock.recv(n, socket.MSG_WAITALL)
 
 
 def send_frame(sock: socket.socket, text: str) -> None:

@@ -19,21 +19,9 @@ from bareoslab.net.auth import hello_director, password_key
 from bareoslab.net.errors import AuthenticationError
 from bareoslab.volume.device import FileDevice
 
-from .conftest import Lab, wait_until
+from .conftest import Lab, job_status, read_frame, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def job_status(lab: Lab, jobid: int) -> str:
-    return lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0]
-
-
-def read_frame(sock: socket.socket) -> bytes | int:
-    header = sock.recv(4, socket.MSG_WAITALL)
-    if len(header) < 4:
-        return b""
-    (n,) = struct.unpack(">i", header)
-    return n if n <= 0 else sock.recv(n, socket.MSG_WAITALL)
 
 
 def test_console_wrong_password_is_refused_and_logged(lab_factory) -> None:
