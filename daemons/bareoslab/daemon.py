@@ -24,6 +24,10 @@ log = logging.getLogger("bareoslab")
 DEFAULT_CONFIG_DIR = "/etc/bareos"
 
 
+class StartupError(Exception):
+    """A daemon cannot start (its catalog cannot be opened, ...): said in one line, no traceback."""
+
+
 def build_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("-c", "--config", default=DEFAULT_CONFIG_DIR,
@@ -73,7 +77,7 @@ def run_daemon(
         Path(args.pid_file).write_text(f"{os.getpid()}\n")
     try:
         asyncio.run(_serve_until_signal(serve(cfg, args, tracer)))
-    except OSError as exc:
+    except (OSError, StartupError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
     finally:

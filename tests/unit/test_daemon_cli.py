@@ -23,3 +23,27 @@ def test_test_config_reports_file_and_line(tmp_path: Path, capsys) -> None:
     assert sd_main(["-t", "-c", str(conf)]) == 1
     err = capsys.readouterr().err
     assert f"{conf}:3:" in err
+
+
+def test_director_without_its_catalog_says_so_in_one_line(tmp_path: Path, capsys) -> None:
+    """A PostgreSQL catalog that cannot be reached ends the start with Bareos' message, no traceback."""
+    import shutil
+    import socket
+
+    config = tmp_path / "etc"
+    shutil.copytree(EXAMPLE, config)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (config / "bareos-dir.d" / "catalog" / "MyCatalog.conf").write_text(
+        "Catalog {\n  Name = MyCatalog\n  DB Driver = postgresql\n  DB Name = bareos\n"
+        f'  DB User = bareos\n  DB Password = "x"\n  DB Address = 127.0.0.1\n  DB Port = {port}\n}}\n'
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    director = config / "bareos-dir.d" / "director" / "bareos-dir.conf"
+    director.write_text(director.read_text().replace("/var/lib/bareos", str(work)))
+    assert dir_main(["-c", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert 'Could not open Catalog "MyCatalog", database "bareos"' in err
+    assert "Traceback" not in err

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from ..catalog import open_catalog
-from ..catalog.api import Catalog, PoolRow
+from ..catalog.api import Catalog, DatabaseError, PoolRow
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
 from ..config import Config, Resource
-from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
+from ..daemon import StartupError, TaskSet, listen_addresses, run_daemon, serve_forever
 from ..net.auth import VERSION, VERSION_SHORT_DATE, parse_hello
 from ..net.errors import ProtocolError
 from ..net.framing import Connection
@@ -165,8 +165,12 @@ class Director:
             await conn.send("1999 You are not authorized.\n")
 
     async def start(self) -> list[asyncio.Server]:
-        self.catalog = await self.db(self._open_catalog)
-        await self.db(self.catalog.check)
+        try:
+            self.catalog = await self.db(self._open_catalog)
+            await self.db(self.catalog.check)
+        except DatabaseError as exc:
+            c = self.catalog_res
+            raise StartupError(f'Could not open Catalog "{c.name}", database "{c.db_name}": {exc}') from exc
         await self.db(self._sync_config)
         self.jobq.start()
         addresses = listen_addresses(self.res)

@@ -183,6 +183,9 @@ async def connect_client(director: Director, jcr: JobControlRecord, client: Reso
     conn, initiated = await _client_connection(director, client, jcr.job, jcr.jobid, jcr)
     if initiated:
         await director.job_msg(jcr, MsgType.INFO, f"Using Client Initiated Connection ({client.name}).")
+    else:
+        await director.job_msg(jcr, MsgType.INFO, f"Connected Client: {client.name} at {client.address}:"
+                                                  f"{client.port}, encryption: None")
     return ClientSession(director, jcr, client, conn)
 
 
