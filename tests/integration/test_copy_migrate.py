@@ -67,8 +67,10 @@ def run_all(lab: Lab, line: str, timeout: float = 120) -> int:
     return jobid
 
 
-def restore(lab: Lab, jobid: int, storage: str, where: Path) -> int:
-    out = lab.run(f"restore jobid={jobid} all done storage={storage} where={where} yes")
+def restore(lab: Lab, jobid: int, where: Path, storage: str | None = None) -> int:
+    """Restore ``jobid`` into ``where``; without ``storage`` the Director finds the volumes' own."""
+    named = f" storage={storage}" if storage else ""
+    out = lab.run(f"restore jobid={jobid} all done{named} where={where} yes")
     assert "Job queued. JobId=" in out, out
     rid = int(out.split("JobId=")[-1].split()[0])
     lab.console.command(f"wait jobid={rid}", timeout=120)
@@ -139,7 +141,7 @@ def test_local_copy(copy_lab: Lab) -> None:
     assert not list(sd2_storage_dir(lab.t).iterdir())
     # restore from the copy, byte-identical
     where = lab.t.restore_dir / "from-copy"
-    restore(lab, new, "FileCopy", where)
+    restore(lab, new, where, storage="FileCopy")
     assert_same_tree(data, where / str(data).lstrip("/"))
     # the flow, message by message (protocol.md §7.3), on the Director's SD connection
     lines = sequence(lab.trace("dir"), job_name(lab, worker), "File")
@@ -182,7 +184,7 @@ def test_local_migrate_three_jobs(copy_lab: Lab) -> None:
     lab.run("update volume=Full-0001 volstatus=Used")
     (lab.t.storage_dir / "Full-0001").unlink()
     where = lab.t.restore_dir / "from-migrated"
-    restore(lab, new_ids[-1], "FileCopy", where)
+    restore(lab, new_ids[-1], where)
     assert_same_tree(data, where / str(data).lstrip("/"))
 
 
@@ -207,7 +209,7 @@ def test_remote_copy(copy_lab: Lab) -> None:
     assert (sd2_storage_dir(lab.t) / "FullCopy-0002").exists()
     assert not list(copy_storage_dir(lab.t).iterdir())
     where = lab.t.restore_dir / "from-remote"
-    restore(lab, new, "File2", where)
+    restore(lab, new, where)
     assert_same_tree(data, where / str(data).lstrip("/"))
     # the flow (protocol.md §7.4): the reading SD's and the writing SD's view
     job_r, job_w = job_name(lab, worker), job_name(lab, new)
@@ -254,7 +256,7 @@ def test_remote_migrate(copy_lab: Lab) -> None:
     # the original volume gone, the migrated data restores byte-identical from the second SD
     shutil.move(lab.t.storage_dir / "Full-0001", lab.t.base / "Full-0001.gone")
     where = lab.t.restore_dir / "from-remote-migrated"
-    restore(lab, new, "File2", where)
+    restore(lab, new, where)
     assert_same_tree(data, where / str(data).lstrip("/"))
 
 

@@ -285,6 +285,7 @@ class JobMediaRow:
     start_block: int
     end_block: int
     vol_index: int
+    storage: str = ""  # the Storage (resource name) the volume was last written by
 
 
 class RestoreFile(NamedTuple):

@@ -229,6 +229,7 @@ JOBMEDIA = RowMap(
         "start_block": "jm.StartBlock",
         "end_block": "jm.EndBlock",
         "vol_index": "jm.VolIndex",
+        "storage": "COALESCE(s.Name, '')",
     },
 )
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.api import RestoreFile
+from ..catalog.api import JobMediaRow, RestoreFile
 from ..config import Resource
 from . import ua_acl
 from .bsr import build_bootstrap
@@ -126,6 +126,20 @@ def _write_bsr(ua: UserAgent, text: str) -> str:
     return str(path)
 
 
+def _volume_storage(ua: UserAgent, jobmedia: list[JobMediaRow]) -> str | None:
+    """The Storage holding the volumes to read (the catalog's Media.StorageId), as Bareos
+    reads a migrated or copied job from where it was written, not from the Job's storage."""
+    names = sorted({jm.storage for jm in jobmedia if jm.storage})
+    if len(names) > 1:
+        raise CommandFailed(
+            f"The selected files are on volumes of {len(names)} storages ({', '.join(names)}); "
+            "restore the jobs of one storage at a time, or name one with storage=."
+        )
+    if names and ua.director.cfg.get("Storage", names[0]) is not None:
+        return names[0]
+    return None
+
+
 async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     director, cat = ua.director, ua.director.catalog
     job_res = _restore_job(ua, args)
@@ -149,6 +163,8 @@ async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     overrides: dict[str, Any] = {"client": client.name}
     if arg(args, "storage"):
         overrides["storage"] = ua.res("Storage", arg(args, "storage")).name  # type: ignore[union-attr]
+    elif storage := _volume_storage(ua, [jm for jm in jobmedia if jm.job_id in wanted]):
+        overrides["storage"] = storage
     try:
         jcr = new_jcr(director, job_res, **overrides)
     except RunError as exc:
