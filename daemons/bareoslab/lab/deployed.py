@@ -1,0 +1,293 @@
+"""A lab the Ansible roles deployed: its topology, read from the inventory, and the
+commands that drive it on its hosts.
+
+Jobs run from the console on the director host, the catalog is read with ``psql`` on the
+catalog host, sample trees are made and listed on the clients. How a command reaches a
+host is the caller's: testinfra in the molecule verifier suites (``tests/infra``),
+``docker exec`` in ``bareoslab containers``, anything that runs a shell command on a host.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..codes import JobStatus
+from .state import LabError
+
+#: (host, shell command) -> (exit status, stdout, stderr)
+Run = Callable[[str, str], tuple[int, str, str]]
+
+#: The roles' defaults (bareoslab_common), where a host does not set its own.
+CONFIG_ROOT = "/etc/bareoslab"
+VENV = "/opt/bareoslab/venv"
+CATALOG_DB = "bareos"
+UNITS = {"dir": "bareoslab-dir", "sd": "bareoslab-sd", "fd": "bareoslab-fd"}
+
+#: Job states after which a job changes no more (codes.md: T, W, E, e, f, A).
+FINAL = frozenset("TWEefA")
+
+
+class DeployedLabError(LabError):
+    """A command on a lab host failed."""
+
+    exit_code = 9
+
+
+@dataclass(frozen=True)
+class Client:
+    host: str
+    name: str  # the Client resource (bareoslab_client_name, default <host>-fd)
+    connection: str  # director | client | passive
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    storage_host: str
+    next_pool: str | None
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Groups and host variables of an inventory, as the roles read them."""
+
+    groups: Mapping[str, list[str]]
+    hostvars: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def from_inventory(cls, inventory: str | Path, ansible_inventory: str | None = None) -> Topology:
+        """``ansible-inventory --list`` of an inventory file or directory."""
+        exe = ansible_inventory or str(Path(sys.executable).parent / "ansible-inventory")
+        proc = subprocess.run([exe, "-i", str(inventory), "--list"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise DeployedLabError(f"ansible-inventory -i {inventory} failed: {proc.stderr.strip()}")
+        data = json.loads(proc.stdout)
+        hostvars = data.get("_meta", {}).get("hostvars", {})
+
+        def members(group: str) -> list[str]:
+            spec = data.get(group, {})
+            hosts = list(spec.get("hosts", []))
+            for child in spec.get("children", []):
+                hosts += [h for h in members(child) if h not in hosts]
+            return hosts
+
+        groups = {g: members(g) for g in ("directors", "catalogs", "storages", "clients")}
+        return cls(groups, hostvars)
+
+    def one(self, group: str) -> str:
+        hosts = self.groups.get(group, [])
+        if len(hosts) != 1:
+            raise DeployedLabError(f"the topology needs one host in group {group}, found {hosts}")
+        return hosts[0]
+
+    @property
+    def director(self) -> str:
+        return self.one("directors")
+
+    @property
+    def catalog(self) -> str:
+        return self.one("catalogs")
+
+    @property
+    def storages(self) -> list[str]:
+        return list(self.groups.get("storages", []))
+
+    @property
+    def clients(self) -> list[Client]:
+        return [
+            Client(host, self.hostvars[host].get("bareoslab_client_name", f"{host}-fd"),
+                   self.hostvars[host].get("bareoslab_client_connection", "director"))
+            for host in self.groups.get("clients", [])
+        ]
+
+    @property
+    def pools(self) -> dict[str, Pool]:
+        return {
+            pool["name"]: Pool(pool["name"], host, pool.get("next_pool"))
+            for host in self.storages
+            for pool in self.hostvars[host].get("bareoslab_storage_pools", [])
+        }
+
+    def copy_pools(self, remote: bool) -> list[Pool]:
+        """Pools with a Next Pool on the same storage host (local) or another one (remote)."""
+        pools = self.pools
+        return [
+            p for p in pools.values()
+            if p.next_pool in pools and (pools[p.next_pool].storage_host != p.storage_host) == remote
+        ]
+
+    def volume_dirs(self, host: str) -> list[str]:
+        return [d["archive_device"] for d in self.hostvars[host].get("bareoslab_storage_devices", [])]
+
+    def var(self, host: str, name: str, default: str) -> str:
+        return str(self.hostvars.get(host, {}).get(name, default))
+
+
+@dataclass
+class JobRow:
+    """A Job row of the catalog (the columns the lab looks at)."""
+
+    jobid: int
+    name: str
+    type: str
+    level: str
+    jobstatus: str
+    jobfiles: int
+    jobbytes: int
+    priorjobid: int
+    poolname: str
+
+    @property
+    def ok(self) -> bool:
+        return self.jobstatus in (JobStatus.TERMINATED.value, JobStatus.WARNINGS.value)
+
+
+JOB_COLUMNS = ("Job.JobId", "Job.Name", "Job.Type", "Job.Level", "Job.JobStatus", "Job.JobFiles",
+               "Job.JobBytes", "Job.PriorJobId", "COALESCE(Pool.Name, '')")
+
+
+class DeployedLab:
+    """Drives a deployed topology through ``run(host, shell command)``."""
+
+    def __init__(self, topology: Topology, run: Run) -> None:
+        self.topology = topology
+        self._run = run
+
+    # -- hosts ---------------------------------------------------------------------
+    def sh(self, host: str, command: str, check: bool = True) -> str:
+        rc, out, err = self._run(host, command)
+        if check and rc != 0:
+            raise DeployedLabError(f"{host}: `{command[:200]}` exited {rc}: {(err or out).strip()[-2000:]}")
+        return out
+
+    def _bin(self, host: str, program: str) -> str:
+        return f"{self.topology.var(host, 'bareoslab_common_venv', VENV)}/bin/{program}"
+
+    # -- console on the director host ----------------------------------------------
+    def console(self, *commands: str) -> str:
+        host = self.topology.director
+        conf = f"{self.topology.var(host, 'bareoslab_common_config_root', CONFIG_ROOT)}/dir/bconsole.conf"
+        script = "".join(f"{c}\n" for c in commands)
+        return self.sh(host, f"printf %s {shlex.quote(script)} | {self._bin(host, 'bareoslab-console')} "
+                             f"-c {shlex.quote(conf)}")
+
+    def run_job(self, command: str) -> int:
+        """Queue a job (``run ... yes`` or ``restore ... yes``); its JobId."""
+        out = self.console(command)
+        queued = re.search(r"Job queued\. JobId=(\d+)", out)
+        if not queued:
+            raise DeployedLabError(f"`{command}` did not queue a job:\n{out}")
+        return int(queued.group(1))
+
+    def wait_job(self, jobid: int, timeout: float = 300) -> JobRow:
+        """Wait (bounded) until the job has ended; its catalog row."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = max(1, int(deadline - time.monotonic()))
+            self.console(f"wait jobid={jobid} timeout={min(left, 60)}")
+            row = self.job(jobid)
+            if row.jobstatus in FINAL:
+                return row
+            if time.monotonic() >= deadline:
+                raise DeployedLabError(f"JobId {jobid} still has status {row.jobstatus} after {timeout:.0f} s\n"
+                                       + self.job_log(jobid))
+
+    def job_log(self, jobid: int) -> str:
+        return self.console(f"list joblog jobid={jobid}")
+
+    # -- the catalog, on the catalog host --------------------------------------------
+    def sql(self, query: str) -> list[list[str]]:
+        host = self.topology.catalog
+        db = self.topology.var(host, "bareoslab_catalog_db_name", CATALOG_DB)
+        out = self.sh(host, f"cd / && runuser -u postgres -- psql -X -q -At -F '\t' -d {shlex.quote(db)} "
+                            f"-v ON_ERROR_STOP=1 -c {shlex.quote(query)}")
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def jobs(self, where: str) -> list[JobRow]:
+        rows = self.sql(f"SELECT {', '.join(JOB_COLUMNS)} FROM Job LEFT JOIN Pool ON Pool.PoolId = Job.PoolId "
+                        f"WHERE {where} ORDER BY Job.JobId")
+        return [JobRow(int(r[0]), r[1], r[2], r[3], r[4], int(r[5]), int(r[6]), int(r[7]), r[8]) for r in rows]
+
+    def job(self, jobid: int) -> JobRow:
+        rows = self.jobs(f"Job.JobId = {int(jobid)}")
+        if not rows:
+            raise DeployedLabError(f"JobId {jobid} is not in the catalog")
+        return rows[0]
+
+    def volumes(self, jobid: int) -> list[tuple[str, str]]:
+        """(VolumeName, Pool) of the volumes the job's JobMedia rows point to."""
+        rows = self.sql("SELECT DISTINCT Media.VolumeName, Pool.Name FROM JobMedia "
+                        "JOIN Media ON Media.MediaId = JobMedia.MediaId JOIN Pool ON Pool.PoolId = Media.PoolId "
+                        f"WHERE JobMedia.JobId = {int(jobid)} ORDER BY 1")
+        return [(r[0], r[1]) for r in rows]
+
+    # -- data on the clients ---------------------------------------------------------
+    def make_sample_tree(self, host: str, root: str) -> int:
+        """A small tree of every kind of entry under ``root``; the number of entries."""
+        return int(self.sh(host, f"python3 -c {shlex.quote(_SAMPLE_TREE)} {shlex.quote(root)} {shlex.quote(host)}"))
+
+    def listing(self, host: str, root: str) -> list[str]:
+        """One line per entry below ``root``: path, type, mode, owner, size, SHA-256 or link target."""
+        return self.sh(host, f"python3 -c {shlex.quote(_LISTING)} {shlex.quote(root)}").splitlines()
+
+    # -- diagnostics ----------------------------------------------------------------
+    def daemon_logs(self, hosts: Iterable[str] | None = None, lines: int = 40) -> str:
+        """The journal of every bareoslab unit (and PostgreSQL) on the hosts, for failure reports."""
+        parts = []
+        for host in hosts or sorted(self.topology.hostvars):
+            out = self.sh(host, f"journalctl --no-pager -n {lines} -u 'bareoslab-*' -u 'postgresql*' "
+                                "-o short-precise 2>&1 || true", check=False)
+            parts.append(f"----- {host} -----\n{out.rstrip()}")
+        return "\n".join(parts)
+
+
+# Deterministic content per host: directories, small and larger files, an empty file and
+# directory, a symbolic and a hard link, unusual modes and an owner other than root.
+_SAMPLE_TREE = r"""
+import os, random, shutil, sys
+root, seed = sys.argv[1], sys.argv[2]
+shutil.rmtree(root, ignore_errors=True)
+rnd = random.Random(seed)
+os.makedirs(os.path.join(root, "empty-dir"))
+for d in range(3):
+    sub = os.path.join(root, f"dir-{d}", "nested")
+    os.makedirs(sub)
+    for f in range(3):
+        with open(os.path.join(root, f"dir-{d}", f"file-{f}.txt"), "w") as fh:
+            fh.write(f"{seed} dir {d} file {f}\n" * rnd.randint(1, 200))
+    with open(os.path.join(sub, "blob.bin"), "wb") as fh:
+        fh.write(rnd.randbytes(64 * 1024 * (d + 1)))
+open(os.path.join(root, "empty.txt"), "w").close()
+with open(os.path.join(root, "secret.txt"), "w") as fh:
+    fh.write("mode 0600, owned by nobody\n")
+os.chmod(os.path.join(root, "secret.txt"), 0o600)
+os.chown(os.path.join(root, "secret.txt"), 65534, 65534)
+os.symlink("dir-0/file-0.txt", os.path.join(root, "link-to-file"))
+os.link(os.path.join(root, "dir-1", "file-1.txt"), os.path.join(root, "hardlink.txt"))
+print(1 + sum(len(ds) + len(fs) for _, ds, fs in os.walk(root)))
+"""
+
+_LISTING = r"""
+import hashlib, os, stat, sys
+root = sys.argv[1]
+paths = [root] + [os.path.join(top, n) for top, ds, fs in os.walk(root) for n in ds + fs]
+for path in sorted(paths):
+    st = os.lstat(path)
+    if stat.S_ISREG(st.st_mode):
+        what = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    elif stat.S_ISLNK(st.st_mode):
+        what = "-> " + os.readlink(path)
+    else:
+        what = ""
+    size = 0 if stat.S_ISDIR(st.st_mode) else st.st_size
+    print(os.path.relpath(path, root), stat.filemode(st.st_mode), st.st_uid, st.st_gid, size, what)
+"""

@@ -1,0 +1,63 @@
+"""Fixtures of the verifier suites molecule runs against a deployed topology.
+
+The topology comes from the scenario's inventory (``$MOLECULE_INVENTORY_FILE``: molecule's
+generated file beside the linked ``hosts``, ``group_vars`` and ``host_vars`` of an example
+inventory). Hosts are the scenario's containers, named as in the inventory, reached
+through testinfra's docker backend. A failing test gets the daemons' journals attached.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import testinfra
+from bareoslab.lab.deployed import DeployedLab, Topology
+
+ENV = "MOLECULE_INVENTORY_FILE"
+_topology: Topology | None = None
+_lab: DeployedLab | None = None
+
+
+def topology() -> Topology:
+    global _topology
+    if _topology is None:
+        inventory = os.environ.get(ENV)
+        if not inventory:
+            pytest.exit(f"tests/infra are run by molecule verify (needs ${ENV})", returncode=4)
+        _topology = Topology.from_inventory(Path(inventory).parent)
+    return _topology
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "client" in metafunc.fixturenames:
+        clients = topology().clients
+        metafunc.parametrize("client", clients, ids=[f"{c.host}[{c.connection}]" for c in clients])
+
+
+@pytest.fixture(scope="session")
+def hosts() -> dict[str, testinfra.host.Host]:
+    return {name: testinfra.get_host(f"docker://root@{name}") for name in topology().hostvars}
+
+
+@pytest.fixture(scope="session")
+def lab(hosts) -> Iterator[DeployedLab]:
+    global _lab
+
+    def run(host: str, command: str) -> tuple[int, str, str]:
+        result = hosts[host].run(command)
+        return result.rc, result.stdout, result.stderr
+
+    _lab = DeployedLab(topology(), run)
+    yield _lab
+    _lab = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and report.when == "call" and _lab is not None:
+        report.sections.append(("daemon journals", _lab.daemon_logs()))
