@@ -1,4 +1,5 @@
-"""``bareoslab``: the local lab on loopback, and protocol traces as sequence diagrams.
+"""``bareoslab``: the local lab on loopback, the lab in containers, and protocol traces as
+sequence diagrams.
 
 ::
 
@@ -6,6 +7,8 @@
     bareoslab local status [--dir DIR]                   running? listening? (non-zero if not)
     bareoslab local down   [--dir DIR]                   stop them (by pid file); keep the data
     bareoslab local demo   [--dir DIR]                   Full, Incremental, restore, compare
+    bareoslab image [--force | --tag]                    the containers' image (lab/image.py)
+    bareoslab containers up|run|status|down|test        the roles in containers (lab/containers.py)
     bareoslab trace [--job JOB | --jobid N] FILE|DIR... [-o OUT.puml] [--format puml|text]
 
 A lab lives in one directory (default ``./lab``): ``lab.json`` (ports, passwords),
@@ -15,7 +18,8 @@ SQLite catalog), ``storage/`` (volumes), ``data/`` (what the FileSet backs up),
 
 Exit status: 0 success, 1 a daemon is down (``status``) or another lab error,
 2 usage, 3 no lab in DIR, 4 unreadable ``lab.json``, 5 a daemon did not start,
-6 the demo failed, 7 nothing to draw (``trace``).
+6 the demo failed, 7 nothing to draw (``trace``), 8 the image could not be built,
+9 a command on a container failed, 10 the container lab failed.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, 
 from ..console.client import Console
 from ..net.auth import password_key
 from ..net.errors import ProtocolError
-from . import processes, state
+from . import containers, image, processes, state
 from .render import LocalTopology, free_port, render
 from .sequence import (
     Arrow,
@@ -51,6 +55,7 @@ from .sequence import (
     render_text,
 )
 from .state import LabError
+from .table import text_table
 
 DEFAULT_DIR = "lab"
 FILESET = "LabData"
@@ -347,14 +352,7 @@ def job_table(rows: Sequence[dict[str, str]], seconds: dict[int, float]) -> str:
             f"{status} {_name(JOB_STATUS_LONG, JobStatus, status)}".strip(),
             f"{seconds[jobid]:.2f}s" if jobid in seconds else "",
         ))
-    right = {0, 3, 4, 6}
-    widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
-    lines = []
-    for row in [head, *body]:
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
-        lines.append("  " + "  ".join(cells).rstrip())
-    lines.insert(1, "  " + "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(head, body, right={0, 3, 4, 6})
 
 
 _UNFINISHED = frozenset("CRBFSMmsjcdtpqaiLl")  # created, running or waiting (codes.md)
@@ -490,7 +488,8 @@ def trace(paths: Sequence[str], out: TextIO, job: str | None = None, jobid: int 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bareoslab", description="A Bareos lab on loopback, and protocol traces as sequence diagrams.")
+        prog="bareoslab",
+        description="A Bareos lab on loopback or in containers, and protocol traces as sequence diagrams.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     local = sub.add_parser("local", help="a one-SD lab on loopback (no containers)",
@@ -507,6 +506,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for each job (default 300)")
     for p in (up, status, down, demo):
         p.add_argument("--dir", default=DEFAULT_DIR, help=dir_help)
+
+    img = sub.add_parser("image", help="build the containers' Debian image here (never pulled)",
+                         description="mmdebstrap from this host's apt sources, then docker import; "
+                                     "prints the tag (its recipe's hash), builds only when it is missing")
+    img.add_argument("--force", action="store_true", help="build even if the image exists")
+    img.add_argument("--tag", action="store_true", help="print the tag of the current recipe and exit")
+    containers.add_parser(sub)
 
     tr = sub.add_parser("trace", help="protocol traces -> PlantUML sequence diagram",
                         description="Pair the messages the daemons traced (--trace FILE) and draw them.")
@@ -528,6 +534,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "trace":
             return trace(args.files, out, job=args.job, jobid=args.jobid, fmt=args.format,
                          output=args.output, list_jobs=args.jobs)
+        if args.command == "image":
+            print(image.image_tag() if args.tag else image.build_image(sys.stderr, force=args.force))
+            return 0
+        if args.command == "containers":
+            return containers.main(args, out)
         base = Path(args.dir).resolve()
         if args.action == "up":
             local_up(base, out, port_base=args.port_base)

@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -192,22 +191,3 @@ def _run(argv: Sequence[str], what: str, out: TextIO) -> None:
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
         raise ImageError(f"{what} failed (exit {proc.returncode}):\n{tail}")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``bareoslab image [--force] [--tag]``."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="bareoslab image", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--force", action="store_true", help="build even if the image exists")
-    parser.add_argument("--tag", action="store_true", help="print the tag this recipe gives and exit")
-    args = parser.parse_args(argv)
-    if args.tag:
-        print(image_tag())
-        return 0
-    try:
-        print(build_image(sys.stderr, force=args.force))
-    except LabError as exc:
-        print(f"bareoslab image: {exc}", file=sys.stderr)
-        return exc.exit_code
-    return 0

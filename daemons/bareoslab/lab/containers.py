@@ -1,0 +1,350 @@
+"""``bareoslab containers``: a topology in Docker containers, deployed by the Ansible roles
+through its molecule scenario, and the lab's main job run through it.
+
+::
+
+    bareoslab containers up     [-s SCENARIO]   image, then molecule create, prepare, converge
+    bareoslab containers run    [-s SCENARIO]   backups, a restore, a local copy, a remote migrate
+    bareoslab containers status [-s SCENARIO]   containers and their daemons
+    bareoslab containers down   [-s SCENARIO]   molecule destroy (containers, network)
+    bareoslab containers test   [SCENARIO...]   molecule test of each scenario (make test)
+
+The scenario (default ``two-sd``) is a directory of ``molecule/``; its inventory link names
+the topology. Molecule's output goes to ``lab/molecule-<scenario>-<action>.log``; the
+terminal shows one line per step and play. The lab keeps running until ``down``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
+from .deployed import DeployedLab, DeployedLabError, JobRow, Topology
+from .image import build_image
+from .sequence import human_size
+from .state import LabError
+from .table import text_table
+
+DEFAULT_SCENARIO = "two-sd"
+#: How each connection mode reaches the File daemon.
+REACHED = {"director": "the Director calls it", "client": "it calls the Director",
+           "passive": "passive: the SD calls it"}
+TEST_SCENARIOS = ("default", "two-sd", "ssh")
+LOG_DIR = "lab"
+SOURCE = "/srv/bareoslab/data"  # the director role's default FileSet
+
+
+class ContainersError(LabError):
+    """The container lab failed."""
+
+    exit_code = 10
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    project: Path
+
+    @property
+    def directory(self) -> Path:
+        return self.project / "molecule" / self.name
+
+    def config(self) -> dict:
+        path = self.directory / "molecule.yml"
+        if not path.is_file():
+            known = sorted(p.parent.name for p in (self.project / "molecule").glob("*/molecule.yml"))
+            raise ContainersError(f"no scenario {self.name!r} in {self.project / 'molecule'} (scenarios: "
+                                  f"{', '.join(known)})")
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    @property
+    def hosts(self) -> list[str]:
+        return [p["name"] for p in self.config()["platforms"]]
+
+    @property
+    def network(self) -> str:
+        return self.config()["platforms"][0]["networks"][0]["name"]
+
+    @property
+    def inventory(self) -> Path:
+        """The example inventory the scenario links (its hosts.yml's directory)."""
+        hosts = self.config()["provisioner"]["inventory"]["links"]["hosts"]
+        return (self.directory / hosts).resolve().parent
+
+
+# -- docker and molecule ---------------------------------------------------------------------
+
+
+def check_docker() -> None:
+    if shutil.which("docker") is None:
+        raise ContainersError("the docker CLI is not installed: the container lab needs Docker Engine")
+    info = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
+    if info.returncode != 0:
+        raise ContainersError(f"Docker Engine is not reachable: {(info.stderr or info.stdout).strip()}")
+
+
+def check_names(scenario: Scenario) -> None:
+    """Containers of another scenario with the same host names would be taken over: refuse."""
+    for host in scenario.hosts:
+        found = subprocess.run(["docker", "inspect", "--format",
+                                "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", host],
+                               capture_output=True, text=True)
+        if found.returncode == 0 and scenario.network not in found.stdout.split():
+            others = found.stdout.split()
+            owner = next((n.removeprefix("bareoslab-") for n in others if n.startswith("bareoslab-")), None)
+            hint = (f"bareoslab containers down -s {owner}" if owner and (scenario.project / "molecule" / owner).is_dir()
+                    else f"docker rm -f {host}")
+            raise ContainersError(f"a container named {host} already runs on network(s) {', '.join(others) or '-'}, "
+                                  f"not {scenario.network}: remove that lab first ({hint})")
+
+
+def molecule_env(image: str) -> dict[str, str]:
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", BAREOSLAB_IMAGE=image,
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0", NO_COLOR="1", COLUMNS="200")
+    return env
+
+
+_STEP = re.compile(r"(?:➜ |\[[\w-]+ > )(\w+)\]?:? Executing$")
+_PLAY = re.compile(r"PLAY \[(.+?)\]?\s*\**$")
+_SHOWN = re.compile(r"fatal:|UNREACHABLE!|FAILED!|\d+ (passed|failed)|Verifier tests failed")
+
+
+def molecule(action: str, scenario: Scenario, image: str, out: TextIO) -> float:
+    """``molecule <action> -s <scenario>``, its output in a log, steps and plays on ``out``; seconds."""
+    logs = scenario.project / LOG_DIR
+    logs.mkdir(exist_ok=True)
+    log_path = logs / f"molecule-{scenario.name}-{action}.log"
+    exe = Path(sys.executable).parent / "molecule"
+    started = time.monotonic()
+    tail: list[str] = []
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([str(exe), action, "-s", scenario.name], cwd=scenario.project,
+                                env=molecule_env(image), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, errors="replace")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            text = line.strip().lstrip("│└┌─ ").rstrip()
+            tail = (tail + [line.rstrip()])[-60:]
+            shown = None
+            if m := _STEP.search(text):
+                shown = m.group(1)
+            elif m := _PLAY.search(text):
+                shown = f"  {m.group(1)}"
+            elif _SHOWN.search(text):
+                shown = f"  {text.strip('= ')}"
+            if shown:
+                print(f"[{time.monotonic() - started:5.0f}s] {scenario.name}: {shown}", file=out, flush=True)
+        rc = proc.wait()
+    seconds = time.monotonic() - started
+    if rc != 0:
+        print("\n".join(tail), file=out)
+        raise ContainersError(f"molecule {action} -s {scenario.name} failed (exit {rc}) after {seconds:.0f} s; "
+                              f"the whole output is in {log_path}")
+    return seconds
+
+
+# -- the actions -----------------------------------------------------------------------------
+
+
+def up(scenario: Scenario, out: TextIO) -> float:
+    check_docker()
+    started = time.monotonic()
+    image = build_image(out)
+    check_names(scenario)
+    molecule("converge", scenario, image, out)
+    seconds = time.monotonic() - started
+    print(f"{scenario.name}: {len(scenario.hosts)} containers deployed in {seconds:.0f} s: "
+          f"{', '.join(scenario.hosts)}", file=out, flush=True)
+    return seconds
+
+
+def down(scenario: Scenario, out: TextIO) -> None:
+    check_docker()
+    molecule("destroy", scenario, "bareoslab/debian:unused", out)
+    print(f"{scenario.name}: containers and network removed", file=out)
+
+
+def docker_run(host: str, command: str) -> tuple[int, str, str]:
+    proc = subprocess.run(["docker", "exec", host, "/bin/sh", "-c", command], capture_output=True, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def status(scenario: Scenario, out: TextIO) -> int:
+    check_docker()
+    topology = Topology.from_inventory(scenario.inventory)
+    units = {**{h: "bareoslab-dir" for h in topology.groups["directors"]},
+             **{h: "bareoslab-sd" for h in topology.groups["storages"]},
+             **{h: "bareoslab-fd" for h in topology.groups["clients"]},
+             **{h: "postgresql@*" for h in topology.groups["catalogs"]}}
+    rows, down_count = [], 0
+    for host in scenario.hosts:
+        state = subprocess.run(["docker", "inspect", "--format", "{{.State.Status}}", host],
+                               capture_output=True, text=True).stdout.strip() or "absent"
+        unit = units.get(host, "")
+        active = docker_run(host, f"systemctl is-active '{unit}'")[1].strip() if state == "running" else "-"
+        down_count += state != "running" or active != "active"
+        rows.append((host, state, unit, active))
+    print(text_table(("Host", "Container", "Unit", "State"), rows), file=out)
+    return 1 if down_count else 0
+
+
+def test(names: Sequence[str], project: Path, out: TextIO) -> int:
+    """``molecule test`` of each scenario; a summary; non-zero if one failed."""
+    check_docker()
+    image = build_image(out)
+    results = []
+    for name in names:
+        scenario = Scenario(name, project)
+        try:
+            check_names(scenario)
+            seconds = molecule("test", scenario, image, out)
+            results.append((name, "passed", f"{seconds:.0f} s"))
+        except ContainersError as exc:
+            print(f"\n{exc}\n", file=out, flush=True)
+            results.append((name, "FAILED", ""))
+    print("\n" + text_table(("Scenario", "Result", "molecule test"), results, right={2}), file=out)
+    return 0 if all(r[1] == "passed" for r in results) else 1
+
+
+# -- the main job ------------------------------------------------------------------------------
+
+
+class Demo:
+    """Backups of every client, a restore, a local copy and a remote migrate, with progress."""
+
+    def __init__(self, scenario: Scenario, out: TextIO, timeout: float = 300) -> None:
+        self.topology = Topology.from_inventory(scenario.inventory)
+        self.lab = DeployedLab(self.topology, docker_run)
+        self.out = out
+        self.timeout = timeout
+        self.jobs: list[int] = []
+        self.step = 0
+
+    def say(self, text: str, end: str = "\n") -> None:
+        print(text, end=end, file=self.out, flush=True)
+
+    def job(self, command: str) -> JobRow:
+        started = time.monotonic()
+        jobid = self.lab.run_job(command)
+        row = self.lab.wait_job(jobid, self.timeout)
+        self.jobs.append(jobid)
+        self.say(f" JobId {jobid} {row.name}: {JOB_STATUS_LONG.get(JobStatus(row.jobstatus), row.jobstatus)}, "
+                 f"{row.jobfiles} files, {human_size(row.jobbytes)} ({time.monotonic() - started:.1f} s)")
+        if not row.ok:
+            raise ContainersError(f"JobId {jobid} ended {row.jobstatus}:\n{self.lab.job_log(jobid)}\n"
+                                  f"--- daemon journals ---\n{self.lab.daemon_logs()}")
+        return row
+
+    def numbered(self, total: int, text: str) -> None:
+        self.step += 1
+        self.say(f"[{self.step}/{total}] {text}", end="")
+
+    def run(self) -> int:
+        t, lab = self.topology, self.lab
+        local, remote = t.copy_pools(remote=False), t.copy_pools(remote=True)
+        total = 3 + len(t.clients) + bool(local) + bool(remote)
+        self.numbered(total, f"sample data in {SOURCE} on {', '.join(c.host for c in t.clients)} ...")
+        entries = {c.host: lab.make_sample_tree(c.host, SOURCE) for c in t.clients}
+        self.say(f" {sum(entries.values())} entries")
+        backups = {}
+        for c in t.clients:
+            self.numbered(total, f"Full backup of {c.name} ({REACHED.get(c.connection, c.connection)}) ...")
+            backups[c.host] = self.job(f"run job=backup-{c.name} level=Full yes")
+        last = t.clients[-1]
+        where = f"/var/tmp/bareoslab-restore-{backups[last.host].jobid}"
+        self.numbered(total, f"restore of JobId {backups[last.host].jobid} on {last.host} into {where} ...")
+        self.job(f"restore jobid={backups[last.host].jobid} client={last.name} where={where} all done yes")
+        self.numbered(total, "compare the restored tree with the source ...")
+        if lab.listing(last.host, where + SOURCE) != lab.listing(last.host, SOURCE):
+            raise ContainersError(f"{last.host}: the restore in {where} differs from {SOURCE}")
+        self.say(f" {entries[last.host]} entries identical (content, modes, owners, links)")
+        if local:
+            pool, client = local[0], t.clients[0]
+            self.numbered(total, f"local copy on {pool.storage_host}: a backup into pool {pool.name} ...")
+            self.job(f"run job=backup-{client.name} level=Full pool={pool.name} yes")
+            self.say(f"      copy-{pool.name} to pool {pool.next_pool} ...", end="")
+            self.job(f"run job=copy-{pool.name} yes")
+        if remote:
+            pool = remote[0]
+            target = t.pools[pool.next_pool].storage_host
+            self.numbered(total, f"remote migrate of pool {pool.name} from {pool.storage_host} to {target} ...")
+            self.job(f"run job=migrate-{pool.name} yes")
+        self.say("\nCatalog (PostgreSQL on " + t.catalog + "):")
+        self.say(self.table())
+        self.say(f"\nThe lab keeps running. Console: docker exec -it {t.director} "
+                 f"/opt/bareoslab/venv/bin/bareoslab-console -c /etc/bareoslab/dir/bconsole.conf\n"
+                 "Remove it: make lab-down")
+        return 0
+
+    def table(self) -> str:
+        first = min(self.jobs)
+        rows = self.lab.jobs(f"Job.JobId >= {first}")
+        body = []
+        for r in rows:
+            volumes = self.lab.volumes(r.jobid)
+            body.append((str(r.jobid), r.name, _named(JOB_TYPE_NAMES, JobType, r.type),
+                         _named(JOB_LEVEL_NAMES, JobLevel, r.level), f"{r.jobstatus}", str(r.jobfiles),
+                         human_size(r.jobbytes), str(r.priorjobid or ""), r.poolname,
+                         ", ".join(v for v, _ in volumes)))
+        return text_table(("JobId", "Name", "Type", "Level", "Status", "Files", "Bytes", "Prior", "Pool", "Volumes"),
+                          body, right={0, 5, 6, 7})
+
+
+def _named(names: dict, enum: type, code: str) -> str:
+    try:
+        return f"{code} {names[enum(code)]}"
+    except (ValueError, KeyError):
+        return code
+
+
+# -- command line ------------------------------------------------------------------------------
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("containers", help="a topology in Docker containers, deployed by the roles",
+                            description=__doc__.split("\n\n")[0])
+    actions = parser.add_subparsers(dest="action", required=True)
+    for name, text in (("up", "build the image if needed, create the containers, deploy the roles"),
+                       ("run", "backups, a restore, a local copy and a remote migrate; catalog table"),
+                       ("status", "the containers and their daemons (exit 1 if one is down)"),
+                       ("down", "remove the containers and the network")):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("-s", "--scenario", default=DEFAULT_SCENARIO, help=f"default {DEFAULT_SCENARIO}")
+    t = actions.add_parser("test", help="molecule test of scenarios (default: all)")
+    t.add_argument("scenarios", nargs="*", default=list(TEST_SCENARIOS))
+    for p in actions.choices.values():
+        p.add_argument("--project", default=".", help="the bareoslab repository (default: .)")
+
+
+def main(args: argparse.Namespace, out: TextIO) -> int:
+    project = Path(args.project).resolve()
+    if args.action == "test":
+        return test(args.scenarios, project, out)
+    scenario = Scenario(args.scenario, project)
+    if args.action == "up":
+        up(scenario, out)
+        return 0
+    if args.action == "down":
+        down(scenario, out)
+        return 0
+    if args.action == "status":
+        return status(scenario, out)
+    try:
+        return Demo(scenario, out).run()
+    except DeployedLabError as exc:
+        raise ContainersError(f"{exc}\n(is the lab up? bareoslab containers up -s {scenario.name})") from exc

@@ -1,0 +1,61 @@
+"""Scenarios as the container lab reads them, and molecule's output as progress lines."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from bareoslab.lab import containers
+from bareoslab.lab.containers import ContainersError, Scenario
+
+ROOT = Path(__file__).resolve().parents[3]
+SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
+
+
+def test_the_scenarios_make_test_runs_exist() -> None:
+    assert set(containers.TEST_SCENARIOS) == set(SCENARIOS)
+    assert containers.DEFAULT_SCENARIO in SCENARIOS
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_containers_are_the_hosts_of_its_inventory(name: str) -> None:
+    """Adding a host to an example inventory needs a platform in each scenario using it."""
+    scenario = Scenario(name, ROOT)
+    hosts = yaml.safe_load((scenario.inventory / "hosts.yml").read_text())
+    names = {h for group in hosts["all"]["children"].values() for h in (group.get("hosts") or {})}
+    assert sorted(scenario.hosts) == sorted(names)
+    assert scenario.network == f"bareoslab-{name}"
+
+
+def test_unknown_scenario_lists_the_known_ones() -> None:
+    with pytest.raises(ContainersError, match="no scenario 'nope'.*default"):
+        Scenario("nope", ROOT).hosts
+
+
+def test_molecule_output_becomes_steps_plays_and_failures(tmp_path: Path, monkeypatch) -> None:
+    log = (
+        "INFO     [two-sd > create] Executing\n"
+        "  │ PLAY [Deploy the director] ******************************\n"
+        "  │ TASK [bareoslab_common : Create the service user] *******\n"
+        "  │ fatal: [lab-dir]: FAILED! => {\"msg\": \"boom\"}\n"
+        "  │ ====== 1 failed, 9 passed in 7.2s ======\n"
+    )
+    fake = tmp_path / "molecule"
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{log}EOF\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(containers.sys, "executable", str(tmp_path / "python"))
+    project = tmp_path / "project"
+    (project / "molecule" / "two-sd").mkdir(parents=True)
+    out = io.StringIO()
+    with pytest.raises(ContainersError, match=r"molecule test -s two-sd failed \(exit 3\)"):
+        containers.molecule("test", Scenario("two-sd", project), "img", out)
+    lines = [line.split("] ", 1)[1] for line in out.getvalue().splitlines() if line.startswith("[")]
+    assert lines == [
+        "two-sd: create",
+        "two-sd:   Deploy the director",
+        'two-sd:   fatal: [lab-dir]: FAILED! => {"msg": "boom"}',
+        "two-sd:   1 failed, 9 passed in 7.2s",
+    ]
+    assert (project / "lab" / "molecule-two-sd-test.log").read_text() == log
