@@ -31,7 +31,7 @@ def test_scenario_containers_are_the_hosts_of_its_inventory(name: str) -> None:
 
 def test_unknown_scenario_lists_the_known_ones() -> None:
     with pytest.raises(ContainersError, match="no scenario 'nope'.*default"):
-        Scenario("nope", ROOT).hosts
+        Scenario("nope", ROOT).config()
 
 
 def test_molecule_output_becomes_steps_plays_and_failures(tmp_path: Path, monkeypatch) -> None:
