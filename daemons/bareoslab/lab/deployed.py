@@ -148,7 +148,7 @@ class JobRow:
 
     @property
     def ok(self) -> bool:
-        return self.jobstatus in (JobStatus.TERMINATED.value, JobStatus.WARNINGS.value)
+        return JobStatus(self.jobstatus).ok
 
 
 JOB_COLUMNS = ("Job.JobId", "Job.Name", "Job.Type", "Job.Level", "Job.JobStatus", "Job.JobFiles",

@@ -59,3 +59,17 @@ def test_molecule_output_becomes_steps_plays_and_failures(tmp_path: Path, monkey
         "two-sd:   1 failed, 9 passed in 7.2s",
     ]
     assert (project / "lab" / "molecule-two-sd-test.log").read_text() == log
+
+
+def test_without_the_docker_cli_the_lab_says_so(monkeypatch) -> None:
+    monkeypatch.setattr(containers.shutil, "which", lambda name: None)
+    with pytest.raises(ContainersError, match="docker CLI is not installed"):
+        containers.check_docker()
+
+
+def test_an_unreachable_engine_is_reported_with_dockers_reason(tmp_path: Path, monkeypatch) -> None:
+    if containers.shutil.which("docker") is None:
+        pytest.skip("no docker CLI here")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    with pytest.raises(ContainersError, match="Docker Engine is not reachable: .*no-engine.sock"):
+        containers.check_docker()
