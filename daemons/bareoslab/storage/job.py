@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
-from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text, unbash_spaces
+from ..net.framing import (
+    KEEPALIVE,
+    Connection,
+    Message,
+    Signal,
+    bash_spaces,
+    decode_text,
+    unbash_spaces,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +134,12 @@ class SdJob:
                         continue
                     raise CatalogRequestError(f"Director sent {msg.name} instead of an answer")
                 return decode_text(msg)
+
+    async def director_hangup(self) -> Message:
+        """Wait for whatever the Director sends next (or its hang-up) while no catalog request
+        is waiting for an answer: the connection has one reader at a time."""
+        async with self._dir_lock:
+            return await self.dir_conn.recv()
 
     async def update_catalog_attributes(self, file_index: int, stream: int, data: bytes | memoryview) -> None:
         header = f"UpdCat Job={self.job} FileAttributes ".encode()

@@ -157,7 +157,7 @@ async def listen(sd: StorageDaemon, job: SdJob) -> None:
     job.run_started.set()
     # the Director sends nothing while we wait; if it hangs up (its replicate failed), stop waiting
     connected = asyncio.ensure_future(job.fd_connected.wait())
-    hangup = asyncio.ensure_future(job.dir_conn.recv())
+    hangup = asyncio.ensure_future(job.director_hangup())
     try:
         done, _ = await asyncio.wait({connected, hangup}, timeout=sd.client_connect_wait,
                                      return_when=asyncio.FIRST_COMPLETED)
