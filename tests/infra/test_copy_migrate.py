@@ -34,9 +34,16 @@ def _backup(lab: DeployedLab, pool: Pool) -> tuple[str, int, JobRow]:
 
 def _worker_result(lab: DeployedLab, control: int, original: JobRow) -> JobRow:
     """The job the copy/migration of ``original`` produced (PriorJobId = the original)."""
+    lab.wait_workers(control)
     made = lab.jobs(f"Job.PriorJobId = {original.jobid} AND Job.JobId > {control}")
-    assert len(made) == 1, f"jobs made from JobId {original.jobid}: {made}\n{lab.job_log(control)}"
+    assert len(made) == 1, f"jobs made from JobId {original.jobid}: {made}\n{_logs(lab, control)}"
     return made[0]
+
+
+def _logs(lab: DeployedLab, control: int) -> str:
+    """The job logs of a control job and of every job it started (workers, new jobs)."""
+    jobs = lab.jobs(f"Job.JobId >= {control}")
+    return "\n".join(f"--- JobId {j.jobid} {j.name} {j.type} {j.jobstatus} ---\n{lab.job_log(j.jobid)}" for j in jobs)
 
 
 def _volume_on_disk(lab: DeployedLab, host: str, volume: str) -> bool:
@@ -50,10 +57,10 @@ def test_local_copy(lab: DeployedLab) -> None:
 
     control = lab.run_job(f"run job=copy-{pool.name} yes")
     done = lab.wait_job(control)
-    assert done.ok and done.type == "c", lab.job_log(control)
+    assert done.ok and done.type == "c", _logs(lab, control)
 
     copy = _worker_result(lab, control, original)
-    assert (copy.type, copy.jobstatus, copy.jobfiles) == ("C", "T", entries), lab.job_log(copy.jobid)
+    assert (copy.type, copy.jobstatus, copy.jobfiles) == ("C", "T", entries), _logs(lab, control)
     assert lab.job(original.jobid).type == "B", "a copy leaves the original a Backup"
     volumes = lab.volumes(copy.jobid)
     assert volumes and all(p == pool.next_pool for _, p in volumes), volumes
@@ -68,10 +75,10 @@ def test_remote_migrate_and_restore(lab: DeployedLab) -> None:
 
     control = lab.run_job(f"run job=migrate-{pool.name} yes")
     done = lab.wait_job(control)
-    assert done.ok and done.type == "g", lab.job_log(control)
+    assert done.ok and done.type == "g", _logs(lab, control)
 
     migrated = _worker_result(lab, control, original)
-    assert (migrated.type, migrated.jobstatus, migrated.jobfiles) == ("B", "T", entries)
+    assert (migrated.type, migrated.jobstatus, migrated.jobfiles) == ("B", "T", entries), _logs(lab, control)
     assert lab.job(original.jobid).type == "M", "a migration marks the original Migrated"
     volumes = lab.volumes(migrated.jobid)
     assert volumes and all(p == pool.next_pool for _, p in volumes), volumes

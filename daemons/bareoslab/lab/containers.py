@@ -239,10 +239,15 @@ class Demo:
         print(text, end=end, file=self.out, flush=True)
 
     def job(self, command: str) -> JobRow:
+        """Run a job and wait for it (and for the workers of a copy/migrate control job)."""
         started = time.monotonic()
         jobid = self.lab.run_job(command)
         row = self.lab.wait_job(jobid, self.timeout)
         self.jobs.append(jobid)
+        if row.type in ("c", "g"):
+            failed = [w for w in self.lab.wait_workers(jobid, self.timeout) if not w.ok]
+            if failed:
+                row = failed[0]
         self.say(f" JobId {jobid} {row.name}: {JOB_STATUS_LONG.get(JobStatus(row.jobstatus), row.jobstatus)}, "
                  f"{row.jobfiles} files, {human_size(row.jobbytes)} ({time.monotonic() - started:.1f} s)")
         if not row.ok:

@@ -201,6 +201,14 @@ class DeployedLab:
                 raise DeployedLabError(f"JobId {jobid} still has status {row.jobstatus} after {timeout:.0f} s\n"
                                        + self.job_log(jobid))
 
+    def wait_workers(self, control: int, timeout: float = 300) -> list[JobRow]:
+        """A copy/migrate control job ends once it has queued its workers (as in Bareos):
+        wait for every job started after it; their rows."""
+        for row in self.jobs(f"Job.JobId > {int(control)}"):
+            if row.jobstatus not in FINAL:
+                self.wait_job(row.jobid, timeout)
+        return self.jobs(f"Job.JobId > {int(control)}")
+
     def job_log(self, jobid: int) -> str:
         return self.console(f"list joblog jobid={jobid}")
 
