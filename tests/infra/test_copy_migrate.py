@@ -32,12 +32,30 @@ def _backup(lab: DeployedLab, pool: Pool) -> tuple[str, int, JobRow]:
     return client.host, entries, job
 
 
-def _worker_result(lab: DeployedLab, control: int, original: JobRow) -> JobRow:
-    """The job the copy/migration of ``original`` produced (PriorJobId = the original)."""
+#: The catalog Type of a copy or migrate control job (and its workers).
+CONTROL_TYPE = {"copy": "c", "migrate": "g"}
+
+
+def _run_control(lab: DeployedLab, kind: str, pool: Pool, original: JobRow) -> tuple[int, JobRow]:
+    """Run ``<kind>-<pool>``; its JobId and the job it made of ``original`` (PriorJobId = the
+    original), once every worker has ended (a control job ends when it has queued them)."""
+    control = lab.run_job(f"run job={kind}-{pool.name} yes")
+    done = lab.wait_job(control)
+    assert done.ok and done.type == CONTROL_TYPE[kind], _logs(lab, control)
     lab.wait_workers(control)
     made = lab.jobs(f"Job.PriorJobId = {original.jobid} AND Job.JobId > {control}")
     assert len(made) == 1, f"jobs made from JobId {original.jobid}: {made}\n{_logs(lab, control)}"
-    return made[0]
+    return control, made[0]
+
+
+def _assert_volumes(lab: DeployedLab, job: JobRow, pool: str, host: str) -> None:
+    """The job's JobMedia point only to volumes of ``pool``, each a file on ``host``'s disk."""
+    volumes = lab.volumes(job.jobid)
+    assert volumes and all(p == pool for _, p in volumes), volumes
+    dirs = " ".join(lab.topology.volume_dirs(host))
+    for volume, _ in volumes:
+        found = lab.sh(host, f"find {dirs} -maxdepth 1 -name {volume} -size +0 -print").strip()
+        assert found, f"{volume} is not on {host}'s disk"
 
 
 def _logs(lab: DeployedLab, control: int) -> str:
@@ -46,44 +64,24 @@ def _logs(lab: DeployedLab, control: int) -> str:
     return "\n".join(f"--- JobId {j.jobid} {j.name} {j.type} {j.jobstatus} ---\n{lab.job_log(j.jobid)}" for j in jobs)
 
 
-def _volume_on_disk(lab: DeployedLab, host: str, volume: str) -> bool:
-    dirs = " ".join(lab.topology.volume_dirs(host))
-    return lab.sh(host, f"find {dirs} -maxdepth 1 -name {volume} -size +0 -print").strip() != ""
-
-
 def test_local_copy(lab: DeployedLab) -> None:
     pool = _pool(lab, remote=False)
     _, entries, original = _backup(lab, pool)
 
-    control = lab.run_job(f"run job=copy-{pool.name} yes")
-    done = lab.wait_job(control)
-    assert done.ok and done.type == "c", _logs(lab, control)
-
-    copy = _worker_result(lab, control, original)
+    control, copy = _run_control(lab, "copy", pool, original)
     assert (copy.type, copy.jobstatus, copy.jobfiles) == ("C", "T", entries), _logs(lab, control)
     assert lab.job(original.jobid).type == "B", "a copy leaves the original a Backup"
-    volumes = lab.volumes(copy.jobid)
-    assert volumes and all(p == pool.next_pool for _, p in volumes), volumes
-    for volume, _ in volumes:
-        assert _volume_on_disk(lab, pool.storage_host, volume), f"{volume} not on {pool.storage_host}"
+    _assert_volumes(lab, copy, pool.next_pool, pool.storage_host)
 
 
 def test_remote_migrate_and_restore(lab: DeployedLab) -> None:
     pool = _pool(lab, remote=True)
-    target = lab.topology.pools[pool.next_pool].storage_host
     host, entries, original = _backup(lab, pool)
 
-    control = lab.run_job(f"run job=migrate-{pool.name} yes")
-    done = lab.wait_job(control)
-    assert done.ok and done.type == "g", _logs(lab, control)
-
-    migrated = _worker_result(lab, control, original)
+    control, migrated = _run_control(lab, "migrate", pool, original)
     assert (migrated.type, migrated.jobstatus, migrated.jobfiles) == ("B", "T", entries), _logs(lab, control)
     assert lab.job(original.jobid).type == "M", "a migration marks the original Migrated"
-    volumes = lab.volumes(migrated.jobid)
-    assert volumes and all(p == pool.next_pool for _, p in volumes), volumes
-    for volume, _ in volumes:
-        assert _volume_on_disk(lab, target, volume), f"{volume} is not on {target}'s disk"
+    _assert_volumes(lab, migrated, pool.next_pool, lab.topology.pools[pool.next_pool].storage_host)
 
     client = lab.topology.clients[0]
     where = f"/var/tmp/bareoslab-restore-{migrated.jobid}"
