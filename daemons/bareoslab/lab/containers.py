@@ -250,8 +250,8 @@ class Demo:
                 row = failed[0]
         self.say(f" JobId {jobid} {row.name}: {JOB_STATUS_LONG.get(JobStatus(row.jobstatus), row.jobstatus)}, "
                  f"{row.jobfiles} files, {human_size(row.jobbytes)} ({time.monotonic() - started:.1f} s)")
-        if not row.ok:
-            raise ContainersError(f"JobId {jobid} ended {row.jobstatus}:\n{self.lab.job_log(jobid)}\n"
+        if not row.ok:  # the job, or the first worker of a control job that failed
+            raise ContainersError(f"JobId {row.jobid} ended {row.jobstatus}:\n{self.lab.job_log(row.jobid)}\n"
                                   f"--- daemon journals ---\n{self.lab.daemon_logs()}")
         return row
 
