@@ -167,11 +167,11 @@ def build_image(out: TextIO, force: bool = False) -> str:
             *[f"--customize-hook={step}" for step in CUSTOMIZE],
             suite, str(tarball), *map(str, sources),
         ]
-        _run(argv, "mmdebstrap", out)
+        _run(argv, "mmdebstrap")
         print(f"  root file system: {tarball.stat().st_size / 2**20:.0f} MiB "
               f"in {time.monotonic() - started:.0f} s; importing ...", file=out, flush=True)
         changes = [arg for change in IMPORT_CHANGES for arg in ("--change", change)]
-        _run(["docker", "import", *changes, str(tarball), tag], "docker import", out)
+        _run(["docker", "import", *changes, str(tarball), tag], "docker import")
     print(f"image {tag} built in {time.monotonic() - started:.0f} s", file=out, flush=True)
     _remove_stale_images(tag)
     return tag
@@ -186,7 +186,7 @@ def _remove_stale_images(keep: str) -> None:
             subprocess.run(["docker", "image", "rm", tag], capture_output=True)
 
 
-def _run(argv: Sequence[str], what: str, out: TextIO) -> None:
+def _run(argv: Sequence[str], what: str) -> None:
     proc = subprocess.run(argv, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
