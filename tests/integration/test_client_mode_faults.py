@@ -44,7 +44,7 @@ def short_fd_connect_timeout(t, seconds: int = 2) -> None:
 
 
 def test_unknown_client_name_is_refused_and_logged(lab_factory) -> None:
-    lab: Lab = lab_factory()
+    lab: Lab = lab_factory(tls="off")  # cleartext hellos: the Client resources must allow them
     # a name the Director does not know, and a known client not allowed to call in
     for name, logged in (("intruder-fd", "no matching Client resource"),
                          (lab.t.client, "does not allow client-initiated connections")):
@@ -57,15 +57,21 @@ def test_unknown_client_name_is_refused_and_logged(lab_factory) -> None:
     assert "Version:" in lab.run("version")
 
 
-def test_wrong_client_password_is_refused_and_logged(lab_factory) -> None:
+@pytest.mark.parametrize("tls, dir_logged, fd_logged", [
+    ("off", 'Unable to authenticate Client "bareos-fd"', "Authorization failed"),
+    # TLS-PSK: the password is the key, so the handshake fails before CRAM-MD5
+    ("psk", "TLS-PSK key of R_CLIENT::bareos-fd rejected: wrong password?", "TLS handshake with bareos-dir failed"),
+])
+def test_wrong_client_password_is_refused_and_logged(lab_factory, tls, dir_logged, fd_logged) -> None:
     def wrong_password(t) -> None:
         edit(fd_conf(t, "director", f"{t.director}.conf"), f'Password = "{t.fd_password}"',
              'Password = "not-the-password"')
 
-    lab: Lab = lab_factory(client_mode="client", configure=wrong_password)
-    assert wait_until(lambda: f'Unable to authenticate Client "{lab.t.client}"' in lab.log("dir"), 20)
+    lab: Lab = lab_factory(client_mode="client", configure=wrong_password, tls=tls)
+    assert lab.t.client == "bareos-fd"
+    assert wait_until(lambda: dir_logged in lab.log("dir"), 20)
     assert wait_until(lambda: "client-initiated connection to Director" in lab.log("fd"), 10)
-    assert "Authorization failed" in lab.log("fd")
+    assert fd_logged in lab.log("fd")
     table = lab.run("status dir").split("Client Initiated Connections (waiting for jobs):", 1)[1]
     assert lab.t.client not in table
 
@@ -92,8 +98,8 @@ def test_passive_client_unreachable_fails_naming_the_address(lab_factory) -> Non
         # the SD reaches the FD at the Client's Lan Address, where nothing listens
         edit(dir_conf(t, "client", f"{t.client}.conf"), "  Passive = yes\n",
              "  Passive = yes\n  Lan Address = 127.0.0.2\n")
-        edit(t.etc / "sd" / "bareos-sd.d" / "storage" / f"{t.storage}.conf", "  TLS Enable = no\n",
-             "  TLS Enable = no\n  FD Connect Timeout = 1\n")
+        edit(t.etc / "sd" / "bareos-sd.d" / "storage" / f"{t.storage}.conf", "  Client Connect Wait",
+             "  FD Connect Timeout = 1\n  Client Connect Wait")
 
     lab: Lab = lab_factory(client_mode="passive", configure=unreachable)
     jobid = lab.run_job("run job=backup level=Full yes")
@@ -194,7 +200,8 @@ def test_client_initiated_connection_drops_mid_job_then_reconnects(lab_factory) 
         edit(fd_conf(t, "director", f"{t.director}.conf"), f"  Port = {t.dir_port}\n", f"  Port = {proxy.port}\n")
 
     try:
-        lab: Lab = lab_factory(client_mode="client", client_heartbeat=1, configure=through_proxy)
+        # TLS off: the proxy reads the frames to cut the connection at "2000 OK backup"
+        lab: Lab = lab_factory(client_mode="client", client_heartbeat=1, configure=through_proxy, tls="off")
         assert wait_until(lambda: proxy.connections >= 1 and "waiting for jobs" in lab.log("dir"), 20)
         jobid = lab.run_job("run job=backup level=Full yes")
         assert proxy.cut.is_set()

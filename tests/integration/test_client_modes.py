@@ -109,7 +109,8 @@ def test_client_mode_backup_and_restore(lab_factory, mode: str) -> None:
 
 
 def test_client_initiated_status_dir_and_status_client(lab_factory) -> None:
-    lab: Lab = lab_factory(client_mode="client", client_heartbeat=1)
+    # TLS off: the test below speaks a cleartext hello to the FD by hand
+    lab: Lab = lab_factory(client_mode="client", client_heartbeat=1, tls="off")
     t = lab.t
     assert wait_until(lambda: f"Client \"{t.client}\" connected from" in lab.log("dir"), 20)
     # the idle connection is kept alive: heartbeats from the FD, read by the Director

@@ -58,7 +58,7 @@ def _extra_resources(t: LocalTopology) -> None:
 }}
 """)
     director = d / "director" / f"{t.director}.conf"
-    director.write_text(director.read_text().replace("TLS Enable = no", "TLS Enable = no\n  SD Connect Timeout = 2"))
+    director.write_text(director.read_text().replace("  Messages = Daemon\n", "  Messages = Daemon\n  SD Connect Timeout = 2\n"))
 
 
 @pytest.fixture

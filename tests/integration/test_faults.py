@@ -17,6 +17,7 @@ from bareoslab.console.client import Console
 from bareoslab.lab import processes
 from bareoslab.net.auth import hello_director, password_key
 from bareoslab.net.errors import AuthenticationError
+from bareoslab.net.tls import NO_TLS, TlsError, TlsSettings
 from bareoslab.volume.device import FileDevice
 
 from .conftest import Lab, job_status, read_frame, wait_until
@@ -24,11 +25,17 @@ from .conftest import Lab, job_status, read_frame, wait_until
 pytestmark = pytest.mark.integration
 
 
-def test_console_wrong_password_is_refused_and_logged(lab_factory) -> None:
-    lab: Lab = lab_factory()
-    with pytest.raises(AuthenticationError):
-        Console.open(lab.t.host, lab.t.dir_port, password_key("wrong"))
-    assert wait_until(lambda: "failed to authenticate" in lab.log("dir"))
+@pytest.mark.parametrize("tls, error, logged", [
+    ("off", AuthenticationError, "failed to authenticate"),
+    # TLS-PSK: the key is the password, so the TLS handshake itself fails on both sides
+    ("psk", TlsError, "TLS-PSK key of R_CONSOLE::*UserAgent* rejected: wrong password?"),
+])
+def test_console_wrong_password_is_refused_and_logged(lab_factory, tls, error, logged) -> None:
+    lab: Lab = lab_factory(tls=tls)
+    with pytest.raises(error):
+        Console.open(lab.t.host, lab.t.dir_port, password_key("wrong"),
+                     tls=NO_TLS if tls == "off" else TlsSettings())
+    assert wait_until(lambda: logged in lab.log("dir"))
     # the Director keeps serving everybody else
     assert "Version:" in lab.run("version")
 
@@ -41,7 +48,7 @@ def test_unknown_console_command(lab_factory) -> None:
 
 
 def test_storage_refuses_wrong_director_password(lab_factory) -> None:
-    lab: Lab = lab_factory()
+    lab: Lab = lab_factory(tls="off")  # CRAM-MD5 in cleartext, spoken by hand
     with socket.create_connection((lab.t.host, lab.t.sd_port)) as sock:
         sock.sendall(struct.pack(">i", len(hello_director("bareos-dir"))) + hello_director("bareos-dir").encode())
         challenge = read_frame(sock)

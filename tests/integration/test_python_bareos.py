@@ -3,12 +3,13 @@ the default and named consoles (ACLs, profiles), and a refused password."""
 
 from __future__ import annotations
 
+import ssl
 import warnings
 from pathlib import Path
 
 import pytest
 
-from .conftest import Lab
+from .conftest import Lab, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -159,3 +160,26 @@ def test_python_bareos_refused_logins(lab: Lab) -> None:
         protocolversion=bareos.bsock.ProtocolVersions.bareos_12_4,
     )
     assert b"root" in old_protocol.call("whoami")
+
+
+@pytest.mark.parametrize("name, password", [(None, None), ("operator", "operator-secret")])
+def test_python_bareos_defaults_and_tls_psk_required_are_encrypted(lab: Lab, name, password) -> None:
+    """python-bareos as shipped (TLS-PSK enabled) and with tls_psk_require=True, on the
+    default console and on a named one: the Director speaks TLS-PSK with both."""
+    for kwargs in ({}, {"tls_psk_require": True}):
+        console = bareos.bsock.DirectorConsole(
+            address=lab.t.host, port=lab.t.dir_port,
+            password=bareos.bsock.Password(password or lab.t.console_password),
+            **({"name": name} if name else {}), **kwargs)
+        cipher = console.get_cipher()
+        assert cipher is not None and "PSK" in cipher[0] and cipher[1] == "TLSv1.2", cipher
+        assert b"Version:" in console.call("version")
+        console.close()
+
+
+def test_python_bareos_wrong_password_with_tls_psk_required_is_refused(lab: Lab) -> None:
+    with pytest.raises((bareos.exceptions.ConnectionError, ssl.SSLError)):
+        bareos.bsock.DirectorConsole(address=lab.t.host, port=lab.t.dir_port,
+                                     password=bareos.bsock.Password("wrong"), tls_psk_require=True)
+    assert wait_until(lambda: "R_CONSOLE::*UserAgent* rejected: wrong password?" in lab.log("dir"))
+    assert b"Version:" in connect(lab).call("version")

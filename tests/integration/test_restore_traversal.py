@@ -86,7 +86,7 @@ async def rogue_backup(conn: Connection, fd_password: str, names: list[str]) -> 
 
 
 def test_restore_refuses_names_outside_where(lab_factory, tmp_path: Path) -> None:
-    lab: Lab = lab_factory()
+    lab: Lab = lab_factory(tls="off")  # the rogue File daemon below speaks cleartext
     fd = processes.daemon_processes(lab.t)["fd"]
     os.kill(fd.pid(), 15)  # the rogue takes the File Daemon's place for the backup
     assert wait_until(lambda: fd.pid() is None)

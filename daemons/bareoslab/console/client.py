@@ -10,12 +10,13 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..net.auth import authenticate_connector, hello_console
+from ..net.auth import DEFAULT_CONSOLE, hello_console
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection, Signal, decode_text
+from ..net.handshake import Outbound, authenticate_outbound, start_outbound
 from ..net.server import connect
+from ..net.tls import DEFAULT_TLS, TlsSettings, qualified_name
 
-DEFAULT_CONSOLE = "*UserAgent*"
 _END_SIGNALS = frozenset({Signal.EOD, Signal.MAIN_PROMPT, Signal.SUB_PROMPT, Signal.TERMINATE})
 
 
@@ -41,11 +42,16 @@ class ConsoleSession:
         password_key: str,
         name: str = DEFAULT_CONSOLE,
         timeout: float = 30.0,
+        tls: TlsSettings = DEFAULT_TLS,
     ) -> ConsoleSession:
+        """Log in; with ``tls`` enabled (the Director or Console resource's settings) TLS-PSK
+        starts first, identity ``R_CONSOLE`` + the console name, as bconsole does."""
+        how = Outbound.for_resource(tls, qualified_name("R_CONSOLE", name), password_key, host)
         conn = await connect(host, port, daemon=name, peer="director", timeout=timeout)
         try:
+            await start_outbound(conn, how)
             await conn.send(hello_console(name))
-            await authenticate_connector(conn, password_key, f"R_CONSOLE::{name}")
+            await authenticate_outbound(conn, f"R_CONSOLE::{name}", how)
             first = decode_text(await conn.recv_msg(timeout=timeout))
             if not first.startswith("1000"):
                 raise AuthenticationError(f"Director refused the console: {first.strip()}")
@@ -107,11 +113,12 @@ class Console:
         password_key: str,
         name: str = DEFAULT_CONSOLE,
         timeout: float = 30.0,
+        tls: TlsSettings = DEFAULT_TLS,
     ) -> Console:
         loop = asyncio.new_event_loop()
         try:
             session = loop.run_until_complete(
-                ConsoleSession.open(host, port, password_key, name, timeout)
+                ConsoleSession.open(host, port, password_key, name, timeout, tls)
             )
         except BaseException:
             loop.close()
@@ -121,6 +128,11 @@ class Console:
     @property
     def banner(self) -> str:
         return self.session.banner
+
+    @property
+    def encryption(self) -> str:
+        """The cipher of the connection (``None`` in cleartext), as bconsole prints it."""
+        return self.session.conn.encryption
 
     def command(
         self, line: str, timeout: float | None = 600, on_text: Callable[[str], None] | None = None

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 
 from ..config import Config, ConfigError, load_config
-
-DEFAULT_CONSOLE = "*UserAgent*"
+from ..net.auth import DEFAULT_CONSOLE
+from ..net.tls import TlsSettings
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class ConsoleSettings:
     name: str = DEFAULT_CONSOLE
     history_file: str = ""
     history_length: int = 100
+    #: the TLS directives of the resource the password comes from (Console, else Director)
+    tls: TlsSettings = TlsSettings()
 
 
 def settings_from_config(
@@ -65,13 +67,15 @@ def settings_from_config(
             cons.name,
             cons.history_file or history,
             int(cons.history_length),
+            TlsSettings.of(cons),
         )
     if not dir_res.password:
         raise ConfigError(
             cfg.files[0], dir_res.source[1], f'Director "{dir_res.name}" has no Password'
         )
     return ConsoleSettings(
-        dir_res.name, dir_res.address, int(dir_res.port), dir_res.password, history_file=history
+        dir_res.name, dir_res.address, int(dir_res.port), dir_res.password, history_file=history,
+        tls=TlsSettings.of(dir_res),
     )
 
 

@@ -20,6 +20,7 @@ from typing import IO, TextIO
 
 from ..config import ConfigError
 from ..net.errors import AuthenticationError, ProtocolError
+from ..net.tls import TlsError
 from .client import Console
 from .config import ConsoleSettings, load_settings
 
@@ -350,12 +351,13 @@ def main(argv: list[str] | None = None) -> int:
         out.write(f"Connecting to Director {settings.host}:{settings.port}\n")
     try:
         console = Console.open(
-            settings.host, settings.port, settings.key, settings.name, args.timeout
+            settings.host, settings.port, settings.key, settings.name, args.timeout, settings.tls
         )
-    except AuthenticationError as exc:
+    except (AuthenticationError, TlsError) as exc:
+        what = "TLS negotiation failed" if isinstance(exc, TlsError) else "refused"
         print(
-            f'bareoslab-console: Director "{settings.director}" at {settings.host}:{settings.port} refused '
-            f'console "{settings.name}": {exc}\nDirector authorization problem.\n'
+            f'bareoslab-console: Director "{settings.director}" at {settings.host}:{settings.port}: '
+            f'{what} for console "{settings.name}": {exc}\nDirector authorization problem.\n'
             "Most likely the passwords do not agree.",
             file=sys.stderr,
         )
@@ -370,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     session = Session(console, out, echo=not tty)
     try:
         if tty:
+            out.write(f" Encryption: {console.encryption}\n")
             for line in console.banner.splitlines():
                 out.write(("1000 " if line.startswith("OK:") else "") + line + "\n")
             out.write("Enter a period to cancel a command.\n")

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..config import Resource
-from ..net.auth import VERSION, VERSION_DATE, Hello, authenticate_acceptor
+from ..net.auth import VERSION, VERSION_DATE, Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import KEEPALIVE, Connection
+from ..net.tls import TlsSettings
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -183,7 +184,8 @@ async def serve_client_connection(director: Director, conn: Connection, hello: H
         return
     address = conn.peer
     try:
-        await authenticate_acceptor(conn, client.password, f"R_DIRECTOR::{director.name}")
+        await director.inbound.authenticate(conn, client.password, f"R_DIRECTOR::{director.name}",
+                                            TlsSettings.of(client))
     except (AuthenticationError, ProtocolError, TimeoutError) as exc:
         why = "wrong password?" if isinstance(exc, AuthenticationError) else "connection lost"
         log.warning('Unable to authenticate Client "%s" at %s (%s): %s; refused',
@@ -193,8 +195,8 @@ async def serve_client_connection(director: Director, conn: Connection, hello: H
         return
     conn.peer = client.name
     await conn.send(ok_hello(director.name))
-    log.info('Client "%s" connected from %s (client-initiated, protocol %d); waiting for jobs',
-             client.name, address, hello.fd_protocol)
+    log.info('Client "%s" connected from %s (client-initiated, protocol %d), encryption: %s; '
+             "waiting for jobs", client.name, address, hello.fd_protocol, conn.encryption)
     await director.waiting_clients.park(WaitingClient(client.name, conn, hello.fd_protocol))
     # the listener closes the connection when we return: wait until whoever holds it is done
     with suppress(OSError, ConnectionError):

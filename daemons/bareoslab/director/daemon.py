@@ -15,10 +15,12 @@ from ..catalog.api import Catalog, DatabaseError, PoolRow
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
 from ..config import Config, Resource
 from ..daemon import StartupError, TaskSet, listen_addresses, run_daemon, serve_forever
-from ..net.auth import VERSION, VERSION_SHORT_DATE, parse_hello
+from ..net.auth import DEFAULT_CONSOLE, VERSION, VERSION_SHORT_DATE, Hello
 from ..net.errors import ProtocolError
 from ..net.framing import Connection
+from ..net.handshake import Inbound
 from ..net.server import listen
+from ..net.tls import TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
 from .client_connections import ClientConnections, serve_client_connection
 from .jcr import JobControlRecord
@@ -49,6 +51,8 @@ class Director:
         self.daemon_messages: Resource | None = cfg.get("Messages", self.res.messages) if self.res.messages else None
         self.console_connections = 0
         self.waiting_clients = ClientConnections()  # client-initiated FD connections, per client
+        self.tls = TlsSettings.of(self.res)
+        self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
 
     # -- catalog -----------------------------------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -148,11 +152,34 @@ class Director:
         await self.msgs.job_message(jcr, jcr.messages, mtype, text)
 
     # -- connections ---------------------------------------------------------------
+    def peer_resource(self, rtype: str, name: str) -> Resource | None:
+        """The resource whose password a console or client-initiated FD authenticates with.
+
+        The default console (``*UserAgent*``) uses the Director resource itself.
+        """
+        if rtype == "R_CONSOLE":
+            return self.res if name == DEFAULT_CONSOLE else self.cfg.get("Console", name)
+        if rtype == "R_CLIENT":
+            return self.cfg.get("Client", name)
+        return None
+
+    def psk_key(self, identity: str) -> str | None:
+        res = self.peer_resource(*parse_qualified_name(identity))
+        return res.password if res is not None else None
+
+    def tls_policy_for(self, hello: Hello) -> tuple[TlsPolicy, str] | None:
+        rtype = {"console": "R_CONSOLE", "client": "R_CLIENT"}.get(hello.kind)
+        res = self.peer_resource(rtype, hello.name) if rtype else None
+        if res is None:
+            return None
+        what = "Director" if res is self.res else res.rtype
+        return TlsSettings.of(res).policy, f'{what} "{res.name}"'
+
     async def on_connection(self, conn: Connection) -> None:
         from .ua_server import serve_console
 
         try:
-            hello = parse_hello(await conn.recv_msg(HELLO_TIMEOUT))
+            hello = await self.inbound.accept_hello(conn, HELLO_TIMEOUT)
         except ProtocolError as exc:
             log.warning("connection from %s refused: %s", conn.peer, exc)
             return

@@ -11,6 +11,7 @@ from ..codes import JobLevel, JobStatus, MsgType
 from ..config import Resource
 from ..net.errors import ConnectionClosed, ProtocolError
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text
+from ..net.tls import TlsError, TlsSettings
 from .client_connections import NoClientConnection, acquire_client_connection
 from .peers import open_daemon
 
@@ -72,9 +73,11 @@ class ClientSession:
 
     async def start_job(self) -> None:
         jcr = self.jcr
+        storage = jcr.storage or jcr.read_storage
+        ssl = int(TlsSettings.of(storage).job_policy) if storage is not None else 0
         answer = await self.command(
             f"JobId={jcr.jobid} Job={jcr.job} SDid={jcr.vol_session_id} SDtime={jcr.vol_session_time} "
-            f"Authorization={jcr.sd_auth}\n", "2000 OK Job")
+            f"Authorization={jcr.sd_auth} ssl={ssl}\n", "2000 OK Job")
         self.uname = answer[len("2000 OK Job "):].strip()
 
     async def command_wait(self, expect: str) -> str:
@@ -110,7 +113,8 @@ class ClientSession:
 
     async def send_storage(self, storage: Resource, with_key: bool = False) -> None:
         key = f" Authorization={self.jcr.sd_auth}" if with_key else ""
-        await self.command(f"storage address={storage.address} port={storage.port} ssl=0{key}\n",
+        ssl = int(TlsSettings.of(storage).job_policy)
+        await self.command(f"storage address={storage.address} port={storage.port} ssl={ssl}{key}\n",
                            "2000 OK storage")
 
     async def wait_for_termination(self) -> None:
@@ -158,8 +162,19 @@ async def _client_connection(director: Director, client: Resource, job: str, job
     Client resource allows (``client_connections``); True if it is client-initiated."""
 
     async def outbound(timeout: float) -> Connection:
+        """TLS first; if that fails, Bareos' probe of an older client: cleartext first."""
+        try:
+            return await open_daemon(director, client, what=f'Client "{client.name}"',
+                                     ok_hello="2000 OK Hello", timeout=timeout, error=ClientError,
+                                     job=job, jobid=jobid)
+        except ClientError as exc:
+            if not isinstance(exc.__cause__, TlsError):
+                raise
+            log.info('Client "%s": %s; probing the cleartext-first protocol', client.name, exc)
+            if jcr is not None:
+                await director.job_msg(jcr, MsgType.INFO, "TLS negotiation failed (while probing client protocol)")
         return await open_daemon(director, client, what=f'Client "{client.name}"', ok_hello="2000 OK Hello",
-                                 timeout=timeout, error=ClientError, job=job, jobid=jobid)
+                                 timeout=timeout, error=ClientError, job=job, jobid=jobid, tls_first=False)
 
     async def on_wait() -> None:
         if jcr is not None:
@@ -185,7 +200,7 @@ async def connect_client(director: Director, jcr: JobControlRecord, client: Reso
         await director.job_msg(jcr, MsgType.INFO, f"Using Client Initiated Connection ({client.name}).")
     else:
         await director.job_msg(jcr, MsgType.INFO, f"Connected Client: {client.name} at {client.address}:"
-                                                  f"{client.port}, encryption: None")
+                                                  f"{client.port}, encryption: {conn.encryption}")
     return ClientSession(director, jcr, client, conn)
 
 

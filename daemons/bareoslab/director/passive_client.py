@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Resource
 from ..net.framing import bash_spaces
+from ..net.tls import TlsSettings
 from .sd_cmd import StorageError
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ def client_address(client: Resource) -> tuple[str, int]:
 
 def passive_client_line(client: Resource) -> str:
     address, port = client_address(client)
-    return f"passive client address={bash_spaces(address)} port={port} ssl=0\n"
+    ssl = int(TlsSettings.of(client).job_policy)
+    return f"passive client address={bash_spaces(address)} port={port} ssl={ssl}\n"
 
 
 async def send_passive_client(sd: StorageSession, client: Resource) -> None:

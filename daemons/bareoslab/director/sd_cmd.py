@@ -207,8 +207,12 @@ async def open_storage(director: Director, storage: Resource, job: str = "", job
                              error=StorageError, job=job, jobid=jobid)
 
 
+def connected_line(storage: Resource, conn: Connection) -> str:
+    """The job log's line for a new Storage daemon connection (Bareos' ``TlsLogConninfo``)."""
+    return f"Connected Storage daemon at {storage.address}:{storage.port}, encryption: {conn.encryption}"
+
+
 async def connect_storage(director: Director, jcr: JobControlRecord, storage: Resource) -> StorageSession:
     conn = await open_storage(director, storage, jcr.job, jcr.jobid)
-    await director.job_msg(jcr, MsgType.INFO,
-                           f'Connected Storage daemon at {storage.address}:{storage.port}, encryption: None')
+    await director.job_msg(jcr, MsgType.INFO, connected_line(storage, conn))
     return StorageSession(director, jcr, storage, conn)

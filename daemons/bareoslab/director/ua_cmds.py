@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..codes import JOB_STATUS_LONG, JobStatus
 from ..config import Resource
-from ..net.auth import VERSION, VERSION_DATE
+from ..net.auth import DEFAULT_CONSOLE, VERSION, VERSION_DATE
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text
 from . import ua_acl, ua_label, ua_list, ua_restore, ua_show, ua_status, ua_update
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONSOLE = "*UserAgent*"
 ANSWER_TIMEOUT = 3600.0
 
 

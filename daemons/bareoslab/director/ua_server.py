@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ..net.auth import VERSION, VERSION_DATE, Hello, authenticate_acceptor
+from ..net.auth import DEFAULT_CONSOLE, VERSION, VERSION_DATE, Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection, Signal, decode_text
+from ..net.tls import TlsSettings
 from .ua_cmds import UserAgent
 
 if TYPE_CHECKING:
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONSOLE = "*UserAgent*"
 NOT_AUTHORIZED = "1999 You are not authorized.\n"
 
 
@@ -47,7 +47,8 @@ async def serve_console(director: Director, conn: Connection, hello: Hello) -> N
         key = console.password
     conn.peer = f"console {hello.name}"
     try:
-        await authenticate_acceptor(conn, key, f"R_DIRECTOR::{director.name}")
+        await director.inbound.authenticate(conn, key, f"R_DIRECTOR::{director.name}",
+                                            TlsSettings.of(console or director.res))
     except AuthenticationError as exc:
         log.warning('console "%s" failed to authenticate: %s', hello.name, exc)
         return
@@ -61,7 +62,7 @@ async def serve_console(director: Director, conn: Connection, hello: Hello) -> N
         )
         await conn.send(f"1002\x1e{director.name} Version: {VERSION} ({VERSION_DATE})\n{who}")
     else:
-        await conn.send(f"1000 OK: {banner} --  Encryption: None\n")
+        await conn.send(f"1000 OK: {banner} --  Encryption: {conn.encryption}\n")
     ua = UserAgent(director, conn, console)
     director.console_connections += 1
     try:

@@ -8,10 +8,12 @@ import time
 
 from ..config import Config, Resource
 from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
-from ..net.auth import VERSION, VERSION_DATE, authenticate_acceptor, parse_hello
+from ..net.auth import VERSION, VERSION_DATE, Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
+from ..net.handshake import Inbound
 from ..net.server import listen
+from ..net.tls import TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
 from .dir_cmd import OK_HELLO, DirectorSession
 from .director_link import DirectorLink, wants_link
@@ -33,6 +35,29 @@ class FileDaemon:
         self.started = time.time()
         self.sd_connect_timeout = float(self.client.sd_connect_timeout)
         self.tasks = TaskSet()
+        self.tls = TlsSettings.of(self.client)
+        self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
+
+    def psk_key(self, identity: str) -> str | None:
+        """TLS-PSK: a Director's password, or the key of a job a passive SD calls for."""
+        rtype, name = parse_qualified_name(identity)
+        if rtype == "R_DIRECTOR":
+            director = self.cfg.get("Director", name)
+            return director.password if director is not None else None
+        job = self.jobs.get(name) if rtype == "R_JOB" else None
+        return job.sd_auth if job is not None and job.sd_auth else None
+
+    def tls_policy_for(self, hello: Hello) -> tuple[TlsPolicy, str] | None:
+        if hello.kind == "director":
+            director = self.cfg.get("Director", hello.name)
+            if director is None:
+                return None
+            return TlsSettings.of(director).policy, f'Director "{hello.name}"'
+        job = self.jobs.get(hello.name)
+        if job is None:
+            return None
+        # a passive SD may call in cleartext only if the Director said ssl=0 for the job
+        return job.sd_tls_policy, f"job {hello.name}"
 
     def status_lines(self) -> list[str]:
         lines = [
@@ -51,7 +76,7 @@ class FileDaemon:
 
     async def on_connection(self, conn: Connection) -> None:
         try:
-            hello = parse_hello(await conn.recv_msg(HELLO_TIMEOUT))
+            hello = await self.inbound.accept_hello(conn, HELLO_TIMEOUT)
         except ProtocolError as exc:
             log.warning("connection from %s refused: %s", conn.peer, exc)
             return
@@ -75,7 +100,8 @@ class FileDaemon:
             return
         conn.peer = hello.name
         try:
-            await authenticate_acceptor(conn, director.password, f"R_CLIENT::{self.name}")
+            await self.inbound.authenticate(conn, director.password, f"R_CLIENT::{self.name}",
+                                            TlsSettings.of(director))
         except AuthenticationError as exc:
             log.warning('authentication of Director "%s" failed: %s', hello.name, exc)
             return

@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
-from ..net.auth import VERSION, authenticate_connector, hello_start_job
+from ..net.auth import VERSION, hello_start_job
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
+from ..net.handshake import authenticate_outbound, job_outbound, start_outbound
 from ..net.server import connect
 from ..net.session import serve_commands
+from ..net.tls import TlsPolicy
 from . import sd_cmd
 from .fileset import parse_fileset_lines
 from .job import FdJob
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 OK_HELLO = "2000 OK Hello 54\n"
 BTIME_ROUNDS = 10
 
-_JOB = re.compile(r"^JobId=(\d+) Job=(\S+) SDid=(\d+) SDtime=(\d+) Authorization=(\S+)")
+_JOB = re.compile(r"^JobId=(\d+) Job=(\S+) SDid=(\d+) SDtime=(\d+) Authorization=(\S+)(?: ssl=(\d+))?")
 _LEVEL = re.compile(r"^level = (\S+)")
 _SINCE = re.compile(r"^level = since_utime (\d+)")
 _STORAGE = re.compile(r"^storage address=(\S+) port=(\d+) ssl=(\d+)(?: Authorization=(\S+))?")
@@ -85,7 +87,7 @@ class DirectorSession:
         if not match:
             await self.conn.send("2901 Bad Job\n")
             return True
-        jobid, job, sdid, sdtime, auth = match.groups()
+        jobid, job, sdid, sdtime, auth, ssl = match.groups()
         self.job = FdJob(
             int(jobid),
             job,
@@ -94,6 +96,7 @@ class DirectorSession:
             sd_auth=auth,
             vol_session_id=int(sdid),
             vol_session_time=int(sdtime),
+            sd_tls_policy=TlsPolicy(int(ssl or 0)),
         )
         self.conn.job, self.conn.jobid = job, int(jobid)
         self.fd.jobs[job] = self.job
@@ -164,12 +167,14 @@ class DirectorSession:
         if not match:
             await self.conn.send("2902 Bad storage\n")
             return True
-        address, port, _ssl, auth = match.groups()
+        address, port, ssl, auth = match.groups()
         if auth:
             job.sd_auth = auth
+        address = unbash_spaces(address)
+        how = job_outbound(self.fd.tls, job.job, job.sd_auth, int(ssl), address)
         try:
             conn = await connect(
-                unbash_spaces(address),
+                address,
                 int(port),
                 daemon=self.fd.name,
                 peer="storage",
@@ -178,14 +183,16 @@ class DirectorSession:
                 job=job.job,
             )
             conn.jobid = job.jobid
+            await start_outbound(conn, how)
             await conn.send(hello_start_job(job.job))
-            await authenticate_connector(conn, job.sd_auth, f"R_CLIENT::{self.fd.name}")
+            await authenticate_outbound(conn, f"R_CLIENT::{self.fd.name}", how)
         except (OSError, ProtocolError) as exc:
             job.message(
                 MsgType.FATAL, f"Failed to connect to Storage daemon at {address}:{port}: {exc}"
             )
             await self.conn.send("2902 Bad storage\n")
             return True
+        job.message(MsgType.INFO, f" Encryption: {conn.encryption}")
         job.sd_conn = conn
         await self.conn.send("2000 OK storage\n")
         return True

@@ -23,10 +23,12 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from ..config import Resource
-from ..net.auth import authenticate_connector, hello_client
+from ..net.auth import hello_client
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import KEEPALIVE, Connection, Message, Signal
+from ..net.handshake import Outbound, authenticate_outbound, start_outbound
 from ..net.server import connect
+from ..net.tls import TlsSettings, qualified_name
 from .dir_cmd import DirectorSession
 
 if TYPE_CHECKING:
@@ -91,16 +93,19 @@ class DirectorLink:
                              tracer=self.fd.tracer, timeout=self.retry_interval,
                              retry_interval=min(1.0, self.retry_interval))
         try:
+            how = Outbound.for_resource(TlsSettings.of(self.director), qualified_name("R_CLIENT", self.fd.name),
+                                        self.director.password, self.address)
+            await start_outbound(conn, how)
             await conn.send(hello_client(self.fd.name))
-            await authenticate_connector(conn, self.director.password, f"R_CLIENT::{self.fd.name}")
+            await authenticate_outbound(conn, f"R_CLIENT::{self.fd.name}", how)
             answer = await conn.recv_text(timeout=HELLO_REPLY_TIMEOUT)
             if not _OK_HELLO.match(answer):
                 raise AuthenticationError(f"Director refused the connection: {answer.strip()}")
         except BaseException:
             await conn.close()
             raise
-        log.info('connected to Director "%s" at %s:%d (client-initiated); waiting for jobs',
-                 self.director.name, self.address, self.port)
+        log.info('connected to Director "%s" at %s:%d (client-initiated), encryption: %s; waiting for jobs',
+                 self.director.name, self.address, self.port, conn.encryption)
         return conn
 
     async def idle(self, conn: Connection) -> bytes:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
 from ..net.framing import Connection
+from ..net.tls import TlsPolicy
 from .fileset import FileSetSpec
 
 
@@ -20,6 +21,7 @@ class FdJob:
     sd_auth: str = ""
     vol_session_id: int = 0
     vol_session_time: int = 0
+    sd_tls_policy: TlsPolicy = TlsPolicy.NONE  # the Director's ssl= for this job's data session
     level: str = "full"
     since: float | None = None
     fileset: FileSetSpec | None = None

@@ -14,7 +14,6 @@ import logging
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from ..net.auth import authenticate_acceptor
 from ..net.errors import ProtocolError
 from ..net.framing import Connection
 from .job import FdJob
@@ -37,7 +36,7 @@ async def serve_storage_calling(fd: FileDaemon, conn: Connection, job_name: str)
     address = conn.peer
     conn.peer, conn.job, conn.jobid = "storage", job.job, job.jobid
     try:
-        await authenticate_acceptor(conn, job.sd_auth, f"R_CLIENT::{fd.name}")
+        await fd.inbound.authenticate(conn, job.sd_auth, f"R_CLIENT::{fd.name}", fd.tls)
     except (ProtocolError, TimeoutError) as exc:
         log.warning("authentication of the Storage daemon at %s for job %s failed: %s", address, job.job, exc)
         return

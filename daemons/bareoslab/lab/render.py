@@ -70,6 +70,16 @@ class LocalTopology:
     client_mode: str = "director"
     #: client-initiated: the FD's Heartbeat Interval, also its reconnect interval (seconds)
     client_heartbeat: int = 5
+    #: ``psk``: Bareos' defaults (no TLS directive: TLS-PSK on every connection);
+    #: ``off``: ``TLS Enable = no`` on every resource (cleartext)
+    tls: str = "psk"
+
+    @property
+    def tls_lines(self) -> str:
+        """The TLS directives every network resource of the lab carries."""
+        if self.tls not in TLS_MODES:
+            raise ValueError(f"tls {self.tls!r}: one of {', '.join(TLS_MODES)}")
+        return "  TLS Enable = no\n" if self.tls == "off" else ""
 
     @property
     def etc(self) -> Path:
@@ -98,6 +108,7 @@ def _write(path: Path, text: str) -> None:
 
 
 CLIENT_MODES = ("director", "client", "passive", "client+passive")
+TLS_MODES = ("psk", "off")
 
 
 def _modes(t: LocalTopology) -> set[str]:
@@ -136,14 +147,12 @@ def render_storage_daemon(t: LocalTopology, etc: Path, name: str, port: int, pas
   SDPort = {port}
   Working Directory = "{work}"
   Client Connect Wait = {t.client_connect_wait}
-  TLS Enable = no
-}}
+{t.tls_lines}}}
 """)
     _write(s / "director" / f"{t.director}.conf", f"""Director {{
   Name = {t.director}
   Password = "{password}"
-  TLS Enable = no
-}}
+{t.tls_lines}}}
 """)
     _write(s / "messages" / "Standard.conf", f"""Messages {{
   Name = Standard
@@ -190,8 +199,7 @@ def render(t: LocalTopology) -> None:
   Working Directory = "{t.working_dir('dir')}"
   Messages = Daemon
   Maximum Concurrent Jobs = 10
-  TLS Enable = no
-}}
+{t.tls_lines}}}
 """)
     _write(d / "catalog" / "MyCatalog.conf", "Catalog {\n  Name = MyCatalog\n" + "\n".join(catalog_lines) + "\n}\n")
     _write(d / "client" / f"{t.client}.conf", f"""Client {{
@@ -200,8 +208,7 @@ def render(t: LocalTopology) -> None:
   Port = {t.fd_port}
   Password = "{t.fd_password}"
   Maximum Concurrent Jobs = 5
-  TLS Enable = no
-{_dir_client_mode(t)}}}
+{t.tls_lines}{_dir_client_mode(t)}}}
 """)
     _write(d / "storage" / "File.conf", f"""Storage {{
   Name = File
@@ -211,8 +218,7 @@ def render(t: LocalTopology) -> None:
   Device = FileStorage
   Media Type = File
   Maximum Concurrent Jobs = 5
-  TLS Enable = no
-}}
+{t.tls_lines}}}
 """)
     _write(d / "pool" / "Full.conf", """Pool {
   Name = Full
@@ -291,14 +297,12 @@ def render(t: LocalTopology) -> None:
   FDAddress = {t.host}
   FDPort = {t.fd_port}
   Working Directory = "{t.working_dir('fd')}"
-  TLS Enable = no
-{_fd_client_mode(t)}}}
+{t.tls_lines}{_fd_client_mode(t)}}}
 """)
     _write(f / "director" / f"{t.director}.conf", f"""Director {{
   Name = {t.director}
   Password = "{t.fd_password}"
-  TLS Enable = no
-{_fd_director_mode(t)}}}
+{t.tls_lines}{_fd_director_mode(t)}}}
 """)
     _write(f / "messages" / "Standard.conf", f"""Messages {{
   Name = Standard
@@ -310,6 +314,5 @@ def render(t: LocalTopology) -> None:
   Address = {t.host}
   Port = {t.dir_port}
   Password = "{t.console_password}"
-  TLS Enable = no
-}}
+{t.tls_lines}}}
 """)

@@ -84,8 +84,7 @@ def render_copy_migrate(t: LocalTopology, sd2: SecondStorage | None = None) -> S
   Device = FileCopyStorage
   Media Type = File
   Maximum Concurrent Jobs = 5
-  TLS Enable = no
-}}
+{t.tls_lines}}}
 """)
     _write(d / "storage" / "File2.conf", f"""Storage {{
   Name = File2
@@ -95,8 +94,7 @@ def render_copy_migrate(t: LocalTopology, sd2: SecondStorage | None = None) -> S
   Device = FileStorage2
   Media Type = File
   Maximum Concurrent Jobs = 5
-  TLS Enable = no
-}}
+{t.tls_lines}}}
 """)
     for pool, storage in (("LocalCopy", "FileCopy"), ("FullCopy", "File2")):
         _write(d / "pool" / f"{pool}.conf", f"""Pool {{

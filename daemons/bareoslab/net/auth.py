@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from .bareos64 import bin_to_base64
 from .errors import AuthenticationError, BadHello
 from .framing import Connection, Signal, bash_spaces, decode_text, unbash_spaces
+from .tls import TlsPolicy
 
 log = logging.getLogger(__name__)
 
+DEFAULT_CONSOLE = "*UserAgent*"  # the console name of a bconsole without a Console resource
 OK_AUTH = "1000 OK auth\n"
 AUTH_FAILED = "1999 Authorization failed.\n"
 AUTH_READ_TIMEOUT = 180.0
@@ -57,7 +59,8 @@ async def _challenge(conn: Connection, key: str, own_qname: str, tls_policy: int
     await conn.send(OK_AUTH)
 
 
-async def _respond(conn: Connection, key: str, own_qname: str) -> None:
+async def _respond(conn: Connection, key: str, own_qname: str) -> TlsPolicy:
+    """Answer the peer's challenge; return the TLS policy its ``ssl=`` announced."""
     msg = await conn.recv(AUTH_READ_TIMEOUT)
     if isinstance(msg, Signal):
         raise AuthenticationError(f"{conn.peer} sent {msg.name} instead of a challenge")
@@ -66,6 +69,10 @@ async def _respond(conn: Connection, key: str, own_qname: str) -> None:
     if not match:
         raise AuthenticationError(f"{conn.peer} sent no CRAM-MD5 challenge: {text.strip()[:80]!r}")
     compat, token = match.group(1) == "c", match.group(2)
+    try:
+        remote_policy = TlsPolicy(int(match.group(3) or 0))
+    except ValueError:
+        remote_policy = TlsPolicy.NONE
     name = unbash_spaces(token.split("@", 1)[1].rstrip(">"))
     if name == own_qname and "R_STORAGE" not in name:
         await conn.send(AUTH_FAILED)
@@ -74,20 +81,29 @@ async def _respond(conn: Connection, key: str, own_qname: str) -> None:
     verdict = decode_text(await conn.recv_msg(AUTH_READ_TIMEOUT))
     if verdict != OK_AUTH:
         raise AuthenticationError(f"{conn.peer} refused our answer: {verdict.strip()}")
+    return remote_policy
 
 
-async def authenticate_acceptor(conn: Connection, key: str, own_qname: str, tls_policy: int = 0) -> None:
-    """We accepted the connection: challenge first, then answer the peer's challenge."""
+async def authenticate_acceptor(
+    conn: Connection, key: str, own_qname: str, tls_policy: int = 0
+) -> TlsPolicy:
+    """We accepted the connection: challenge first, then answer the peer's challenge.
+
+    ``tls_policy`` is what our ``ssl=`` announces; the peer's is returned.
+    """
     async with asyncio.timeout(AUTH_TOTAL_TIMEOUT):
         await _challenge(conn, key, own_qname, tls_policy)
-        await _respond(conn, key, own_qname)
+        return await _respond(conn, key, own_qname)
 
 
-async def authenticate_connector(conn: Connection, key: str, own_qname: str, tls_policy: int = 0) -> None:
+async def authenticate_connector(
+    conn: Connection, key: str, own_qname: str, tls_policy: int = 0
+) -> TlsPolicy:
     """We connected: answer the peer's challenge first, then challenge it."""
     async with asyncio.timeout(AUTH_TOTAL_TIMEOUT):
-        await _respond(conn, key, own_qname)
+        remote = await _respond(conn, key, own_qname)
         await _challenge(conn, key, own_qname, tls_policy)
+        return remote
 
 
 # -- hellos ---------------------------------------------------------------------

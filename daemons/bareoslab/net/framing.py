@@ -7,10 +7,12 @@ received goes through :class:`Connection`, which also writes the protocol trace.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import struct
 from enum import IntEnum
 
 from .errors import ConnectionClosed, FrameTooLarge, ProtocolError, UnexpectedSignal
+from .tls import TLS_HANDSHAKE_TIMEOUT, TlsChannel, TlsError, describe_ssl_error
 from .trace import Tracer
 
 MAX_PACKET = 1_000_000
@@ -103,6 +105,66 @@ class Connection:
         self._in = bytearray()
         self._pos = 0
         self._out = bytearray()
+        self.tls: TlsChannel | None = None
+
+    # -- TLS ---------------------------------------------------------------
+    @property
+    def encryption(self) -> str:
+        """What Bareos prints after ``encryption:`` for this connection."""
+        return self.tls.cipher if self.tls else "None"
+
+    async def peek(self, size: int, timeout: float) -> bytes:
+        """Up to ``size`` unread bytes, without consuming them (fewer if the peer stops sending)."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._fill(size)
+        except ConnectionClosed:
+            pass
+        except TimeoutError as exc:
+            if len(self._in) == self._pos:
+                raise ConnectionClosed(f"{self.peer} sent nothing for {timeout} s") from exc
+        return bytes(self._in[self._pos : self._pos + size])
+
+    async def start_tls(self, channel: TlsChannel, timeout: float = TLS_HANDSHAKE_TIMEOUT) -> None:
+        """Run the TLS handshake on this connection; every later byte goes through ``channel``.
+
+        Bytes already buffered but not read (a peeked ClientHello) go to TLS first.
+        Raises :class:`TlsError` with OpenSSL's reason when the handshake fails.
+        """
+        assert self.tls is None and not self._out, "TLS starts on a quiet, cleartext connection"
+        if self._pos < len(self._in):
+            channel.incoming.write(bytes(self._in[self._pos :]))
+        self._in.clear()
+        self._pos = 0
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    done = channel.handshake_step()
+                    out = channel.take_output()
+                    if out:
+                        self.writer.write(out)
+                        await self.writer.drain()
+                    if done:
+                        break
+                    data = await self.reader.read(_READ_SIZE)
+                    if not data:
+                        raise TlsError(f"{self.peer} closed the connection during the TLS handshake")
+                    channel.incoming.write(data)
+            channel.verify_peer_name()
+        except TimeoutError as exc:
+            raise TlsError(f"TLS handshake with {self.peer} timed out after {timeout} s") from exc
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as exc:
+            alert = channel.take_output()  # tell the peer why, as OpenSSL would on a socket
+            if alert and not self.writer.is_closing():
+                self.writer.write(alert)
+            raise TlsError(f"TLS handshake with {self.peer} failed: {channel.failure_reason(exc)}") from exc
+        finally:
+            channel.unbind()
+        self.tls = channel
+        plain, _ = channel.decrypt(b"")  # records that came with the peer's last handshake flight
+        self._in += plain
+        if self.tracer:
+            self.tracer.event("tls", peer=self.peer, job=self.job, cipher=channel.cipher)
 
     # -- receiving ---------------------------------------------------------
     async def recv(self, timeout: float | None = None) -> Message:
@@ -132,6 +194,13 @@ class Connection:
                 raise ConnectionClosed(f"{self.peer} reset the connection") from exc
             if not data:
                 raise ConnectionClosed(f"{self.peer} closed the connection")
+            if self.tls is not None:
+                try:
+                    data, closed = self.tls.decrypt(data)
+                except ssl.SSLError as exc:
+                    raise TlsError(f"TLS error from {self.peer}: {describe_ssl_error(exc)}") from exc
+                if closed and not data:
+                    raise ConnectionClosed(f"{self.peer} closed the TLS connection")
             self._in += data
 
     async def _read_frame(self) -> Message:
@@ -205,7 +274,7 @@ class Connection:
         out += _HEADER.pack(size)
         if size >= _DIRECT_PAYLOAD:
             self._flush()
-            self.writer.write(payload)
+            self.writer.write(self.tls.encrypt(payload) if self.tls else payload)
         else:
             out += payload
             if len(out) >= _OUT_FLUSH:
@@ -220,7 +289,7 @@ class Connection:
 
     def _flush(self) -> None:
         if self._out:
-            self.writer.write(self._out)
+            self.writer.write(self.tls.encrypt(self._out) if self.tls else self._out)
             self._out = bytearray()
 
     async def drain(self) -> None:
@@ -247,6 +316,8 @@ class Connection:
                 self.write_signal(Signal.TERMINATE)
             if not self.writer.is_closing():
                 self._flush()
+                if self.tls is not None:
+                    self.writer.write(self.tls.close_notify())
                 await asyncio.wait_for(self.writer.drain(), 5)
         except (OSError, TimeoutError, ConnectionError):
             pass

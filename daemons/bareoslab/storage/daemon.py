@@ -8,10 +8,12 @@ import time
 
 from ..config import Config, Resource
 from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
-from ..net.auth import VERSION, VERSION_DATE, authenticate_acceptor, parse_hello
+from ..net.auth import VERSION, VERSION_DATE, Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
+from ..net.handshake import Inbound
 from ..net.server import listen
+from ..net.tls import TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
 from ..volume.device import FileDevice
 from .acquire import DeviceState
@@ -37,6 +39,8 @@ class StorageDaemon:
         self.tasks = TaskSet()
         self.started = time.time()
         self.client_connect_wait = float(self.storage.client_connect_wait)
+        self.tls = TlsSettings.of(self.storage)
+        self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
         self.devices: dict[str, DeviceState] = {}
         for res in cfg.resources("Device"):
             device = FileDevice(
@@ -88,9 +92,24 @@ class StorageDaemon:
         res = self.cfg.get("Director", name)
         return res.password if res is not None else None
 
+    def psk_key(self, identity: str) -> str | None:
+        """TLS-PSK: a Director's password, or a job's authorization key (FD and SD sessions)."""
+        rtype, name = parse_qualified_name(identity)
+        if rtype == "R_DIRECTOR":
+            return self.director_key(name)
+        job = self.jobs.get(name) if rtype == "R_JOB" else None
+        return job.auth_key if job is not None else None
+
+    def tls_policy_for(self, hello: Hello) -> tuple[TlsPolicy, str] | None:
+        if hello.kind == "director":
+            res = self.cfg.get("Director", hello.name)
+            return (TlsSettings.of(res).policy, f'Director "{hello.name}"') if res is not None else None
+        # job sessions: Bareos' SD takes a cleartext hello for a job (its sd_tls_policy is none)
+        return (TlsPolicy.NONE, f"job {hello.name}")
+
     async def on_connection(self, conn: Connection) -> None:
         try:
-            hello = parse_hello(await conn.recv_msg(HELLO_TIMEOUT))
+            hello = await self.inbound.accept_hello(conn, HELLO_TIMEOUT)
         except ProtocolError as exc:
             log.warning("connection from %s refused: %s", conn.peer, exc)
             return
@@ -113,7 +132,8 @@ class StorageDaemon:
             log.warning('connection from unknown Director "%s" at %s refused', name, conn.peer)
             await conn.send("3999 No go\n")
             return
-        await authenticate_acceptor(conn, key, f"R_STORAGE::{self.name}")
+        await self.inbound.authenticate(conn, key, f"R_STORAGE::{self.name}",
+                                        TlsSettings.of(self.cfg.get("Director", name)))
         await conn.send(OK_HELLO)
         await DirectorSession(self, conn, name).serve()
 
@@ -124,7 +144,7 @@ class StorageDaemon:
             return
         conn.peer = job.client_name or conn.peer
         conn.job = job.job
-        await authenticate_acceptor(conn, job.auth_key, f"R_STORAGE::{self.name}")
+        await self.inbound.authenticate(conn, job.auth_key, f"R_STORAGE::{self.name}", self.tls)
         job.fd_connected.set()
         await FdSession(self, conn, job).serve()
 
@@ -137,7 +157,7 @@ class StorageDaemon:
             log.warning("Storage daemon at %s asked to replicate to unknown job %s", conn.peer, job_name)
             return
         conn.job = job.job
-        await authenticate_acceptor(conn, job.auth_key, f"R_STORAGE::{self.name}")
+        await self.inbound.authenticate(conn, job.auth_key, f"R_STORAGE::{self.name}", self.tls)
         job.fd_connected.set()
         await ReplicateSession(self, conn, job).serve()
 

@@ -16,9 +16,10 @@ import re
 from typing import TYPE_CHECKING
 
 from ..codes import MsgType
-from ..net.auth import authenticate_connector, hello_storage_calling
+from ..net.auth import hello_storage_calling
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, unbash_spaces
+from ..net.handshake import authenticate_outbound, job_outbound, start_outbound
 from ..net.server import connect
 from .fd_cmd import FdSession
 from .job import SdJob
@@ -45,14 +46,19 @@ def parse_passive(line: str) -> tuple[str, int, int] | None:
     return unbash_spaces(match.group(1)), int(match.group(2)), int(match.group(3))
 
 
-async def connect_file_daemon(sd: StorageDaemon, job: SdJob, address: str, port: int) -> Connection:
-    """Connect to the FD and authenticate with the job's key (the FD challenges first)."""
+async def connect_file_daemon(
+    sd: StorageDaemon, job: SdJob, address: str, port: int, ssl: int
+) -> Connection:
+    """Connect to the FD (TLS first if the Director said ``ssl=4``) and authenticate
+    with the job's key (the FD challenges first)."""
     conn = await connect(address, port, daemon=sd.name, peer=job.client_name or "client", tracer=sd.tracer,
                          timeout=float(sd.storage.fd_connect_timeout), job=job.job)
     conn.jobid = job.jobid
+    how = job_outbound(sd.tls, job.job, job.auth_key, ssl, address)
     try:
+        await start_outbound(conn, how)
         await conn.send(hello_storage_calling(job.job))
-        await authenticate_connector(conn, job.auth_key, CHALLENGE_NAME)
+        await authenticate_outbound(conn, CHALLENGE_NAME, how)
     except BaseException:
         await conn.close()
         raise
@@ -66,9 +72,9 @@ async def passive_cmd(session: DirectorSession, line: str) -> bool:
         why = "no job" if job is None else "syntax"
         await session.conn.send(BAD_PASSIVE.format(f"{why}: {line.strip()}"))
         return True
-    address, port, _ssl = parsed
+    address, port, ssl = parsed
     try:
-        conn = await connect_file_daemon(sd, job, address, port)
+        conn = await connect_file_daemon(sd, job, address, port, ssl)
     except (OSError, ProtocolError, TimeoutError) as exc:
         text = f"Failed to connect to File daemon at {address}:{port}: {exc}"
         log.warning("job %s: %s", job.job, text)
@@ -76,7 +82,7 @@ async def passive_cmd(session: DirectorSession, line: str) -> bool:
         await session.conn.send(BAD_PASSIVE.format(text))
         return True
     log.info("job %s: connected File Daemon at %s:%d (passive client)", job.job, address, port)
-    await job.jmsg(MsgType.INFO, f"Connected File Daemon at {address}:{port}, encryption: None")
+    await job.jmsg(MsgType.INFO, f"Connected File Daemon at {address}:{port}, encryption: {conn.encryption}")
     job.fd_connected.set()
     sd.tasks.spawn(_serve_file_daemon(sd, conn, job), f"passive-fd-{job.job}")
     await session.conn.send(OK_PASSIVE)

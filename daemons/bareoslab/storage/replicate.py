@@ -18,9 +18,10 @@ import re
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
-from ..net.auth import authenticate_connector, hello_start_storage_job
+from ..net.auth import hello_start_storage_job
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal
+from ..net.handshake import authenticate_outbound, job_outbound, start_outbound
 from ..net.server import connect
 from ..volume.record import Record
 from .append import append_data
@@ -64,8 +65,10 @@ async def replicate_cmd(sd: StorageDaemon, job: SdJob | None, dir_conn: Connecti
         conn = await connect(kv["address"], int(kv["port"]), daemon=sd.name, peer=f"{kv['address']}:{kv['port']}",
                              tracer=sd.tracer, timeout=CONNECT_TIMEOUT, job=job.job)
         conn.jobid = job.jobid
+        how = job_outbound(sd.tls, kv["Job"], kv["Authorization"], int(kv.get("ssl", 0)), kv["address"])
+        await start_outbound(conn, how)
         await conn.send(hello_start_storage_job(kv["Job"]))
-        await authenticate_connector(conn, kv["Authorization"], f"R_STORAGE::{sd.name}")
+        await authenticate_outbound(conn, f"R_STORAGE::{sd.name}", how)
     except (OSError, ProtocolError, ValueError) as exc:
         await job.jmsg(MsgType.FATAL, f"Cannot connect to the writing Storage daemon at "
                                       f"{kv['address']}:{kv['port']}: {exc}")

@@ -26,6 +26,8 @@ from bareoslab.director.passive_client import client_address, passive_client_lin
 from bareoslab.net.auth import authenticate_connector, hello_client, parse_hello, password_key
 from bareoslab.net.errors import AuthenticationError
 from bareoslab.net.framing import Connection, Signal
+from bareoslab.net.handshake import Inbound
+from bareoslab.net.tls import NO_TLS
 
 
 async def make_pair() -> tuple[Connection, Connection]:
@@ -41,14 +43,16 @@ def client_res(name: str = "bareos-fd", from_director: bool = True, from_client:
                password: str = "secret") -> Any:
     return SimpleNamespace(name=name, password=password_key(password), address="127.0.0.1", port=9102,
                            lan_address=None, connection_from_director_to_client=from_director,
-                           connection_from_client_to_director=from_client)
+                           connection_from_client_to_director=from_client,
+                           get=lambda directive, default=None: False if directive.startswith("TLS") else default)
 
 
 def fake_director(clients: list[Any], fd_connect_timeout: float = 0.3) -> Any:
     by_name = {c.name: c for c in clients}
     cfg = SimpleNamespace(get=lambda rtype, name: by_name.get(name) if rtype == "Client" else None)
     return SimpleNamespace(name="bareos-dir", cfg=cfg, res=SimpleNamespace(fd_connect_timeout=fd_connect_timeout),
-                           waiting_clients=ClientConnections())
+                           waiting_clients=ClientConnections(),
+                           inbound=Inbound(NO_TLS, lambda _identity: None, lambda _hello: None))
 
 
 @pytest.mark.parametrize("from_director, from_client, plan", [

@@ -15,6 +15,7 @@ from bareoslab.net.auth import (
 )
 from bareoslab.net.bareos64 import bin_to_base64
 from bareoslab.net.errors import AuthenticationError, BadHello
+from bareoslab.net.tls import TlsPolicy
 
 
 @pytest.mark.parametrize(
@@ -39,12 +40,12 @@ def test_cram_digest_reference_example():
     assert cram_digest(key, token, compat=True) == "i0AJdBkD46ZytGADkomCkQ"
 
 
-def _run_auth(pair, key_a, key_b):
+def _run_auth(pair, key_a, key_b, policy_a=TlsPolicy.NONE, policy_b=TlsPolicy.NONE):
     async def run():
         a, b = await pair()
         results = await asyncio.gather(
-            authenticate_acceptor(a, key_a, "R_STORAGE::sd"),
-            authenticate_connector(b, key_b, "R_DIRECTOR::dir"),
+            authenticate_acceptor(a, key_a, "R_STORAGE::sd", policy_a),
+            authenticate_connector(b, key_b, "R_DIRECTOR::dir", policy_b),
             return_exceptions=True,
         )
         return results
@@ -54,7 +55,13 @@ def _run_auth(pair, key_a, key_b):
 
 def test_auth_succeeds_both_ways(pair):
     key = password_key("pw")
-    assert _run_auth(pair, key, key) == [None, None]
+    assert _run_auth(pair, key, key) == [TlsPolicy.NONE, TlsPolicy.NONE]
+
+
+def test_auth_each_side_learns_the_peers_tls_policy(pair):
+    key = password_key("pw")
+    results = _run_auth(pair, key, key, TlsPolicy.REQUIRED, TlsPolicy.ENABLED)
+    assert results == [TlsPolicy.ENABLED, TlsPolicy.REQUIRED]
 
 
 def test_auth_wrong_password_fails_on_both_sides(pair):

@@ -19,10 +19,18 @@ from ...catalog.api import JobRow
 from ...codes import JOB_LEVEL_NAMES, JobLevel, JobStatus, JobType, MsgType
 from ...config import Resource
 from ...net.framing import decode_text
+from ...net.tls import TlsSettings
 from ..bsr import build_bootstrap
 from ..jcr import JobControlRecord, create_unique_job_name
 from ..report import _bytes, _elapsed, _lines, _rate, _stamp, _status_word, termination
-from ..sd_cmd import _JMSG, StorageError, StorageSession, connect_storage, open_storage
+from ..sd_cmd import (
+    _JMSG,
+    StorageError,
+    StorageSession,
+    connect_storage,
+    connected_line,
+    open_storage,
+)
 from . import JobError
 
 if TYPE_CHECKING:
@@ -322,8 +330,7 @@ async def _run_remote(director: Director, jcr: JobControlRecord, mig: Migration)
     try:
         sr = await connect_storage(director, jcr, mig.read_storage)
         wconn = await open_storage(director, mig.write_storage, wjcr.job, wjcr.jobid)
-        await director.job_msg(jcr, MsgType.INFO, f'Connected Storage daemon at {mig.write_storage.address}:'
-                                                  f'{mig.write_storage.port}, encryption: None')
+        await director.job_msg(jcr, MsgType.INFO, connected_line(mig.write_storage, wconn))
         sw = WriterSession(director, wjcr, mig.write_storage, wconn, jcr)
         await sr.start_job(jcr.job_type.code, jcr.level.code, job_name=jcr.name, client_name=mig.client_name,
                            fileset=mig.fileset_name, fileset_md5=mig.fileset_md5)
@@ -338,7 +345,8 @@ async def _run_remote(director: Director, jcr: JobControlRecord, mig: Migration)
         await sw.listen()
         await sr.command(
             f"replicate JobId={wjcr.jobid} Job={wjcr.job} address={mig.write_storage.address} "
-            f"port={mig.write_storage.port} ssl=0 Authorization={wjcr.sd_auth}\n", "3000 OK replicate")
+            f"port={mig.write_storage.port} ssl={int(TlsSettings.of(mig.write_storage).job_policy)} "
+            f"Authorization={wjcr.sd_auth}\n", "3000 OK replicate")
         await sr.run()
         await sr.finished()
         try:
