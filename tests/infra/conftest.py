@@ -31,6 +31,22 @@ def topology() -> Topology:
     return _topology
 
 
+def assert_encrypted(lab: DeployedLab, log: str) -> list[str]:
+    """Every connection line of a job log names a TLS cipher (Bareos' defaults: TLS-PSK); a
+    connection to a host with a certificate of the lab CA, a certificate suite. Returns them."""
+    lines = [line for line in log.splitlines() if ", encryption: " in line or ":  Encryption: " in line]
+    assert lines, f"no connection line in the job log:\n{log}"
+    cert_hosts = [h for h, v in lab.topology.hostvars.items() if v.get("bareoslab_common_tls_certificate")]
+    for line in lines:
+        cipher = line.rsplit("ncryption: ", 1)[1].strip()
+        assert cipher.endswith(" TLSv1.2"), line
+        if any(f" at {host}:" in line for host in cert_hosts):
+            assert "PSK" not in cipher, line
+        elif ", encryption: " in line:
+            assert "PSK" in cipher, line
+    return lines
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "client" in metafunc.fixturenames:
         clients = topology().clients

@@ -9,6 +9,8 @@ import bareos.bsock
 import pytest
 from bareoslab.lab.deployed import Client, DeployedLab
 
+from .conftest import assert_encrypted
+
 #: The default FileSet of the director role (bareoslab_director_fileset_files).
 SOURCE = "/srv/bareoslab/data"
 
@@ -28,7 +30,10 @@ def api(lab: DeployedLab):
     address = lab.sh(director, "hostname -I").split()[0]
     password = lab.topology.hostvars[director]["bareoslab_director_password"]
     console = bareos.bsock.DirectorConsoleJson(address=address, port=9101,
-                                               password=bareos.bsock.Password(password))
+                                               password=bareos.bsock.Password(password),
+                                               tls_psk_require=True)
+    cipher = console.get_cipher()
+    assert cipher is not None and "PSK" in cipher[0], cipher
     yield console
     console.close()
 
@@ -52,10 +57,16 @@ def test_backup_and_restore(lab: DeployedLab, api, client: Client) -> None:
     ]
     log = lab.job_log(jobid)
     assert CONNECTED[client.connection].format(name=client.name, jobid=jobid) in log, log
+    lines = assert_encrypted(lab, log)
+    assert any("Connected Storage daemon at " in line and "bareos-dir JobId" in line for line in lines), log
+    if client.connection != "client":  # the Director (or the SD, passive) opened the client connection
+        assert any(("Connected Client: " if client.connection == "director" else "Connected File Daemon")
+                   in line for line in lines), log
 
     where = f"/var/tmp/bareoslab-restore-{jobid}"
     restore = lab.run_job(f"restore jobid={jobid} client={client.name} where={where} all done yes")
     done = lab.wait_job(restore)
     assert done.ok and done.type == "R", _report(lab, restore)
     assert done.jobfiles == entries, _report(lab, restore)
+    assert_encrypted(lab, lab.job_log(restore))
     assert lab.listing(client.host, where + SOURCE) == lab.listing(client.host, SOURCE)

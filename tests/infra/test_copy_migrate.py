@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from bareoslab.lab.deployed import DeployedLab, JobRow, Pool
 
+from .conftest import assert_encrypted
+
 SOURCE = "/srv/bareoslab/data"
 
 
@@ -72,6 +74,7 @@ def test_local_copy(lab: DeployedLab) -> None:
     assert (copy.type, copy.jobstatus, copy.jobfiles) == ("C", "T", entries), _logs(lab, control)
     assert lab.job(original.jobid).type == "B", "a copy leaves the original a Backup"
     _assert_volumes(lab, copy, pool.next_pool, pool.storage_host)
+    assert_encrypted(lab, _logs(lab, control))
 
 
 def test_remote_migrate_and_restore(lab: DeployedLab) -> None:
@@ -81,10 +84,15 @@ def test_remote_migrate_and_restore(lab: DeployedLab) -> None:
     control, migrated = _run_control(lab, "migrate", pool, original)
     assert (migrated.type, migrated.jobstatus, migrated.jobfiles) == ("B", "T", entries), _logs(lab, control)
     assert lab.job(original.jobid).type == "M", "a migration marks the original Migrated"
-    _assert_volumes(lab, migrated, pool.next_pool, lab.topology.pools[pool.next_pool].storage_host)
+    target = lab.topology.pools[pool.next_pool].storage_host
+    _assert_volumes(lab, migrated, pool.next_pool, target)
+    # the Director's connections to both storages and the reading SD's replicate connection
+    lines = assert_encrypted(lab, _logs(lab, control))
+    assert len([line for line in lines if f"Connected Storage daemon at {target}:" in line]) >= 2, lines
 
     client = lab.topology.clients[0]
     where = f"/var/tmp/bareoslab-restore-{migrated.jobid}"
     restore = lab.run_job(f"restore jobid={migrated.jobid} client={client.name} where={where} all done yes")
     assert lab.wait_job(restore).ok, lab.job_log(restore)
+    assert_encrypted(lab, lab.job_log(restore))
     assert lab.listing(host, where + SOURCE) == lab.listing(host, SOURCE)

@@ -92,6 +92,15 @@ def test_rendered_files_begin_with_ansible_managed_and_are_private(rendered) -> 
         assert file.stat().st_mode & 0o007 == 0, f"{file} is readable by others"
 
 
+def test_rendered_configuration_keeps_bareos_tls_defaults(rendered) -> None:
+    """No resource switches TLS off: every connection of the topology runs TLS (PSK by default)."""
+    _, root, _ = rendered
+    files = list(root.glob("**/*.conf"))
+    assert files
+    for file in files:
+        assert "TLS Enable = no" not in file.read_text(), file
+
+
 def test_director_matches_the_daemons(rendered) -> None:
     inventory, root, _ = rendered
     groups = _hosts(inventory)
@@ -114,7 +123,9 @@ def test_director_matches_the_daemons(rendered) -> None:
         assert fd_director.get("Connection From Client To Director") is (mode == "client"), host
         if mode == "client":
             assert fd_director.get("Address"), host
-        assert client.get("TLS Enable") is False and fd_director.get("TLS Enable") is False
+        # Bareos' TLS defaults: no TLS directive, TLS-PSK required on both ends
+        assert not client.is_set("TLS Enable") and not fd_director.is_set("TLS Enable"), host
+        assert client.get("TLS Require") is True and fd_director.get("TLS Require") is True, host
     storages = director.resources("Storage")
     devices = {}
     for host in groups["storages"]:

@@ -11,6 +11,7 @@ from ..codes import JobLevel, JobStatus, MsgType
 from ..config import Resource
 from ..net.errors import ConnectionClosed, ProtocolError
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text
+from ..net.handshake import connected_info
 from ..net.tls import TlsError, TlsSettings
 from .client_connections import NoClientConnection, acquire_client_connection
 from .peers import open_daemon
@@ -199,8 +200,8 @@ async def connect_client(director: Director, jcr: JobControlRecord, client: Reso
     if initiated:
         await director.job_msg(jcr, MsgType.INFO, f"Using Client Initiated Connection ({client.name}).")
     else:
-        await director.job_msg(jcr, MsgType.INFO, f"Connected Client: {client.name} at {client.address}:"
-                                                  f"{client.port}, encryption: {conn.encryption}")
+        await director.job_msg(jcr, MsgType.INFO,
+                               connected_info(f"Client: {client.name}", client.address, client.port, conn))
     return ClientSession(director, jcr, client, conn)
 
 

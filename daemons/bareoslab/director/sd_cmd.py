@@ -16,6 +16,7 @@ from ..codes import JobStatus, MsgType
 from ..config import Resource
 from ..net.errors import ConnectionClosed
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text
+from ..net.handshake import connected_info
 from .catreq import UPDCAT_PREFIX, CatalogRequests
 from .peers import open_daemon
 
@@ -209,7 +210,7 @@ async def open_storage(director: Director, storage: Resource, job: str = "", job
 
 def connected_line(storage: Resource, conn: Connection) -> str:
     """The job log's line for a new Storage daemon connection (Bareos' ``TlsLogConninfo``)."""
-    return f"Connected Storage daemon at {storage.address}:{storage.port}, encryption: {conn.encryption}"
+    return connected_info("Storage daemon", storage.address, storage.port, conn)
 
 
 async def connect_storage(director: Director, jcr: JobControlRecord, storage: Resource) -> StorageSession:

@@ -12,7 +12,7 @@ from ..codes import JobStatus, MsgType
 from ..net.auth import VERSION, hello_start_job
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
-from ..net.handshake import authenticate_outbound, job_outbound, start_outbound
+from ..net.handshake import authenticate_outbound, connected_info, job_outbound, start_outbound
 from ..net.server import connect
 from ..net.session import serve_commands
 from ..net.tls import TlsPolicy
@@ -192,6 +192,7 @@ class DirectorSession:
             )
             await self.conn.send("2902 Bad storage\n")
             return True
+        job.message(MsgType.INFO, connected_info("Storage daemon", address, port, conn))
         job.message(MsgType.INFO, f" Encryption: {conn.encryption}")
         job.sd_conn = conn
         await self.conn.send("2000 OK storage\n")

@@ -79,6 +79,12 @@ def job_outbound(own: TlsSettings, job: str, auth_key: str, ssl: int, host: str 
     return Outbound(own, qualified_name("R_JOB", job), auth_key, ssl == TlsPolicy.AUTO, host)
 
 
+def connected_info(who: str, host: str, port: int | str, conn: Connection) -> str:
+    """``Connected Storage daemon at sd:9103, encryption: <cipher> TLSv1.2`` (Bareos'
+    ``TlsLogConninfo``), the job message of the side that opened a connection."""
+    return f"Connected {who} at {host}:{port}, encryption: {conn.encryption}"
+
+
 async def start_outbound(conn: Connection, how: Outbound) -> None:
     """TLS first, before the hello, when ``how`` says so."""
     if how.tls_first:

@@ -204,18 +204,6 @@ def server_context(settings: TlsSettings) -> ssl.SSLContext:
     return _base_context(settings, ssl.PROTOCOL_TLS_SERVER)
 
 
-def check_settings(settings: TlsSettings) -> str | None:
-    """Why these settings cannot make a TLS context (unreadable files, bad protocol), or None."""
-    if not settings.enable:
-        return None
-    try:
-        client_context(settings)
-        server_context(settings)
-    except (OSError, ssl.SSLError, ValueError) as exc:
-        return str(exc)
-    return None
-
-
 class _PskBinding:
     """What ``sslpsk3`` calls back for one SSL object (it looks bindings up by SSL id)."""
 
@@ -253,10 +241,16 @@ class TlsChannel:
         self.server_side = server_side
         self.incoming = ssl.MemoryBIO()
         self.outgoing = ssl.MemoryBIO()
-        ctx = server_context(settings) if server_side else client_context(settings)
         verify_host = not server_side and settings.verify_peer and not settings.allowed_cn
-        if verify_host and server_hostname:
-            ctx = _hostname_checking(settings)
+        try:
+            if server_side:
+                ctx = server_context(settings)
+            else:
+                ctx = _hostname_checking(settings) if verify_host and server_hostname else client_context(settings)
+        except (OSError, ssl.SSLError, ValueError) as exc:  # unreadable certificate or key, bad protocol
+            files = [f for f in (settings.certificate, settings.key, settings.ca_file, settings.ca_dir,
+                                 settings.crl, settings.dh_file) if f]
+            raise TlsError(f"TLS cannot start: {describe_ssl_error(exc)} (files: {', '.join(files) or 'none'})") from exc
         self.obj = ctx.wrap_bio(self.incoming, self.outgoing, server_side=server_side,
                                 server_hostname=server_hostname if verify_host else None)
         self.psk_identity: str | None = None

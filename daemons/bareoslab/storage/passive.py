@@ -19,7 +19,7 @@ from ..codes import MsgType
 from ..net.auth import hello_storage_calling
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, unbash_spaces
-from ..net.handshake import authenticate_outbound, job_outbound, start_outbound
+from ..net.handshake import authenticate_outbound, connected_info, job_outbound, start_outbound
 from ..net.server import connect
 from .fd_cmd import FdSession
 from .job import SdJob
@@ -82,7 +82,7 @@ async def passive_cmd(session: DirectorSession, line: str) -> bool:
         await session.conn.send(BAD_PASSIVE.format(text))
         return True
     log.info("job %s: connected File Daemon at %s:%d (passive client)", job.job, address, port)
-    await job.jmsg(MsgType.INFO, f"Connected File Daemon at {address}:{port}, encryption: {conn.encryption}")
+    await job.jmsg(MsgType.INFO, connected_info("File Daemon", address, port, conn))
     job.fd_connected.set()
     sd.tasks.spawn(_serve_file_daemon(sd, conn, job), f"passive-fd-{job.job}")
     await session.conn.send(OK_PASSIVE)

@@ -21,7 +21,7 @@ from ..codes import JobStatus, MsgType
 from ..net.auth import hello_start_storage_job
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal
-from ..net.handshake import authenticate_outbound, job_outbound, start_outbound
+from ..net.handshake import authenticate_outbound, connected_info, job_outbound, start_outbound
 from ..net.server import connect
 from ..volume.record import Record
 from .append import append_data
@@ -74,6 +74,7 @@ async def replicate_cmd(sd: StorageDaemon, job: SdJob | None, dir_conn: Connecti
                                       f"{kv['address']}:{kv['port']}: {exc}")
         await dir_conn.send(f"3991 Bad replicate command: {exc}\n")
         return
+    await job.jmsg(MsgType.INFO, connected_info("Storage daemon", kv["address"], kv["port"], conn))
     job.replicate_conn = conn
     await dir_conn.send(OK_REPLICATE)
 
