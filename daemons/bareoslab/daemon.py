@@ -70,8 +70,12 @@ def run_daemon(
         print(f"{prog}: configuration error: {exc}", file=sys.stderr)
         return 1
     if args.test_config:
+        for warning in cfg.warnings:
+            print(f"{prog}: warning: {warning}", file=sys.stderr)
         return 0
     setup_logging(prog, args.debug, args.log_file)
+    for warning in cfg.warnings:
+        log.warning("%s", warning)
     tracer = Tracer.open(args.trace, prog) if args.trace else None
     if args.pid_file:
         Path(args.pid_file).write_text(f"{os.getpid()}\n")

@@ -25,6 +25,17 @@ def test_test_config_reports_file_and_line(tmp_path: Path, capsys) -> None:
     assert f"{conf}:3:" in err
 
 
+def test_test_config_warns_of_directives_without_effect_and_deprecated_ones(tmp_path: Path, capsys) -> None:
+    conf = tmp_path / "bareos-sd.conf"
+    conf.write_text('Storage {\n  Name = sd\n  TLS Cipher Suites = "TLS_AES_256_GCM_SHA384"\n'
+                    '  Enable kTLS = yes\n  TLS Authenticate = no\n}\n')
+    assert sd_main(["-t", "-c", str(conf)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert f"bareoslab-sd: warning: {conf}:3: directive TLS Cipher Suites is accepted but has no effect" in err
+    assert f"bareoslab-sd: warning: {conf}:4: directive Enable kTLS is accepted but has no effect" in err
+    assert f"bareoslab-sd: warning: {conf}:5: TLS Authenticate is deprecated in Storage" in err
+
+
 def test_director_without_its_catalog_says_so_in_one_line(tmp_path: Path, capsys) -> None:
     """A PostgreSQL catalog that cannot be reached ends the start with Bareos' message, no traceback."""
     import shutil

@@ -137,6 +137,10 @@ class _Parser:
                 self.warnings.append(
                     f"{token.file}:{token.line}: {directive.name} is deprecated in {schema.rtype}"
                 )
+            if not directive.effect:
+                self.warnings.append(
+                    f"{token.file}:{token.line}: directive {directive.name} is accepted but has no effect"
+                )
             self._directive(raw, directive, token)
         if "name" not in raw.values:
             fail(head, f'{schema.rtype} resource: missing required directive "Name"')

@@ -134,7 +134,7 @@ DIRECTOR = [
     Directive(
         "Log Timestamp Format", STRING, default="%d-%b %H:%M", doc="strftime format in logs."
     ),
-    Directive("Enable kTLS", BOOL, default=False, doc="Let OpenSSL use kernel TLS."),
+    Directive("Enable kTLS", BOOL, default=False, doc="Let OpenSSL use kernel TLS.", effect=False),
     *tls_directives(),
 ]
 

@@ -29,6 +29,8 @@ class Directive:
     :param aliases: other accepted spellings (``SdPort`` for ``Port``)
     :param deprecated: Bareos still accepts it but plans to drop it
     :param doc: one line for humans and generated argument specs
+    :param effect: bareoslab acts upon it (False: accepted for Bareos' configurations, and
+        ``-t`` says it has no effect)
     """
 
     name: str
@@ -38,6 +40,7 @@ class Directive:
     aliases: tuple[str, ...] = ()
     deprecated: bool = False
     doc: str = ""
+    effect: bool = True
 
     @property
     def key(self) -> str:
@@ -70,6 +73,7 @@ def tls_directives() -> list[Directive]:
             default=False,
             deprecated=True,
             doc="Use TLS only to authenticate, not for encryption.",
+            effect=False,
         ),
         Directive("TLS Enable", BOOL, default=True, doc="Enable TLS support."),
         Directive(
@@ -79,7 +83,8 @@ def tls_directives() -> list[Directive]:
             doc="Refuse connections without TLS (no: fall back to cleartext).",
         ),
         Directive("TLS Cipher List", STRING, doc="OpenSSL cipher list for TLS <= 1.2."),
-        Directive("TLS Cipher Suites", STRING, doc="OpenSSL cipher suites for TLS 1.3."),
+        # bareoslab negotiates TLS 1.2 (the PSK binding's limit), so TLS 1.3 suites never apply
+        Directive("TLS Cipher Suites", STRING, doc="OpenSSL cipher suites for TLS 1.3.", effect=False),
         Directive("TLS DH File", DIRECTORY, doc="PEM Diffie-Hellman parameter file."),
         Directive("TLS Protocol", STRING, doc="OpenSSL protocol configuration."),
         Directive("TLS Verify Peer", BOOL, default=False, doc="Check the peer's certificate CN."),

@@ -70,7 +70,7 @@ CLIENT = [
     Directive("Secure Erase Command", STRING),
     Directive("Log Timestamp Format", STRING, default="%d-%b %H:%M"),
     Directive("GRPC Module", STRING),
-    Directive("Enable kTLS", BOOL, default=False),
+    Directive("Enable kTLS", BOOL, default=False, effect=False),
     *tls_directives(),
 ]
 

@@ -95,7 +95,7 @@ STORAGE = [
     Directive("File Device Concurrent Read", BOOL, default=False),
     Directive("Secure Erase Command", STRING),
     Directive("Log Timestamp Format", STRING, default="%d-%b %H:%M"),
-    Directive("Enable kTLS", BOOL, default=False),
+    Directive("Enable kTLS", BOOL, default=False, effect=False),
     *tls_directives(),
 ]
 
