@@ -159,10 +159,11 @@ class BenchLab:
         catalog: str = "sqlite3",
         trace: bool = False,
         debug: int = 1,
+        tls: str = "psk",
     ) -> None:
         self.base = base
         self.topology = LocalTopology(
-            base, data_dir=data_dir, catalog=CatalogSettings(driver=catalog)
+            base, data_dir=data_dir, catalog=CatalogSettings(driver=catalog), tls=tls
         )
         self.tiny_file = tiny_file
         self.trace = trace

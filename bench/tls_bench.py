@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""The cost of TLS: backup and restore of the standard data sets with TLS-PSK on and off.
+
+Each run brings up two fresh labs one after the other, one with Bareos' defaults
+(TLS-PSK on every connection) and one with ``TLS Enable = no`` everywhere, and runs a
+Full backup and a restore of the same data set in each, end to end (``run`` to the
+return of ``wait jobid=N``). The order of the two alternates from run to run. The
+limit of the same data measured in the same run (``md5sum``, one core hashing, as the
+File daemon does with ``Signature = MD5``) comes beside it. Every restore is checked
+byte for byte against the data set.
+
+    .venv/bin/python bench/tls_bench.py --profiles large,small --runs 3 --json /tmp/tls.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_data import DEFAULT_GENERATOR, BenchError, ensure_dataset  # noqa: E402
+from bench_lab import BenchLab  # noqa: E402
+from bench_limits import check_restore, md5sum_rate, warm_cache  # noqa: E402
+from bench_rev import DEFAULT_WORK  # noqa: E402
+
+MODES = ("off", "psk")
+
+
+def one_lab(work: Path, ds: Any, mode: str, run: int) -> dict[str, Any]:
+    base = work / "labs" / f"tls-{ds.profile}-{mode}-run{run}"
+    if base.exists():
+        shutil.rmtree(base)
+    tiny = base / "tiny"
+    tiny.parent.mkdir(parents=True, exist_ok=True)
+    tiny.write_text("x\n")
+    try:
+        with BenchLab(base / "lab", ds.root, tiny, tls=mode) as lab:
+            subprocess.run(["sync"], check=False)
+            backup = lab.backup()
+            if not backup.ok:
+                raise BenchError(f"{mode}: backup JobId {backup.jobid} ended {backup.status}")
+            where = base / "restore"
+            subprocess.run(["sync"], check=False)
+            restore = lab.restore(backup.jobid, where)
+            if not restore.ok:
+                raise BenchError(f"{mode}: restore JobId {restore.jobid} ended {restore.status}")
+            check = check_restore(ds, where)
+            if not check.identical:
+                raise BenchError(f"{mode}: restore differs: {check.summary()}")
+            return {"backup_s": backup.seconds, "restore_s": restore.seconds,
+                    "backup_cpu": backup.cpu, "restore_cpu": restore.cpu}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--profiles", default="large,small")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    p.add_argument("--json", type=Path)
+    args = p.parse_args(argv)
+    results: dict[str, Any] = {}
+    for profile in args.profiles.split(","):
+        ds = ensure_dataset(args.work, profile, args.scale, args.seed, DEFAULT_GENERATOR)
+        runs: list[dict[str, Any]] = []
+        for run in range(1, args.runs + 1):
+            warm_cache(ds)
+            md5 = md5sum_rate(ds)
+            record: dict[str, Any] = {"md5sum_s": md5.seconds}
+            for mode in MODES if run % 2 else reversed(MODES):
+                print(f"[{profile} run {run}/{args.runs}] TLS {mode} ...", file=sys.stderr, flush=True)
+                record[mode] = one_lab(args.work, ds, mode, run)
+            runs.append(record)
+        summary: dict[str, Any] = {"files": ds.files, "bytes": ds.bytes, "runs": runs,
+                                   "md5sum_s": statistics.median(r["md5sum_s"] for r in runs)}
+        for mode in MODES:
+            for kind in ("backup", "restore"):
+                seconds = statistics.median(r[mode][f"{kind}_s"] for r in runs)
+                summary[f"{kind}_{mode}"] = {"seconds": seconds, "mb_s": ds.bytes / seconds / 1e6,
+                                             "files_s": ds.files / seconds}
+        results[profile] = summary
+        print(f"\n{profile}: {ds.files:,} files, {ds.bytes / 1e6:,.1f} MB; medians of {args.runs} runs")
+        print(f"  md5sum (limit): {ds.bytes / summary['md5sum_s'] / 1e6:,.1f} MB/s")
+        for kind in ("backup", "restore"):
+            off, psk = summary[f"{kind}_off"], summary[f"{kind}_psk"]
+            print(f"  {kind:7}  TLS off {off['mb_s']:8,.1f} MB/s {off['files_s']:9,.0f} files/s   "
+                  f"TLS-PSK {psk['mb_s']:8,.1f} MB/s {psk['files_s']:9,.0f} files/s   "
+                  f"TLS-PSK/off {psk['mb_s'] / off['mb_s']:.3f}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
