@@ -9,7 +9,7 @@ through testinfra's docker backend. A failing test gets the daemons' journals at
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,22 +29,6 @@ def topology() -> Topology:
             pytest.exit(f"tests/infra are run by molecule verify (needs ${ENV})", returncode=4)
         _topology = Topology.from_inventory(Path(inventory).parent)
     return _topology
-
-
-def assert_encrypted(lab: DeployedLab, log: str) -> list[str]:
-    """Every connection line of a job log names a TLS cipher (Bareos' defaults: TLS-PSK); a
-    connection to a host with a certificate of the lab CA, a certificate suite. Returns them."""
-    lines = [line for line in log.splitlines() if ", encryption: " in line or ":  Encryption: " in line]
-    assert lines, f"no connection line in the job log:\n{log}"
-    cert_hosts = [h for h, v in lab.topology.hostvars.items() if v.get("bareoslab_common_tls_certificate")]
-    for line in lines:
-        cipher = line.rsplit("ncryption: ", 1)[1].strip()
-        assert cipher.endswith(" TLSv1.2"), line
-        if any(f" at {host}:" in line for host in cert_hosts):
-            assert "PSK" not in cipher, line
-        elif ", encryption: " in line:
-            assert "PSK" in cipher, line
-    return lines
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -69,6 +53,27 @@ def lab(hosts) -> Iterator[DeployedLab]:
     _lab = DeployedLab(topology(), run)
     yield _lab
     _lab = None
+
+
+@pytest.fixture(scope="session")
+def assert_encrypted(lab: DeployedLab) -> Callable[[str], list[str]]:
+    """Check that every connection line of a job log names a TLS cipher (Bareos' defaults:
+    TLS-PSK), a certificate suite toward a host with a certificate of the lab CA; returns them."""
+    cert_hosts = [h for h, v in lab.topology.hostvars.items() if v.get("bareoslab_common_tls_certificate")]
+
+    def check(log: str) -> list[str]:
+        lines = [line for line in log.splitlines() if ", encryption: " in line or ":  Encryption: " in line]
+        assert lines, f"no connection line in the job log:\n{log}"
+        for line in lines:
+            cipher = line.rsplit("ncryption: ", 1)[1].strip()
+            assert cipher.endswith(" TLSv1.2"), line
+            if any(f" at {host}:" in line for host in cert_hosts):
+                assert "PSK" not in cipher, line
+            elif ", encryption: " in line:
+                assert "PSK" in cipher, line
+        return lines
+
+    return check
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -9,8 +9,6 @@ import bareos.bsock
 import pytest
 from bareoslab.lab.deployed import Client, DeployedLab
 
-from .conftest import assert_encrypted
-
 #: The default FileSet of the director role (bareoslab_director_fileset_files).
 SOURCE = "/srv/bareoslab/data"
 
@@ -42,7 +40,7 @@ def _report(lab: DeployedLab, jobid: int) -> str:
     return f"job log of JobId {jobid}:\n{lab.job_log(jobid)}"
 
 
-def test_backup_and_restore(lab: DeployedLab, api, client: Client) -> None:
+def test_backup_and_restore(lab: DeployedLab, api, client: Client, assert_encrypted) -> None:
     entries = lab.make_sample_tree(client.host, SOURCE)
 
     jobid = lab.run_job(f"run job=backup-{client.name} level=Full yes")
@@ -57,7 +55,7 @@ def test_backup_and_restore(lab: DeployedLab, api, client: Client) -> None:
     ]
     log = lab.job_log(jobid)
     assert CONNECTED[client.connection].format(name=client.name, jobid=jobid) in log, log
-    lines = assert_encrypted(lab, log)
+    lines = assert_encrypted(log)
     assert any("Connected Storage daemon at " in line and "bareos-dir JobId" in line for line in lines), log
     if client.connection != "client":  # the Director (or the SD, passive) opened the client connection
         assert any(("Connected Client: " if client.connection == "director" else "Connected File Daemon")
@@ -68,5 +66,5 @@ def test_backup_and_restore(lab: DeployedLab, api, client: Client) -> None:
     done = lab.wait_job(restore)
     assert done.ok and done.type == "R", _report(lab, restore)
     assert done.jobfiles == entries, _report(lab, restore)
-    assert_encrypted(lab, lab.job_log(restore))
+    assert_encrypted(lab.job_log(restore))
     assert lab.listing(client.host, where + SOURCE) == lab.listing(client.host, SOURCE)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import pytest
 from bareoslab.lab.deployed import DeployedLab, JobRow, Pool
 
-from .conftest import assert_encrypted
-
 SOURCE = "/srv/bareoslab/data"
 
 
@@ -66,7 +64,7 @@ def _logs(lab: DeployedLab, control: int) -> str:
     return "\n".join(f"--- JobId {j.jobid} {j.name} {j.type} {j.jobstatus} ---\n{lab.job_log(j.jobid)}" for j in jobs)
 
 
-def test_local_copy(lab: DeployedLab) -> None:
+def test_local_copy(lab: DeployedLab, assert_encrypted) -> None:
     pool = _pool(lab, remote=False)
     _, entries, original = _backup(lab, pool)
 
@@ -74,10 +72,10 @@ def test_local_copy(lab: DeployedLab) -> None:
     assert (copy.type, copy.jobstatus, copy.jobfiles) == ("C", "T", entries), _logs(lab, control)
     assert lab.job(original.jobid).type == "B", "a copy leaves the original a Backup"
     _assert_volumes(lab, copy, pool.next_pool, pool.storage_host)
-    assert_encrypted(lab, _logs(lab, control))
+    assert_encrypted(_logs(lab, control))
 
 
-def test_remote_migrate_and_restore(lab: DeployedLab) -> None:
+def test_remote_migrate_and_restore(lab: DeployedLab, assert_encrypted) -> None:
     pool = _pool(lab, remote=True)
     host, entries, original = _backup(lab, pool)
 
@@ -87,12 +85,12 @@ def test_remote_migrate_and_restore(lab: DeployedLab) -> None:
     target = lab.topology.pools[pool.next_pool].storage_host
     _assert_volumes(lab, migrated, pool.next_pool, target)
     # the Director's connections to both storages and the reading SD's replicate connection
-    lines = assert_encrypted(lab, _logs(lab, control))
+    lines = assert_encrypted(_logs(lab, control))
     assert len([line for line in lines if f"Connected Storage daemon at {target}:" in line]) >= 2, lines
 
     client = lab.topology.clients[0]
     where = f"/var/tmp/bareoslab-restore-{migrated.jobid}"
     restore = lab.run_job(f"restore jobid={migrated.jobid} client={client.name} where={where} all done yes")
     assert lab.wait_job(restore).ok, lab.job_log(restore)
-    assert_encrypted(lab, lab.job_log(restore))
+    assert_encrypted(lab.job_log(restore))
     assert lab.listing(host, where + SOURCE) == lab.listing(host, SOURCE)

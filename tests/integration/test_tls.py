@@ -64,7 +64,10 @@ def test_every_connection_of_a_backup_and_a_restore_is_tls_psk(lab_factory, mode
     for jobid in (backup, restore):
         log = lab.run(f"list joblog jobid={jobid}")
         assert job_status(lab, jobid) == "T", log
-        expected = [f"{t.director} JobId {jobid}: Connected Storage daemon at {t.host}:{t.sd_port}, encryption:"]
+        assert f"{t.director} JobId {jobid}:  Handshake: Immediate TLS" in log, log
+        assert ("Probing client protocol..." in log) is (jobid == backup), log  # once per client
+        expected = [f"{t.director} JobId {jobid}: Connected Storage daemon at {t.host}:{t.sd_port}, encryption:",
+                    f"{t.director} JobId {jobid}:  Encryption: "]
         if mode == "director":
             expected.append(f"Connected Client: {t.client} at {t.host}:{t.fd_port}, encryption:")
         if mode == "passive":  # SD -> FD

@@ -52,6 +52,9 @@ class Director:
         self.console_connections = 0
         self.waiting_clients = ClientConnections()  # client-initiated FD connections, per client
         self.tls = TlsSettings.of(self.res)
+        #: per client, how its last connection started ("Immediate TLS", "Cleartext"): Bareos
+        #: probes a client's protocol once per configuration load and says so in the job log
+        self.client_handshakes: dict[str, str] = {}
         self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
 
     # -- catalog -----------------------------------------------------------------

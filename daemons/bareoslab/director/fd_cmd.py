@@ -196,12 +196,19 @@ async def open_client(director: Director, client: Resource, job: str = "", jobid
 
 
 async def connect_client(director: Director, jcr: JobControlRecord, client: Resource) -> ClientSession:
+    if client.name not in director.client_handshakes:
+        await director.job_msg(jcr, MsgType.INFO,
+                               "Probing client protocol... (result will be saved until config reload)")
     conn, initiated = await _client_connection(director, client, jcr.job, jcr.jobid, jcr)
+    director.client_handshakes[client.name] = conn.handshake
     if initiated:
         await director.job_msg(jcr, MsgType.INFO, f"Using Client Initiated Connection ({client.name}).")
     else:
         await director.job_msg(jcr, MsgType.INFO,
                                connected_info(f"Client: {client.name}", client.address, client.port, conn))
+    # Bareos' SendInfoSuccess and SendInfoChosenCipher
+    await director.job_msg(jcr, MsgType.INFO, f" Handshake: {conn.handshake} ")
+    await director.job_msg(jcr, MsgType.INFO, f" Encryption: {conn.encryption}")
     return ClientSession(director, jcr, client, conn)
 
 

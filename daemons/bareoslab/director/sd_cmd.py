@@ -208,12 +208,14 @@ async def open_storage(director: Director, storage: Resource, job: str = "", job
                              error=StorageError, job=job, jobid=jobid)
 
 
-def connected_line(storage: Resource, conn: Connection) -> str:
-    """The job log's line for a new Storage daemon connection (Bareos' ``TlsLogConninfo``)."""
-    return connected_info("Storage daemon", storage.address, storage.port, conn)
+async def announce_storage(director: Director, jcr: JobControlRecord, storage: Resource, conn: Connection) -> None:
+    """The job log's lines for a new Storage daemon connection (Bareos' ``TlsLogConninfo`` and
+    ``GetCipherMessageString``)."""
+    await director.job_msg(jcr, MsgType.INFO, connected_info("Storage daemon", storage.address, storage.port, conn))
+    await director.job_msg(jcr, MsgType.INFO, f" Encryption: {conn.encryption}")
 
 
 async def connect_storage(director: Director, jcr: JobControlRecord, storage: Resource) -> StorageSession:
     conn = await open_storage(director, storage, jcr.job, jcr.jobid)
-    await director.job_msg(jcr, MsgType.INFO, connected_line(storage, conn))
+    await announce_storage(director, jcr, storage, conn)
     return StorageSession(director, jcr, storage, conn)

@@ -106,6 +106,9 @@ class Connection:
         self._pos = 0
         self._out = bytearray()
         self.tls: TlsChannel | None = None
+        #: how the connection started, as Bareos' Director reports it: "Immediate TLS" (TLS
+        #: before the hello) or "Cleartext" (hello and CRAM-MD5 first); set by net.handshake
+        self.handshake = "Cleartext"
 
     # -- TLS ---------------------------------------------------------------
     @property

@@ -40,6 +40,7 @@ from .tls import (
 
 log = logging.getLogger(__name__)
 
+IMMEDIATE_TLS = "Immediate TLS"  # Connection.handshake when TLS came before the hello
 _TLS_RECORD_HANDSHAKE = 0x16
 _CONSOLE_TLS_SINCE = (18, 2)  # consoles older than Bareos 18.2 cannot start TLS first
 
@@ -89,6 +90,7 @@ async def start_outbound(conn: Connection, how: Outbound) -> None:
     """TLS first, before the hello, when ``how`` says so."""
     if how.tls_first:
         await conn.start_tls(how.channel())
+        conn.handshake = IMMEDIATE_TLS
 
 
 async def authenticate_outbound(conn: Connection, own_qname: str, how: Outbound) -> None:
@@ -124,6 +126,7 @@ class Inbound:
         head = await conn.peek(1, timeout)
         if head == bytes([_TLS_RECORD_HANDSHAKE]):  # a frame never starts so: its length is < 2**24
             await conn.start_tls(self.channel(), timeout=timeout)
+            conn.handshake = IMMEDIATE_TLS
             hello = parse_hello(await conn.recv_msg(timeout))
             self._check_identity(conn, hello)
             return hello

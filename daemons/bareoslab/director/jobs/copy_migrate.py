@@ -27,8 +27,8 @@ from ..sd_cmd import (
     _JMSG,
     StorageError,
     StorageSession,
+    announce_storage,
     connect_storage,
-    connected_line,
     open_storage,
 )
 from . import JobError
@@ -330,7 +330,7 @@ async def _run_remote(director: Director, jcr: JobControlRecord, mig: Migration)
     try:
         sr = await connect_storage(director, jcr, mig.read_storage)
         wconn = await open_storage(director, mig.write_storage, wjcr.job, wjcr.jobid)
-        await director.job_msg(jcr, MsgType.INFO, connected_line(mig.write_storage, wconn))
+        await announce_storage(director, jcr, mig.write_storage, wconn)
         sw = WriterSession(director, wjcr, mig.write_storage, wconn, jcr)
         await sr.start_job(jcr.job_type.code, jcr.level.code, job_name=jcr.name, client_name=mig.client_name,
                            fileset=mig.fileset_name, fileset_md5=mig.fileset_md5)
