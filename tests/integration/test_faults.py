@@ -64,6 +64,7 @@ def test_storage_refuses_wrong_director_password(lab_factory) -> None:
     struct.pack(">i", 2_000_000),                       # oversized frame
     struct.pack(">i", 8) + b"GET / HT",                  # not a hello
     struct.pack(">i", -99),                              # unknown signal
+    b"\x16\x03\x01\x00\x28\x01\x00\x00\x24" + b"\x00" * 36,  # a whole ClientHello, garbage inside
 ])
 def test_malformed_frames_close_the_connection(lab_factory, frame: bytes) -> None:
     lab: Lab = lab_factory()
