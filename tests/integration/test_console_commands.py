@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def test_console_status_show_reload_and_lists(lab_factory) -> None:
     )
     out = lab.run(f"status client={lab.t.client}")
     assert f"Connecting to Client {lab.t.client}" in out and "No Jobs running." in out
+    # the backup above already reached the client: no probing, how the connection started
+    assert "Probing client protocol" not in out
+    assert re.search(r" Handshake: Immediate TLS, Encryption: \S*PSK\S* TLSv1\.2", out), out
 
     out = lab.run("list jobs jobstatus=T last")
     assert f"|     {jobid} | backup" in out

@@ -157,6 +157,10 @@ class ClientSession:
         await self.conn.close()
 
 
+#: said once per client and configuration load, before the Director first reaches it
+PROBING_CLIENT = "Probing client protocol... (result will be saved until config reload)"
+
+
 async def _client_connection(director: Director, client: Resource, job: str, jobid: int,
                              jcr: JobControlRecord | None = None) -> tuple[Connection, bool]:
     """A parked client-initiated connection, or connect to the FD (``2000 OK Hello``), as the
@@ -197,8 +201,7 @@ async def open_client(director: Director, client: Resource, job: str = "", jobid
 
 async def connect_client(director: Director, jcr: JobControlRecord, client: Resource) -> ClientSession:
     if client.name not in director.client_handshakes:
-        await director.job_msg(jcr, MsgType.INFO,
-                               "Probing client protocol... (result will be saved until config reload)")
+        await director.job_msg(jcr, MsgType.INFO, PROBING_CLIENT)
     conn, initiated = await _client_connection(director, client, jcr.job, jcr.jobid, jcr)
     director.client_handshakes[client.name] = conn.handshake
     if initiated:

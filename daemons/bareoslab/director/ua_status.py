@@ -13,7 +13,7 @@ from ..config import Resource
 from ..net.auth import VERSION, VERSION_DATE
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, bash_spaces, decode_text
-from .fd_cmd import ClientError, open_client
+from .fd_cmd import PROBING_CLIENT, ClientError, open_client
 from .jcr import JobControlRecord
 from .sd_cmd import StorageError, open_storage
 from .ua_args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword
@@ -180,7 +180,14 @@ async def _open(ua: UserAgent, res: Resource) -> Connection:
             await ua.send(f"Connecting to Storage daemon {res.name} at {res.address}:{res.port}")
             return await open_storage(ua.director, res)
         await ua.send(f"Connecting to Client {res.name} at {res.address}:{res.port}")
-        return await open_client(ua.director, res)
+        director = ua.director
+        if res.name not in director.client_handshakes:
+            await ua.send(PROBING_CLIENT)
+        conn = await open_client(director, res)
+        director.client_handshakes[res.name] = conn.handshake
+        # Bareos' SendInfoSuccess and SendInfoChosenCipher, on the console
+        await ua.send(f" Handshake: {conn.handshake}, Encryption: {conn.encryption}")
+        return conn
     except (StorageError, ClientError) as exc:
         raise CommandFailed(str(exc)) from exc
 
