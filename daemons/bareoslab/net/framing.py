@@ -164,8 +164,7 @@ class Connection:
         finally:
             channel.unbind()
         self.tls = channel
-        plain, _ = channel.decrypt(b"")  # records that came with the peer's last handshake flight
-        self._in += plain
+        channel.decrypt_into(b"", self._in)  # records that came with the peer's last handshake flight
         if self.tracer:
             self.tracer.event("tls", peer=self.peer, job=self.job, cipher=channel.cipher)
 
@@ -197,14 +196,16 @@ class Connection:
                 raise ConnectionClosed(f"{self.peer} reset the connection") from exc
             if not data:
                 raise ConnectionClosed(f"{self.peer} closed the connection")
-            if self.tls is not None:
-                try:
-                    data, closed = self.tls.decrypt(data)
-                except ssl.SSLError as exc:
-                    raise TlsError(f"TLS error from {self.peer}: {describe_ssl_error(exc)}") from exc
-                if closed and not data:
-                    raise ConnectionClosed(f"{self.peer} closed the TLS connection")
-            self._in += data
+            if self.tls is None:
+                self._in += data
+                continue
+            before = len(self._in)
+            try:
+                closed = self.tls.decrypt_into(data, self._in)
+            except ssl.SSLError as exc:
+                raise TlsError(f"TLS error from {self.peer}: {describe_ssl_error(exc)}") from exc
+            if closed and len(self._in) == before:
+                raise ConnectionClosed(f"{self.peer} closed the TLS connection")
 
     async def _read_frame(self) -> Message:
         if len(self._in) - self._pos < 4:

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 RECORD_SEPARATOR = "\x1e"
 DEFAULT_CIPHERS = "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"  # Bareos' default cipher list
 TLS_HANDSHAKE_TIMEOUT = 180.0
+_RECORD_SIZE = 16 * 1024  # the largest TLS record's plaintext: one SSL_read gives at most this
 
 
 class TlsPolicy(IntEnum):
@@ -255,6 +256,8 @@ class TlsChannel:
                                 server_hostname=server_hostname if verify_host else None)
         self.psk_identity: str | None = None
         self._ssl_id: int | None = None
+        self._scratch = bytearray(_RECORD_SIZE)
+        self._scratch_view = memoryview(self._scratch)
         sslsock = _psk.get_ssl_socket(self.obj)
         if server_side and psk_lookup is not None:
             self._ssl_id = _psk._sslpsk3.sslpsk3_set_psk_server_callback(sslsock)
@@ -322,21 +325,22 @@ class TlsChannel:
     def take_output(self) -> bytes:
         return self.outgoing.read()
 
-    def decrypt(self, data: bytes) -> tuple[bytes, bool]:
-        """Feed socket bytes; return the plaintext now readable and whether the peer closed TLS."""
+    def decrypt_into(self, data: bytes, out: bytearray) -> bool:
+        """Feed socket bytes; append the plaintext now readable to ``out`` (one copy, through a
+        reused record-sized buffer); True once the peer has closed TLS."""
         if data:
             self.incoming.write(data)
-        chunks = []
+        scratch, view = self._scratch, self._scratch_view
         while True:
             try:
-                chunk = self.obj.read(1 << 18)
+                size = self.obj.read(len(scratch), scratch)
             except ssl.SSLWantReadError:
-                return b"".join(chunks), False
+                return False
             except ssl.SSLZeroReturnError:
-                return b"".join(chunks), True
-            if not chunk:
-                return b"".join(chunks), True
-            chunks.append(chunk)
+                return True
+            if not size:
+                return True
+            out += view[:size]
 
     def encrypt(self, data: bytes | bytearray | memoryview) -> bytes:
         self.obj.write(data)
