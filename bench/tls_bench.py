@@ -4,10 +4,11 @@
 Each run brings up two fresh labs one after the other, one with Bareos' defaults
 (TLS-PSK on every connection) and one with ``TLS Enable = no`` everywhere, and runs a
 Full backup and a restore of the same data set in each, end to end (``run`` to the
-return of ``wait jobid=N``). The order of the two alternates from run to run. The
-limit of the same data measured in the same run (``md5sum``, one core hashing, as the
-File daemon does with ``Signature = MD5``) comes beside it. Every restore is checked
-byte for byte against the data set.
+return of ``wait jobid=N``). The order of the two alternates from run to run; restored
+trees are set aside and deleted at the end (deleting many files slows creating files for a
+minute on ext4, see bench/README.md). The limit of the same data measured in the same run
+(``md5sum``, one core hashing, as the File daemon does with ``Signature = MD5``) comes
+beside it. Every restore is checked byte for byte against the data set.
 
     .venv/bin/python bench/tls_bench.py --profiles large,small --runs 3 --json /tmp/tls.json
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_data import DEFAULT_GENERATOR, BenchError, ensure_dataset  # noqa: E402
+from bench_data import DEFAULT_GENERATOR, BenchError, Trash, ensure_dataset  # noqa: E402
 from bench_lab import BenchLab  # noqa: E402
 from bench_limits import check_restore, md5sum_rate, warm_cache  # noqa: E402
 from bench_rev import DEFAULT_WORK  # noqa: E402
@@ -33,7 +34,7 @@ from bench_rev import DEFAULT_WORK  # noqa: E402
 MODES = ("off", "psk")
 
 
-def one_lab(work: Path, ds: Any, mode: str, run: int) -> dict[str, Any]:
+def one_lab(work: Path, ds: Any, mode: str, run: int, trash: Trash) -> dict[str, Any]:
     base = work / "labs" / f"tls-{ds.profile}-{mode}-run{run}"
     if base.exists():
         shutil.rmtree(base)
@@ -54,9 +55,11 @@ def one_lab(work: Path, ds: Any, mode: str, run: int) -> dict[str, Any]:
             check = check_restore(ds, where)
             if not check.identical:
                 raise BenchError(f"{mode}: restore differs: {check.summary()}")
+            trash.put(where)  # deleting many files now would slow the next restore
             return {"backup_s": backup.seconds, "restore_s": restore.seconds,
                     "backup_cpu": backup.cpu, "restore_cpu": restore.cpu}
     finally:
+        trash.put(base / "lab" / "storage")
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -70,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     results: dict[str, Any] = {}
+    trash = Trash(args.work, say=lambda text: print(text, file=sys.stderr))
+    trash.settle()
     for profile in args.profiles.split(","):
         ds = ensure_dataset(args.work, profile, args.scale, args.seed, DEFAULT_GENERATOR)
         runs: list[dict[str, Any]] = []
@@ -79,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             record: dict[str, Any] = {"md5sum_s": md5.seconds}
             for mode in MODES if run % 2 else reversed(MODES):
                 print(f"[{profile} run {run}/{args.runs}] TLS {mode} ...", file=sys.stderr, flush=True)
-                record[mode] = one_lab(args.work, ds, mode, run)
+                record[mode] = one_lab(args.work, ds, mode, run, trash)
             runs.append(record)
         summary: dict[str, Any] = {"files": ds.files, "bytes": ds.bytes, "runs": runs,
                                    "md5sum_s": statistics.median(r["md5sum_s"] for r in runs)}
@@ -96,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {kind:7}  TLS off {off['mb_s']:8,.1f} MB/s {off['files_s']:9,.0f} files/s   "
                   f"TLS-PSK {psk['mb_s']:8,.1f} MB/s {psk['files_s']:9,.0f} files/s   "
                   f"TLS-PSK/off {psk['mb_s'] / off['mb_s']:.3f}")
+    trash.empty()
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0

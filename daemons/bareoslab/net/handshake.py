@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .auth import Hello, authenticate_acceptor, authenticate_connector, parse_hello
 from .errors import AuthenticationError
@@ -60,8 +60,8 @@ class Outbound:
 
     settings: TlsSettings
     identity: str
-    key: str
-    tls_first: bool
+    key: str = field(repr=False)  # a secret: never in a log line or a traceback's locals
+    tls_first: bool = True
     host: str | None = None
 
     @classmethod
