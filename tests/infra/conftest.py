@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
-from bareoslab.lab.deployed import DeployedLab, Topology
+from bareoslab.lab.deployed import DeployedLab, Topology, connection_lines
 
 ENV = "MOLECULE_INVENTORY_FILE"
 _topology: Topology | None = None
@@ -62,16 +62,15 @@ def assert_encrypted(lab: DeployedLab) -> Callable[[str], list[str]]:
     cert_hosts = [h for h, v in lab.topology.hostvars.items() if v.get("bareoslab_common_tls_certificate")]
 
     def check(log: str) -> list[str]:
-        lines = [line for line in log.splitlines() if ", encryption: " in line or ":  Encryption: " in line]
-        assert lines, f"no connection line in the job log:\n{log}"
-        for line in lines:
-            cipher = line.rsplit("ncryption: ", 1)[1].strip()
+        found = connection_lines(log)
+        assert found, f"no connection line in the job log:\n{log}"
+        for line, cipher in found:
             assert cipher.endswith(" TLSv1.2"), line
             if any(f" at {host}:" in line for host in cert_hosts):
                 assert "PSK" not in cipher, line
             elif ", encryption: " in line:
                 assert "PSK" in cipher, line
-        return lines
+        return [line for line, _ in found]
 
     return check
 

@@ -31,7 +31,7 @@ from typing import TextIO
 import yaml
 
 from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
-from .deployed import DeployedLab, DeployedLabError, JobRow, Topology
+from .deployed import DeployedLab, DeployedLabError, JobRow, Topology, connection_lines
 from .image import build_image
 from .sequence import human_size
 from .state import LabError
@@ -244,12 +244,15 @@ class Demo:
         jobid = self.lab.run_job(command)
         row = self.lab.wait_job(jobid, self.timeout)
         self.jobs.append(jobid)
-        if row.type in ("c", "g"):
-            failed = [w for w in self.lab.wait_workers(jobid, self.timeout) if not w.ok]
-            if failed:
-                row = failed[0]
+        workers = self.lab.wait_workers(jobid, self.timeout) if row.type in ("c", "g") else []
+        failed = [w for w in workers if not w.ok]
+        if failed:
+            row = failed[0]
+        logs = "".join(self.lab.job_log(j) for j in (jobid, *(w.jobid for w in workers)))
+        ciphers = sorted({cipher for _, cipher in connection_lines(logs)})
         self.say(f" JobId {jobid} {row.name}: {JOB_STATUS_LONG.get(JobStatus(row.jobstatus), row.jobstatus)}, "
-                 f"{row.jobfiles} files, {human_size(row.jobbytes)} ({time.monotonic() - started:.1f} s)")
+                 f"{row.jobfiles} files, {human_size(row.jobbytes)} ({time.monotonic() - started:.1f} s); "
+                 f"encryption: {', '.join(ciphers) or 'none reported'}")
         if not row.ok:  # the job, or the first worker of a control job that failed
             raise ContainersError(f"JobId {row.jobid} ended {row.jobstatus}:\n{self.lab.job_log(row.jobid)}\n"
                                   f"--- daemon journals ---\n{self.lab.daemon_logs()}")

@@ -258,6 +258,13 @@ class DeployedLab:
         return "\n".join(parts)
 
 
+def connection_lines(log: str) -> list[tuple[str, str]]:
+    """(line, cipher) for each connection line of a job log: ``Connected ... encryption: X``
+    and the `` Encryption: X`` lines (not the job report's data ``Encryption:`` field)."""
+    return [(line, line.rsplit("ncryption: ", 1)[1].strip()) for line in log.splitlines()
+            if ", encryption: " in line or ":  Encryption: " in line]
+
+
 # Deterministic content per host: directories, small and larger files, an empty file and
 # directory, a symbolic and a hard link, unusual modes and an owner other than root.
 _SAMPLE_TREE = r"""
