@@ -201,3 +201,22 @@ def test_certificate_tls_refuses_an_unverified_peer_naming_why(lab_factory, tmp_
     assert job_status(lab, jobid) in ("f", "E"), log
     assert f'TLS negotiation with Storage daemon "File" at {lab.t.host}:{lab.t.sd_port} failed' in log, log
     assert reason in log, (what, log)
+
+
+def test_reload_forgets_the_probed_client_protocol_and_takes_the_new_tls_settings(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    first = lab.run_job("run job=backup level=Full yes")
+    second = lab.run_job("run job=backup level=Full yes")
+    assert "Probing client protocol" in lab.run(f"list joblog jobid={first}")
+    assert "Probing client protocol" not in lab.run(f"list joblog jobid={second}")
+    # the Director's own resource now names a cipher list: consoles get it after the reload
+    add_directives(lab.t.etc / "dir" / "bareos-dir.d" / "director" / f"{lab.t.director}.conf",
+                   'TLS Cipher List = "PSK-AES256-GCM-SHA384"')
+    assert "reload failed" not in lab.run("reload")
+    third = lab.run_job("run job=backup level=Full yes")
+    assert "Probing client protocol" in lab.run(f"list joblog jobid={third}")
+    console = Console.open(lab.t.host, lab.t.dir_port, password_key(lab.t.console_password))
+    try:
+        assert console.encryption == "PSK-AES256-GCM-SHA384 TLSv1.2"
+    finally:
+        console.close()

@@ -51,11 +51,15 @@ class Director:
         self.daemon_messages: Resource | None = cfg.get("Messages", self.res.messages) if self.res.messages else None
         self.console_connections = 0
         self.waiting_clients = ClientConnections()  # client-initiated FD connections, per client
+        self.configure_tls()
+
+    def configure_tls(self) -> None:
+        """TLS from the Director resource (at start and at ``reload``)."""
         self.tls = TlsSettings.of(self.res)
+        self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
         #: per client, how its last connection started ("Immediate TLS", "Cleartext"): Bareos
         #: probes a client's protocol once per configuration load and says so in the job log
         self.client_handshakes: dict[str, str] = {}
-        self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
 
     # -- catalog -----------------------------------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

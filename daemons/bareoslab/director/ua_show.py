@@ -162,6 +162,7 @@ async def cmd_reload(ua: UserAgent, args: Args) -> bool:
     except Exception as exc:
         director.cfg, director.res = old, old.one("Director")
         raise CommandFailed(f"reload failed, the configuration is unchanged: {exc}") from exc
+    director.configure_tls()
     log.info("configuration reloaded by console %s", ua.name)
     ua.json_result = {"reload": {"success": True}}
     return True
