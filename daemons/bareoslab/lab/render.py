@@ -22,17 +22,25 @@ def _ephemeral_low() -> int:
         return 32768
 
 
+_handed_out: set[int] = set()  # ports this process already chose (a lab's daemons bind them later)
+
+
 def free_port(host: str = "127.0.0.1", attempts: int = 200) -> int:
-    """A free port below the ephemeral range, so no outgoing connection takes it meanwhile."""
+    """A free port below the ephemeral range, so no outgoing connection takes it meanwhile,
+    and never one this process handed out before (the daemons of a lab bind their ports
+    only when they start: two picks must not fall on the same free port)."""
     high = max(_ephemeral_low(), 12000)
     for _ in range(attempts):
         port = random.randrange(10000, high)
+        if port in _handed_out:
+            continue
         with socket.socket() as s:
             try:
                 s.bind((host, port))
             except OSError:
                 continue
-            return port
+        _handed_out.add(port)
+        return port
     with socket.socket() as s:  # crowded: let the kernel choose
         s.bind((host, 0))
         return int(s.getsockname()[1])
