@@ -20,7 +20,7 @@ from ..net.errors import ProtocolError
 from ..net.framing import Connection
 from ..net.handshake import Inbound
 from ..net.server import listen
-from ..net.tls import TlsPolicy, TlsSettings, parse_qualified_name
+from ..net.tls import RESOURCE_TYPES, TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
 from .client_connections import ClientConnections, serve_client_connection
 from .jcr import JobControlRecord
@@ -175,7 +175,7 @@ class Director:
         return res.password if res is not None else None
 
     def tls_policy_for(self, hello: Hello) -> tuple[TlsPolicy, str] | None:
-        rtype = {"console": "R_CONSOLE", "client": "R_CLIENT"}.get(hello.kind)
+        rtype = RESOURCE_TYPES.get(hello.kind)
         res = self.peer_resource(rtype, hello.name) if rtype else None
         if res is None:
             return None
