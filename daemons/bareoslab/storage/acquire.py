@@ -1,7 +1,14 @@
-"""Devices and volumes: reservation, and getting a volume to append to or read from.
+"""Acquiring a reserved device for append, getting volumes for it, and spanning volumes.
 
 The Storage Daemon never touches the catalog: which volume to use, and what the
-catalog knows about it, comes from the Director through catalog requests.
+catalog knows about it, comes from the Director through catalog requests
+(``FindMedia``, ``GetVolInfo``, ``UpdateMedia``, ``CreateJobMedia``).
+
+One :class:`AppendSession` is one job's stream of records on one device. Jobs
+of the same pool may share the device and its mounted volume; when a block
+would overflow the volume (the pool's ``Maximum Volume Bytes``), the job that
+hits it marks the volume Full, mounts the next volume of the pool and every
+job writing there follows it, each with a JobMedia row per volume.
 """
 
 from __future__ import annotations
@@ -9,50 +16,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..codes import MsgType
-from ..volume.device import FileDevice, Volume
-from ..volume.errors import VolumeError, VolumeSizeMismatch
+from ..codes import MsgType, VolumeLabel
+from ..volume.errors import VolumeError, VolumeFull, VolumeSizeMismatch
+from ..volume.label import SessionLabel
 from ..volume.session import SessionWriter
 from .job import CatalogRequestError, SdJob, bashed, ok_media_fields
+from .reserve import WAIT_INTERVAL, DeviceState, MountedVolume, Reservations
+
+if TYPE_CHECKING:
+    from .job import Reservation
 
 log = logging.getLogger(__name__)
 
 FIND_MEDIA_RETRIES = 30
 FIND_MEDIA_INTERVAL = 2.0
+RECYCLABLE = ("Recycle", "Purged")
 
 
-@dataclass
-class DeviceState:
-    """A configured Device and the volume currently open on it for append."""
-
-    device: FileDevice
-    label_media: bool
-    max_concurrent_jobs: int
-    volume: Volume | None = None
-    media: dict[str, str] = field(default_factory=dict)
-    writers: int = 0
-    readers: int = 0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    @property
-    def name(self) -> str:
-        return self.device.name
-
-    def status_line(self) -> str:
-        where = f"{self.device.name}\" ({self.device.archive_device})"
-        if self.volume is not None and not self.volume.closed:
-            return f'Device "{where} is mounted with:\n    Volume:      {self.volume.name}\n    Writers:     {self.writers}'
-        return f'Device "{where} is not open.'
-
-
-def update_media_request(media: dict[str, str], volume: Volume | None, *, jobs_delta: int,
+def update_media_request(media: dict[str, str], volume: object | None, *, jobs_delta: int,
                          relabel: bool = False, status: str | None = None,
                          writes_delta: int = 0) -> str:
     """The ``UpdateMedia`` catalog request for a volume's current counters."""
-    vol_bytes = volume.size if volume is not None else int(media.get("VolBytes", 0))
-    vol_blocks = volume.blocks if volume is not None else int(media.get("VolBlocks", 0))
+    vol_bytes = getattr(volume, "size", None) or int(media.get("VolBytes", 0))
+    vol_blocks = getattr(volume, "blocks", None) or int(media.get("VolBlocks", 0))
     return (
         f"UpdateMedia VolName={bashed(media['VolName'])} "
         f"VolJobs={int(media.get('VolJobs', 0)) + jobs_delta} VolFiles={media.get('VolFiles', 0)} "
@@ -67,16 +55,189 @@ def update_media_request(media: dict[str, str], volume: Volume | None, *, jobs_d
     )
 
 
-async def acquire_for_append(sd_name: str, job: SdJob, state: DeviceState) -> Volume:
-    """Find (and label if need be) a volume of the job's pool and open it for append."""
-    res = job.write_reservation
-    assert res is not None
-    async with state.lock:
-        if state.volume is not None and not state.volume.closed:
-            state.writers += 1
-            return state.volume
-        unwanted: list[str] = []
+class AppendSession:
+    """One job appending to volumes of its pool on one reserved device."""
+
+    def __init__(self, sd_name: str, reservations: Reservations, job: SdJob, state: DeviceState) -> None:
+        res = job.write_reservation
+        assert res is not None
+        self.sd_name = sd_name
+        self.reservations = reservations
+        self.job = job
+        self.state = state
+        self.res: Reservation = res
+        self.mounted: MountedVolume | None = None
+        self.writer: SessionWriter | None = None
+        self._acquired = False
+
+    @property
+    def media_id(self) -> str:
+        return self.mounted.media.get("MediaId", "0") if self.mounted else "0"
+
+    # -- start and end ---------------------------------------------------------------
+    async def open(self) -> None:
+        """Acquire the device for append and a volume; raises when no volume can be had."""
+        self.reservations.start_writing(self.job, self.state)
+        self._acquired = True
+        self.mounted = await self._mount(())
+        self.writer = self.mounted.volume.session_writer(self.job.session_id, self.job.session_time)
+        await self.job.catreq(
+            f"CreateJobMedia FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0 "
+            f"Copy=0 Strip=0 MediaId={self.media_id}\n"
+        )
+
+    async def close(self) -> None:
+        """Catalog what this job wrote on its last volume and release the device. Safe to repeat."""
+        try:
+            if self.mounted is not None and self.writer is not None:
+                await self._leave_volume(self.mounted)
+        finally:
+            self.mounted = None
+            if self._acquired:
+                self._acquired = False
+                await self.reservations.release(self.job, self.state)
+
+    # -- writing -----------------------------------------------------------------------
+    # Hot loops call ``self.writer.write_record`` themselves and hand a VolumeError to
+    # ``recover``: a record the writer accepted is never lost, it goes to the next volume.
+    async def write_record(self, file_index: int, stream: int, data: bytes | memoryview) -> None:
+        assert self.writer is not None
+        try:
+            self.writer.write_record(file_index, stream, data)
+        except VolumeError as exc:
+            await self.recover(exc)
+
+    async def write_label(self, label: SessionLabel) -> None:
+        assert self.writer is not None
+        try:
+            if label.label_type is VolumeLabel.SOS_LABEL:
+                self.writer.write_sos(label)
+            else:
+                self.writer.write_eos(label)
+        except VolumeError as exc:
+            await self.recover(exc)
+
+    async def flush(self) -> None:
+        """Write everything buffered, on as many volumes as it takes."""
+        assert self.writer is not None
+        for _ in range(FIND_MEDIA_RETRIES):
+            try:
+                self.writer.flush()
+                return
+            except VolumeError as exc:
+                await self._span(exc)
+        raise VolumeError(self.mounted.name if self.mounted else "?", "no volume takes the data")
+
+    async def recover(self, exc: VolumeError) -> None:
+        """After a failed block write: change volume if that is the cause, and write what waits."""
+        await self._span(exc)
+        await self.flush()  # nothing stays pending: the next record is accepted whole
+
+    def needs_span(self, exc: VolumeError) -> bool:
+        volume = self.writer.volume if self.writer is not None else None
+        return isinstance(exc, VolumeFull) or (volume is not None and volume.closed)
+
+    async def _span(self, exc: VolumeError) -> None:
+        """The block did not fit (or another job changed the volume): continue on the next one."""
+        if not self.needs_span(exc):
+            raise exc
+        assert self.writer is not None and self.mounted is not None
+        state, old = self.state, self.mounted
+        async with state.lock:
+            if state.mounted is old:  # we are the first to see it full: end the volume for everyone
+                await self._end_of_medium(old, exc)
+        await self._leave_volume(old)
+        self.mounted = await self._mount((old.name,))
+        self.writer.change_volume(self.mounted.volume)
+
+    async def _end_of_medium(self, old: MountedVolume, exc: VolumeError) -> None:
+        job, state = self.job, self.state
+        if isinstance(exc, VolumeFull):
+            await job.jmsg(MsgType.INFO, f"User defined maximum volume capacity {exc.max_bytes:,} exceeded "
+                                         f"on device {state.print_name}.")
+        old.media["VolStatus"] = "Full"
+        await job.jmsg(
+            MsgType.INFO,
+            f'End of medium on Volume "{old.name}" Bytes={old.volume.size:,} Blocks={old.volume.blocks:,} '
+            f"at {time.strftime('%d-%b-%Y %H:%M')}.",
+        )
+        reply = await job.catreq(update_media_request(old.media, old.volume, jobs_delta=0, status="Full"))
+        if reply.startswith("1000 OK"):
+            old.media.update(ok_media_fields(reply))
+            old.media["VolStatus"] = "Full"
+        state.unmount()
+
+    async def _leave_volume(self, mounted: MountedVolume) -> None:
+        """JobMedia for this job's blocks on ``mounted`` and its counters to the catalog."""
+        assert self.writer is not None
+        position = self.writer.position
+        if position is not None:
+            await self.job.catreq(
+                f"CreateJobMedia FirstIndex={position.first_index} LastIndex={position.last_index} "
+                f"StartFile={position.start_file} EndFile={position.end_file} "
+                f"StartBlock={position.start_block} EndBlock={position.end_block} "
+                f"Copy=0 Strip=0 MediaId={mounted.media.get('MediaId', '0')}\n"
+            )
+        async with self.state.lock:  # jobs sharing the volume report its counters one after the other
+            reply = await self.job.catreq(
+                update_media_request(mounted.media, mounted.volume, jobs_delta=0, writes_delta=self.writer.blocks)
+            )
+            if reply.startswith("1000 OK"):
+                mounted.media.update(ok_media_fields(reply))
+
+    # -- volumes -------------------------------------------------------------------
+    async def _mount(self, unwanted: tuple[str, ...]) -> MountedVolume:
+        """The device's mounted volume if this job may append to it, else the pool's next one."""
+        job, state = self.job, self.state
+        said_waiting = False
+        while True:
+            async with state.lock:
+                mounted = state.mounted
+                if mounted is not None and mounted.volume.closed:
+                    state.mounted = mounted = None
+                if mounted is not None:
+                    if mounted.name not in unwanted and await self._still_appendable(mounted):
+                        await self._count_job(mounted)
+                        return mounted
+                    if state.writers <= 1:  # nobody else writes it: put it away
+                        state.unmount()
+                        mounted = None
+                if mounted is None:
+                    new = await self._find_and_mount(list(unwanted))
+                    state.mounted = new
+                    await self._count_job(new)
+                    return new
+            # other jobs still write the mounted volume, which takes no more jobs: wait for them
+            job.reserve_msgs = [f"3610 JobId={job.jobid} Volume max jobs exceeded on drive {state.print_name}."]
+            if not said_waiting:
+                said_waiting = True
+                await job.jmsg(MsgType.MOUNT, f"JobId={job.jobid}, Job {job.job} waiting to reserve a device.")
+            if job.canceled:
+                raise CatalogRequestError("Job canceled while waiting for a volume")
+            await job.heartbeat()
+            await self.reservations.wait_for_release(WAIT_INTERVAL)
+            job.reserve_msgs = []
+
+    async def _still_appendable(self, mounted: MountedVolume) -> bool:
+        """Ask the Director whether the mounted volume still takes data (Max Volume Jobs, ...)."""
+        reply = await self.job.catreq(f"GetVolInfo VolName={bashed(mounted.name)} write=1\n")
+        if not reply.startswith("1000 OK"):
+            return False
+        mounted.media.update(ok_media_fields(reply))
+        return mounted.media.get("VolStatus") == "Append"
+
+    async def _count_job(self, mounted: MountedVolume) -> None:
+        """One more job on the volume, as Bareos counts it when the volume is acquired."""
+        reply = await self.job.catreq(update_media_request(mounted.media, mounted.volume, jobs_delta=1))
+        if reply.startswith("1000 OK"):
+            mounted.media.update(ok_media_fields(reply))
+
+    async def _find_and_mount(self, unwanted: list[str]) -> MountedVolume:
+        """Ask the Director for the next volume of the pool and open (label, relabel) it."""
+        job, state, res = self.job, self.state, self.res
         for attempt in range(FIND_MEDIA_RETRIES):
+            if job.canceled:
+                break
             reply = await job.catreq(
                 f"FindMedia=1 pool_name={bashed(res.pool_name)} media_type={bashed(res.media_type)} "
                 f"unwanted_volumes={','.join(bashed(u) for u in unwanted)}\n"
@@ -87,89 +248,77 @@ async def acquire_for_append(sd_name: str, job: SdJob, state: DeviceState) -> Vo
                         MsgType.MOUNT,
                         f'Job {job.job} is waiting. Cannot find any appendable volumes.\n'
                         f'Please use the "label" command to create a new Volume for:\n'
-                        f'    Storage:      "{state.name}" ({state.device.archive_device})\n'
+                        f'    Storage:      {state.print_name}\n'
                         f'    Pool:         {res.pool_name}\n    Media type:   {res.media_type}',
                     )
                 await asyncio.sleep(FIND_MEDIA_INTERVAL)
                 continue
             media = ok_media_fields(reply)
-            volume = await _open_or_label(sd_name, job, state, media)
+            if self.reservations.volume_in_use(media["VolName"], state):
+                unwanted.append(media["VolName"])  # mounted on another device
+                continue
+            volume = await self._open_or_label(media)
             if volume is None:
                 unwanted.append(media["VolName"])
                 continue
-            state.volume, state.media = volume, media
-            state.writers += 1
-            return volume
+            if unwanted and not job.canceled:
+                await job.jmsg(MsgType.INFO, f'New volume "{volume.name}" mounted on device {state.print_name} '
+                                             f"at {time.strftime('%d-%b-%Y %H:%M')}.")
+            return MountedVolume(volume, media)
         raise CatalogRequestError(
             f'No appendable volume in pool "{res.pool_name}" with media type "{res.media_type}"'
         )
 
-
-async def _open_or_label(sd_name: str, job: SdJob, state: DeviceState, media: dict[str, str]) -> Volume | None:
-    dev = state.device
-    name = media["VolName"]
-    path = dev.volume_path(name)
-    exists = path.exists() and path.stat().st_size > 0
-    if not exists:
-        if int(media.get("VolBytes", 0)) > 0 or not state.label_media:
-            reason = "volume file is missing" if int(media.get("VolBytes", 0)) > 0 else (
-                "the device does not label media (Label Media = no)")
-            await job.jmsg(MsgType.WARNING, f'Cannot use Volume "{name}" on device "{dev.name}": {reason}.')
+    async def _open_or_label(self, media: dict[str, str]):  # type: ignore[no-untyped-def]
+        job, state = self.job, self.state
+        dev = state.device
+        name = media["VolName"]
+        path = dev.volume_path(name)
+        exists = path.exists() and path.stat().st_size > 0
+        recycle = media.get("VolStatus") in RECYCLABLE
+        if not exists or recycle:
+            if not exists and (int(media.get("VolBytes", 0)) > 1 or not state.label_media):
+                reason = "volume file is missing" if int(media.get("VolBytes", 0)) > 1 else (
+                    "the device does not label media (Label Media = no)")
+                await job.jmsg(MsgType.WARNING, f'Cannot use Volume "{name}" on device {state.print_name}: {reason}.')
+                return None
+            try:
+                size = await asyncio.to_thread(
+                    dev.label, name, self.res.pool_name, self.res.pool_type or "Backup", None, self.sd_name,
+                    (job.session_id, job.session_time), relabel=recycle and exists,
+                )
+            except VolumeError as exc:
+                await job.jmsg(MsgType.ERROR, f'Cannot label Volume "{name}" on device {state.print_name}: {exc}')
+                return None
+            media.update({"VolBytes": str(size), "VolBlocks": "1", "VolJobs": "0", "VolFiles": "0",
+                          "VolWrites": "0"})
+            reply = await job.catreq(update_media_request(media, None, jobs_delta=0, relabel=True, status="Append"))
+            media.update(ok_media_fields(reply))
+            if recycle and exists:
+                await job.jmsg(MsgType.INFO, f'Recycled volume "{name}" on device {state.print_name}, '
+                                             "all previous data lost.")
+            else:
+                await job.jmsg(MsgType.INFO, f'Labeled new Volume "{name}" on device {state.print_name}.')
+        try:
+            volume = dev.open_append(name, int(media.get("VolBytes", 0)) or None,
+                                     max_bytes=int(media.get("MaxVolBytes", 0) or 0))
+        except VolumeSizeMismatch as exc:
+            await job.jmsg(MsgType.ERROR, f"{exc}. Marking Volume \"{name}\" in Error in the catalog.")
+            await job.catreq(update_media_request(media, None, jobs_delta=0, status="Error"))
             return None
-        res = job.write_reservation
-        assert res is not None
-        size = await asyncio.to_thread(
-            dev.label, name, res.pool_name, res.pool_type or "Backup", None, sd_name,
-            (job.session_id, job.session_time),
-        )
-        media["VolBytes"], media["VolBlocks"] = str(size), "1"
-        reply = await job.catreq(update_media_request(media, None, jobs_delta=0, relabel=True, status="Append"))
-        media.update(ok_media_fields(reply))
-        await job.jmsg(MsgType.INFO, f'Labeled new Volume "{name}" on device "{dev.name}" ({dev.archive_device}).')
-    try:
-        volume = dev.open_append(name, int(media.get("VolBytes", 0)) or None)
-    except VolumeSizeMismatch as exc:
-        await job.jmsg(MsgType.ERROR, f"{exc}. Marking Volume \"{name}\" in Error in the catalog.")
-        await job.catreq(update_media_request(media, None, jobs_delta=0, status="Error"))
-        return None
-    except VolumeError as exc:
-        await job.jmsg(MsgType.ERROR, f'Cannot open Volume "{name}" for append: {exc}')
-        return None
-    if volume.catalog_outdated:
-        await job.jmsg(
-            MsgType.WARNING,
-            f'For Volume "{name}": the sizes do not match! Volume={volume.size} Catalog={media.get("VolBytes")}. '
-            "Correcting Catalog",
-        )
-    if int(media.get("VolJobs", 0)):
-        await job.jmsg(MsgType.INFO, f'Volume "{name}" previously written, moving to end of data.')
-    return volume
-
-
-async def end_write_session(job: SdJob, state: DeviceState, volume: Volume, writer: SessionWriter,
-                            media_id: str) -> None:
-    """Catalog what a session wrote (JobMedia, volume counters) and release the device."""
-    position = writer.position
-    if position is not None:
-        await job.catreq(
-            f"CreateJobMedia FirstIndex={position.first_index} LastIndex={position.last_index} "
-            f"StartFile={position.start_file} EndFile={position.end_file} "
-            f"StartBlock={position.start_block} EndBlock={position.end_block} "
-            f"Copy=0 Strip=0 MediaId={media_id}\n"
-        )
-    async with state.lock:  # jobs sharing the volume count VolJobs one after the other
-        reply = await job.catreq(
-            update_media_request(state.media, volume, jobs_delta=1, writes_delta=writer.blocks)
-        )
-        if reply.startswith("1000 OK"):
-            state.media.update(ok_media_fields(reply))
-    await release_append(state)
-
-
-async def release_append(state: DeviceState) -> None:
-    async with state.lock:
-        state.writers -= 1
-        if state.writers <= 0 and state.volume is not None:
-            state.volume.close()
-            state.volume = None
-            state.writers = 0
+        except VolumeError as exc:
+            await job.jmsg(MsgType.ERROR, f'Cannot open Volume "{name}" for append: {exc}')
+            return None
+        if volume.max_bytes and volume.size >= volume.max_bytes:
+            await job.catreq(update_media_request(media, volume, jobs_delta=0, status="Full"))
+            volume.close()
+            return None
+        if volume.catalog_outdated:
+            await job.jmsg(
+                MsgType.WARNING,
+                f'For Volume "{name}": the sizes do not match! Volume={volume.size} '
+                f'Catalog={media.get("VolBytes")}. Correcting Catalog',
+            )
+        if int(media.get("VolJobs", 0)):
+            await job.jmsg(MsgType.INFO, f'Volume "{name}" previously written, moving to end of data.')
+        return volume

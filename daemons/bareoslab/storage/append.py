@@ -8,16 +8,22 @@ Director (``UpdCat``) for the catalog.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from ..codes import CATALOG_STREAMS, STREAM_MASK, JobStatus, MsgType, VolumeLabel
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal
 from ..volume.errors import VolumeError
 from ..volume.label import SessionLabel
-from .acquire import DeviceState, acquire_for_append, end_write_session
+from .acquire import AppendSession
 from .job import SdJob
+from .reserve import DeviceState
+
+if TYPE_CHECKING:
+    from .daemon import StorageDaemon
 
 log = logging.getLogger(__name__)
 
@@ -38,50 +44,45 @@ def session_label(job: SdJob, kind: VolumeLabel, pool: str, pool_type: str) -> S
     )
 
 
-async def append_data(sd_name: str, job: SdJob, state: DeviceState, data_conn: Connection,
+async def append_data(sd: StorageDaemon, job: SdJob, state: DeviceState, data_conn: Connection,
                       ok_reply: str, done_reply: str, fail_reply: str) -> bool:
     """Acquire a volume, answer ``ok_reply``, write the stream; answer done/fail. True on success."""
     res = job.write_reservation
     assert res is not None
-    try:
-        volume = await acquire_for_append(sd_name, job, state)
-    except Exception as exc:  # no volume: tell the peer and fail the job
-        await job.jmsg(MsgType.FATAL, f"Cannot get a volume to append to: {exc}")
-        await data_conn.send(fail_reply)
-        return False
-    writer = volume.session_writer(job.session_id, job.session_time)
-    media_id = state.media.get("MediaId", "0")
+    session = AppendSession(sd.name, sd.reservations, job, state)
     ok = False
     try:
-        await job.catreq(
-            f"CreateJobMedia FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0 "
-            f"Copy=0 Strip=0 MediaId={media_id}\n"
-        )
-        writer.write_sos(session_label(job, VolumeLabel.SOS_LABEL, res.pool_name, res.pool_type))
+        try:
+            await session.open()
+        except Exception as exc:  # no volume: tell the peer and fail the job
+            await job.jmsg(MsgType.FATAL, f"Cannot get a volume to append to: {exc}")
+            await data_conn.send(fail_reply)
+            return False
+        await session.write_label(session_label(job, VolumeLabel.SOS_LABEL, res.pool_name, res.pool_type))
         await job.send_status(JobStatus.RUNNING)
         await data_conn.send(ok_reply)
-        error = await _receive_records(job, writer, data_conn)
+        error = await _receive_records(job, session, data_conn)
         if error:
             await job.jmsg(MsgType.FATAL, error)
-        job.job_bytes = job.job_bytes  # counted while receiving
-        writer.write_eos(session_label(job, VolumeLabel.EOS_LABEL, res.pool_name, res.pool_type))
-        writer.flush()
+        await session.write_label(session_label(job, VolumeLabel.EOS_LABEL, res.pool_name, res.pool_type))
+        await session.flush()
         ok = not error
     except VolumeError as exc:
         await job.jmsg(MsgType.FATAL, f"Write error on volume: {exc}")
         await _discard_rest(data_conn)
     finally:
-        await end_write_session(job, state, volume, writer, media_id)
+        await asyncio.shield(session.close())
     await data_conn.send(done_reply if ok else fail_reply)
     return ok
 
 
-async def _receive_records(job: SdJob, writer, conn: Connection) -> str:
+async def _receive_records(job: SdJob, session: AppendSession, conn: Connection) -> str:
     """Write records until the final EOD. Returns an error text, or "" on success."""
     last_index = 0
     queued = 0
     recv = conn.recv
-    write_record = writer.write_record
+    assert session.writer is not None
+    write_record = session.writer.write_record
     while True:
         header = await recv()
         if header is Signal.EOD:
@@ -109,7 +110,10 @@ async def _receive_records(job: SdJob, writer, conn: Connection) -> str:
                 if msg in (Signal.HEARTBEAT, Signal.HB_RESPONSE):
                     continue
                 return f"Data stream interrupted by {msg.name} from the peer"
-            write_record(file_index, stream, msg)
+            try:
+                write_record(file_index, stream, msg)
+            except VolumeError as exc:  # the volume is full: the record goes on the next one
+                await session.recover(exc)
             job.job_bytes += len(msg)
             if to_catalog:
                 await job.update_catalog_attributes(file_index, stream, msg)

@@ -16,10 +16,10 @@ from ..net.server import listen
 from ..net.tls import TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
 from ..volume.device import FileDevice
-from .acquire import DeviceState
 from .dir_cmd import OK_HELLO, DirectorSession
 from .fd_cmd import FdSession
 from .job import SdJob
+from .reserve import DeviceState, Reservations
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,11 @@ class StorageDaemon:
                 maximum_block_size=res.maximum_block_size or 1048576,
                 label_block_size=res.label_block_size or 64512,
             )
-            self.devices[res.name] = DeviceState(device, bool(res.label_media), int(res.maximum_concurrent_jobs))
+            self.devices[res.name] = DeviceState(
+                device, bool(res.label_media), int(res.maximum_concurrent_jobs),
+                access_mode=str(res.access_mode or "readwrite").lower(),
+            )
+        self.reservations = Reservations(self.devices)
 
     def next_session_id(self) -> int:
         self._session_id += 1
@@ -57,17 +61,12 @@ class StorageDaemon:
     def register_job(self, job: SdJob) -> None:
         self.jobs[job.job] = job
 
-    def forget_job(self, job: SdJob) -> None:
+    async def forget_job(self, job: SdJob) -> None:
+        """The job has ended (or its Director left): release whatever it still holds."""
+        await self.reservations.release_job(job)
         if self.jobs.pop(job.job, None) is not None:
             self.terminated.append(job)
             del self.terminated[:-10]
-
-    def find_device(self, names: list[str], media_type: str) -> DeviceState | None:
-        for name in names:
-            state = self.devices.get(name)
-            if state is not None and (not media_type or state.device.media_type == media_type):
-                return state
-        return None
 
     def status_lines(self) -> list[str]:
         lines = [f"{self.name} Version: {VERSION} ({VERSION_DATE}) Python bareoslab",
@@ -81,6 +80,8 @@ class StorageDaemon:
                          f"Files={job.job_files} Bytes={job.job_bytes}")
         lines += ["====", "", "Device status:"]
         lines += [state.status_line() for state in self.devices.values()]
+        lines += ["====", "", "Jobs waiting to reserve a drive:"]
+        lines += [f"   {msg}" for job in self.jobs.values() for msg in job.reserve_msgs]
         lines += ["====", "", "Terminated Jobs:"]
         lines += [f" {j.jobid:>6} {j.job_files:>8} {j.job_bytes:>14} {j.status.value}  {j.job}"
                   for j in self.terminated]

@@ -18,6 +18,7 @@ from .job import Reservation, SdJob, bashed, make_session_key, parse_kv
 from .mac import MAC_JOB_TYPES, run_mac
 from .passive import passive_cmd
 from .replicate import listen, replicate_cmd
+from .reserve import ReservationError
 
 if TYPE_CHECKING:
     from .daemon import StorageDaemon
@@ -62,7 +63,7 @@ class DirectorSession:
             log.info("director connection ended: %s", exc)
         finally:
             if self.job is not None:
-                self.sd.forget_job(self.job)
+                await self.sd.forget_job(self.job)
 
     # -- job set-up ----------------------------------------------------------
     async def job_cmd(self, line: str) -> bool:
@@ -80,6 +81,7 @@ class DirectorSession:
             fileset_md5=kv.get("FileSetMD5", ""), no_attr=kv.get("NoAttr", "0") == "1",
             session_id=self.sd.next_session_id(), session_time=self.sd.session_time,
             auth_key=make_session_key(), sd_name=self.sd.name, dir_conn=self.conn,
+            prefer_mounted_vols=kv.get("PreferMountedVols", "1") != "0",
         )
         self.job = job
         self.conn.job, self.conn.jobid = job.job, job.jobid
@@ -127,18 +129,17 @@ class DirectorSession:
                     current.devices.append(unbash_spaces(text.split("=", 1)[1].strip()))
             elif text.startswith("use storage="):
                 current = _parse_use_storage(text)
-        for res in reservations:
-            state = self.sd.find_device(res.devices, res.media_type)
-            if state is None:
-                wanted = res.devices[0] if res.devices else "?"
-                await self.conn.send(
-                    f'3924 Device "{wanted}" not in SD Device resources or no matching Media Type.\n'
-                )
-                return True
-            res.device = state.name
-            self.job.reservations.append(res)
-        device = self.job.reservations[-1].device if self.job.reservations else ""
-        await self.conn.send(f"3000 OK use device device={bashed(device)}\n")
+        try:
+            state = await self.sd.reservations.reserve(self.job, reservations)
+        except ReservationError as exc:
+            await self.job.jmsg(MsgType.FATAL, f"Device reservation failed for JobId={self.job.jobid}: {exc}")
+            wanted = next((d for r in reservations for d in r.devices), "")
+            await self.conn.send(
+                f'3924 Device "{bashed(wanted)}" not in SD Device resources or no matching Media Type.\n'
+            )
+            return True
+        self.job.reservations += [r for r in reservations if r.device]
+        await self.conn.send(f"3000 OK use device device={bashed(state.name)}\n")
         return True
 
     async def bootstrap_cmd(self, line: str) -> bool:
@@ -195,7 +196,7 @@ class DirectorSession:
         await job.jmsg(MsgType.INFO, f"Elapsed time={elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:"
                        f"{elapsed % 60:02d}, Transfer rate={job.job_bytes // max(elapsed, 1) // 1000} KB/s")
         await job.send_end()
-        self.sd.forget_job(job)
+        await self.sd.forget_job(job)
         self.job = None
         return False
 
@@ -207,6 +208,7 @@ class DirectorSession:
         else:
             job.canceled = True
             job.status = JobStatus.CANCELED
+            await self.sd.reservations.notify()  # a job waiting for a device stops waiting
             await self.conn.send(f'3000 JobId={job.jobid} Job="{job.job}" marked to be canceled.\n')
         await self.conn.signal(Signal.EOD)
         return True

@@ -79,7 +79,7 @@ class FdSession:
                 await conn.send("3902 Error session not opened\n")
                 return True
             state = self.sd.devices[job.write_reservation.device]
-            await append_data(self.sd.name, job, state, conn, "3000 OK data\n",
+            await append_data(self.sd, job, state, conn, "3000 OK data\n",
                               "3000 OK append data\n", "3903 Error append data\n")
         elif line.startswith("append end session"):
             await conn.send("3000 OK end\n")

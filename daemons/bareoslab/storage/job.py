@@ -94,6 +94,8 @@ class SdJob:
     running: bool = False
     canceled: bool = False
     replicate_conn: Any = None  # remote copy/migrate: the connection to the writing SD
+    prefer_mounted_vols: bool = True
+    reserve_msgs: list[str] = field(default_factory=list)  # why no device could be reserved yet
     _dir_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -159,6 +161,11 @@ class SdJob:
         )
         async with self._dir_lock:
             await self.dir_conn.signal(Signal.EOD)
+
+    async def heartbeat(self) -> None:
+        """Tell the Director we are alive while it waits for us (a device, a volume)."""
+        async with self._dir_lock:
+            await self.dir_conn.signal(Signal.HEARTBEAT)
 
     async def _send(self, line: str) -> None:
         async with self._dir_lock:

@@ -19,7 +19,7 @@ from ..volume.bsr import parse_bsr
 from ..volume.errors import VolumeError
 from ..volume.label import SessionLabel, now_btime
 from ..volume.record import Record
-from .acquire import acquire_for_append, end_write_session
+from .acquire import AppendSession
 from .append import session_label
 from .job import SdJob
 from .read import ReadError, check_volumes
@@ -87,23 +87,18 @@ async def copy_internally(sd: StorageDaemon, job: SdJob) -> None:
     read_res, write_res = job.read_reservation, job.write_reservation
     assert read_res is not None and write_res is not None
     reader = sd.devices[read_res.device]
-    state = sd.devices[write_res.device]
+    session = AppendSession(sd.name, sd.reservations, job, sd.devices[write_res.device])
     entries = parse_bsr("\n".join(job.bootstrap))
     await job.send_status(JobStatus.RUNNING)
     await check_volumes(job, entries)
     try:
-        volume = await acquire_for_append(sd.name, job, state)
+        await session.open()
     except Exception as exc:
         await job.jmsg(MsgType.FATAL, f"Cannot get a volume to append to: {exc}")
+        await session.close()
         return
-    writer = volume.session_writer(job.session_id, job.session_time)
-    media_id = state.media.get("MediaId", "0")
     sos: SessionLabel | None = None
     try:
-        await job.catreq(
-            f"CreateJobMedia FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0 "
-            f"Copy=0 Strip=0 MediaId={media_id}\n"
-        )
         renumber = Renumber()
         since_yield = 0
         queued = 0
@@ -113,12 +108,12 @@ async def copy_internally(sd: StorageDaemon, job: SdJob) -> None:
                 if record.file_index == VolumeLabel.SOS_LABEL and sos is None:
                     sos = copied_label(SessionLabel.from_bytes(record.data, record.file_index), job,
                                        write_res.pool_name, write_res.pool_type)
-                    writer.write_sos(sos)
+                    await session.write_label(sos)
                 continue
             if sos is None:  # no SOS in the selected range: label with what the Director told us
                 sos = session_label(job, VolumeLabel.SOS_LABEL, write_res.pool_name, write_res.pool_type)
-                writer.write_sos(sos)
-            queued += await _copy_record(job, writer, renumber, record)
+                await session.write_label(sos)
+            queued += await _copy_record(job, session, renumber, record)
             since_yield += len(record.data)
             if queued >= DRAIN_EVERY:
                 queued = 0
@@ -131,21 +126,21 @@ async def copy_internally(sd: StorageDaemon, job: SdJob) -> None:
                 break
         if sos is None:
             sos = session_label(job, VolumeLabel.SOS_LABEL, write_res.pool_name, write_res.pool_type)
-            writer.write_sos(sos)
-        writer.write_eos(end_label(sos, job))
-        writer.flush()
+            await session.write_label(sos)
+        await session.write_label(end_label(sos, job))
+        await session.flush()
     except VolumeError as exc:
         await job.jmsg(MsgType.FATAL, f"Copy error: {exc}")
     finally:
-        await end_write_session(job, state, volume, writer, media_id)
+        await asyncio.shield(session.close())
         await job.catreq(f"DeleteNullJobmediaRecords jobid={job.jobid}")
 
 
-async def _copy_record(job: SdJob, writer, renumber: Renumber, record: Record) -> int:  # type: ignore[no-untyped-def]
+async def _copy_record(job: SdJob, session: AppendSession, renumber: Renumber, record: Record) -> int:
     """Write one record with its new FileIndex; 1 if an ``UpdCat`` went to the Director."""
     index = renumber(record.file_index)
     data = record.data
-    writer.write_record(index, record.stream, data)
+    await session.write_record(index, record.stream, data)
     job.job_bytes += len(data)
     job.job_files = index
     if (record.stream & STREAM_MASK) in CATALOG_STREAMS and not job.no_attr:

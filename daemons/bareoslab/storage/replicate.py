@@ -202,7 +202,7 @@ class ReplicateSession(FdSession):
                 await conn.send(ERROR_NOT_OPEN)
                 return True
             state = self.sd.devices[job.write_reservation.device]
-            await append_data(self.sd.name, job, state, conn, "3000 OK data\n", OK_REPLICATE_DATA,
+            await append_data(self.sd, job, state, conn, "3000 OK data\n", OK_REPLICATE_DATA,
                               ERROR_REPLICATE_DATA)
             return True
         if line.startswith("end replicate"):
