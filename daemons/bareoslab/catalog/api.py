@@ -567,6 +567,9 @@ class Catalog(Protocol):
         """JobIds on the volume whose JobTDate is older than its VolRetention, plus
         the copy/migrate control jobs pointing at them."""
 
+    def job_ids_on_volume(self, media_id: int) -> list[int]:
+        """The JobIds with a JobMedia row on the volume, ascending."""
+
     def mark_volume_purged_if_empty(self, media_id: int) -> bool:
         """VolStatus='Purged' when no JobMedia row refers to the volume any more."""
 

@@ -644,6 +644,12 @@ class SqlCatalog:
             ]
         return sorted(set(jobs))
 
+    def job_ids_on_volume(self, media_id: int) -> list[int]:
+        rows = self._db.execute(
+            "SELECT DISTINCT JobId FROM JobMedia WHERE MediaId = ? ORDER BY JobId", (media_id,)
+        ).fetchall()
+        return [to_int(r[0]) for r in rows]
+
     def mark_volume_purged_if_empty(self, media_id: int) -> bool:
         with self._db.transaction():
             if (

@@ -15,6 +15,7 @@ from ..catalog.api import MediaUpdate, NotFoundError
 from ..codes import DIGEST_STREAMS, STREAM_MASK, MsgType, Stream
 from ..net.bareos64 import bin_to_base64
 from ..net.framing import bash_spaces, unbash_spaces
+from .next_vol import NextVolume
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -98,26 +99,25 @@ class CatalogRequests:
             return f"1991 Catalog Request failed: {exc}\n"
 
     async def find_media(self, kv: dict[str, str]) -> str:
-        db, db_cat, jcr = self.director.db, self.director.catalog, self.jcr
         pool = self.director.cfg.get("Pool", kv.get("pool_name", ""))
         if pool is None:
             return NO_MEDIA
-        pool_id = await db(db_cat.pool_id, pool.name)
         unwanted = [v for v in kv.get("unwanted_volumes", "").split(",") if v]
-        media = await db(db_cat.find_next_volume, pool_id, kv.get("media_type", ""), unwanted)
-        if media is None and pool.label_format:
-            media = await self.director.create_volume(jcr, pool, kv.get("media_type", ""))
-        if media is None:
-            return NO_MEDIA
-        return ok_media(media)
+        media = await NextVolume(self.director, self.jcr).find_for_append(pool, kv.get("media_type", ""), unwanted)
+        return NO_MEDIA if media is None else ok_media(media)
 
     async def get_vol_info(self, kv: dict[str, str]) -> str:
         name = kv.get("VolName", "")
         media = await self.director.db(self.director.catalog.get_media, name)
         if media is None:
             return f'1997 Volume "{name}" not in catalog.\n'
-        if kv.get("write") == "1" and media.vol_status not in ("Append", "Recycle", "Purged"):
-            return f'1998 Volume "{name}" catalog status is {media.vol_status}, not in Pool.\n'
+        if kv.get("write") == "1":
+            reason = await NextVolume(self.director, self.jcr).check_for_write(media)
+            if reason is None and not media.enabled:
+                reason = "is not Enabled"
+            if reason is not None:
+                return f'1998 Volume "{name}" catalog status is {media.vol_status}, {reason}.\n'
+            media = await self.director.db(self.director.catalog.get_media, name) or media
         return ok_media(media)
 
     async def update_media(self, kv: dict[str, str]) -> str:

@@ -24,7 +24,7 @@ from ..net.tls import RESOURCE_TYPES, TlsPolicy, TlsSettings, parse_qualified_na
 from ..net.trace import Tracer
 from .client_connections import ClientConnections, serve_client_connection
 from .jcr import JobControlRecord
-from .job import JobQueue
+from .jobq import JobQueue
 from .messages import MessageRouter
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,8 @@
 """Job set-up and the job queue, named as in Bareos' job execution documentation.
 
 ``run_job`` -> ``setup_job`` (unique name, Job row with status C) -> ``jobq_add``
-(priority-aware waiting list) -> ``jobq_server`` (starts jobs while the Maximum
-Concurrent Jobs of the director, job, client and storage allow) ->
-``job_thread`` (status R, type-specific run, end record, report).
+and ``jobq_server`` (:mod:`.jobq`: priority and Maximum Concurrent Jobs) ->
+``job_thread`` (duplicates, status R, type-specific run, end record, report).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..codes import JobLevel, JobStatus, JobType, MsgType
@@ -34,96 +32,6 @@ JOB_LEVELS = {"full": JobLevel.FULL, "incremental": JobLevel.INCREMENTAL,
 
 class RunError(Exception):
     """A job could not be created (bad arguments, disabled resource, ...)."""
-
-
-class JobQueue:
-    """Waiting jobs ordered by priority, then by arrival; ``jobq_server`` starts them."""
-
-    def __init__(self, director: Director) -> None:
-        self.director = director
-        self.waiting: list[JobControlRecord] = []
-        self.running: dict[int, JobControlRecord] = {}
-        self.changed = asyncio.Event()
-        self._server: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._server = self.director.tasks.spawn(self.jobq_server(), "jobq_server")
-
-    async def stop(self) -> None:
-        if self._server:
-            self._server.cancel()
-            await asyncio.gather(self._server, return_exceptions=True)
-        for jcr in list(self.running.values()):
-            jcr.canceled = True
-
-    def jobq_add(self, jcr: JobControlRecord) -> None:
-        # stable: equal priorities keep their order
-        index = next((i for i, w in enumerate(self.waiting) if w.priority > jcr.priority), len(self.waiting))
-        self.waiting.insert(index, jcr)
-        self.changed.set()
-
-    def _can_start(self, jcr: JobControlRecord, counts: Counter[str]) -> bool:
-        director_max = int(self.director.res.maximum_concurrent_jobs)
-        if len(self.running) >= director_max:
-            return False
-        if counts[f"job:{jcr.name}"] >= int(jcr.job_res.maximum_concurrent_jobs):
-            return False
-        if jcr.client is not None and counts[f"client:{jcr.client.name}"] >= int(jcr.client.maximum_concurrent_jobs):
-            return False
-        for store in (jcr.storage, jcr.read_storage):
-            if store is not None and counts[f"storage:{store.name}"] >= int(store.maximum_concurrent_jobs):
-                return False
-        # a lower-priority job waits while higher-priority ones run, as Bareos does
-        if self.running and not jcr.job_res.allow_mixed_priority:
-            best_running = min(r.priority for r in self.running.values())
-            if jcr.priority > best_running:
-                return False
-        return True
-
-    def _counts(self) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for r in self.running.values():
-            counts[f"job:{r.name}"] += 1
-            if r.client is not None:
-                counts[f"client:{r.client.name}"] += 1
-            for store in {s.name for s in (r.storage, r.read_storage) if s is not None}:
-                counts[f"storage:{store}"] += 1
-        return counts
-
-    async def jobq_server(self) -> None:
-        while True:
-            await self.changed.wait()
-            self.changed.clear()
-            try:
-                self._start_runnable()
-            except Exception:  # keep serving the queue; the job that broke it is logged
-                log.exception("job queue error")
-
-    def _start_runnable(self) -> None:
-        """Start every waiting job the concurrency limits allow, in priority order."""
-        started = True
-        while started:
-            started = False
-            counts = self._counts()
-            for jcr in list(self.waiting):
-                if jcr.canceled:
-                    self.waiting.remove(jcr)
-                    self.director.tasks.spawn(self.director.cancel_waiting(jcr), f"cancel-{jcr.jobid}")
-                    continue
-                if self._can_start(jcr, counts):
-                    self.waiting.remove(jcr)
-                    self.running[jcr.jobid] = jcr
-                    self.director.tasks.spawn(self._run(jcr), f"job-{jcr.jobid}")
-                    started = True
-                    break
-
-    async def _run(self, jcr: JobControlRecord) -> None:
-        try:
-            await job_thread(self.director, jcr)
-        finally:
-            self.running.pop(jcr.jobid, None)
-            jcr.done.set()
-            self.changed.set()
 
 
 async def run_job(director: Director, jcr: JobControlRecord) -> int:
@@ -154,6 +62,7 @@ async def job_thread(director: Director, jcr: JobControlRecord) -> None:
     try:
         if kind is None:
             raise JobError(f"Job type {jcr.job_type.name} is not implemented by this Director")
+        await allow_duplicate_job(director, jcr)
         await kind.init(director, jcr)
         await director.update_job_start(jcr)
         await kind.run(director, jcr)
@@ -171,6 +80,18 @@ async def job_thread(director: Director, jcr: JobControlRecord) -> None:
             await asyncio.shield(kind.cleanup(director, jcr))
         else:
             await asyncio.shield(director.end_job_without_kind(jcr))
+
+
+async def allow_duplicate_job(director: Director, jcr: JobControlRecord) -> None:
+    """``Allow Duplicate Jobs = no``: this job or the other one of the same name is canceled."""
+    verdict, other = director.jobq.duplicate_verdict(jcr)
+    if other is None:
+        return
+    if verdict == "cancel me":
+        jcr.set_status(JobStatus.CANCELED)
+        raise JobError(f"JobId {other.jobid} already running. Duplicate job not allowed.")
+    await director.job_msg(jcr, MsgType.INFO, f"Cancelling duplicate JobId={other.jobid}.")
+    await director.jobq.cancel(other)
 
 
 def resolve_level(text: str) -> JobLevel:

@@ -74,6 +74,10 @@ class StorageSession:
             self.jcr.sd_status_seen = status.value
             if status in (JobStatus.INCOMPLETE, JobStatus.FATAL_ERROR):
                 self.jcr.set_status(status)
+            elif status in (JobStatus.WAIT_MEDIA, JobStatus.WAIT_MOUNT) and self.jcr.status is JobStatus.RUNNING:
+                self.jcr.status = status  # status dir: "is waiting for an appendable Volume"
+            elif status is JobStatus.RUNNING and self.jcr.status in (JobStatus.WAIT_MEDIA, JobStatus.WAIT_MOUNT):
+                self.jcr.status = JobStatus.RUNNING
         elif text.startswith("BlastAttr"):
             await self.conn.send("1990 ERROR BlastAttr\n")
         else:
@@ -145,7 +149,14 @@ class StorageSession:
         self.conn.write_signal(Signal.EOD)
         self.conn.write_signal(Signal.EOD)
         await self.conn.drain()
-        answer = await self.reply()
+        waiting = self.jcr.status is JobStatus.RUNNING
+        if waiting:  # until the SD answers: it may wait for a device
+            self.jcr.status = JobStatus.WAIT_SD
+        try:
+            answer = await self.reply()
+        finally:
+            if waiting and self.jcr.status is JobStatus.WAIT_SD:
+                self.jcr.status = JobStatus.RUNNING
         if not answer.startswith("3000 OK use device"):
             raise StorageError(answer.strip())
         return answer.split("device=", 1)[1].strip()

@@ -337,7 +337,7 @@ async def cmd_wait(ua: UserAgent, args: Args) -> bool:
         return True
     try:
         async with asyncio.timeout(timeout):
-            while pending := [j.done.wait() for j in ua_label.unfinished_jobs(director)]:
+            while pending := [j.done.wait() for j in director.jobq.unfinished()]:
                 await asyncio.gather(*pending)
                 await asyncio.sleep(0)
     except TimeoutError:

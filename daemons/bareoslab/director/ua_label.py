@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from datetime import datetime
@@ -18,7 +17,6 @@ from .sd_cmd import StorageError, open_storage
 from .ua_args import Args, CommandFailed, UsageError, arg, has, int_arg
 
 if TYPE_CHECKING:
-    from .daemon import Director
     from .ua_cmds import UserAgent
 
 RUN_USAGE = (
@@ -145,46 +143,15 @@ async def cmd_run(ua: UserAgent, args: Args) -> bool:
             await ua.send("Job not run.")
             ua.json_result = {}
             return True
-    if jcr.sched_time > time.time() + 1:
-        jobid = await run_later(ua, jcr)
+    if jcr.sched_time > time.time() + 1:  # set up now (status C), queued at its time
+        await setup_job(director, jcr)
+        director.jobq.add_at(jcr)
+        jobid = jcr.jobid
     else:
         jobid = await run_job(director, jcr)
     await ua.send(f"Job queued. JobId={jobid}")
     ua.json_result = {"run": {"jobid": str(jobid)}}
     return True
-
-
-#: jobs run with a future ``when=``: set up, not yet queued (one Director per process)
-SCHEDULED: dict[int, JobControlRecord] = {}
-
-
-def unfinished_jobs(director: Director) -> list[JobControlRecord]:
-    """Running, waiting, and scheduled (``when=``) jobs."""
-    jobq = director.jobq
-    return [
-        *jobq.running.values(),
-        *jobq.waiting,
-        *(j for j in SCHEDULED.values() if not j.done.is_set()),
-    ]
-
-
-async def run_later(ua: UserAgent, jcr: JobControlRecord) -> int:
-    """``when=`` in the future: the Job row now (status C), the queue at that time."""
-    director = ua.director
-    await setup_job(director, jcr)
-    SCHEDULED[jcr.jobid] = jcr
-
-    async def queue_at_start_time() -> None:
-        try:
-            await asyncio.sleep(max(0.0, jcr.sched_time - time.time()))
-        except asyncio.CancelledError:
-            SCHEDULED.pop(jcr.jobid, None)
-            raise
-        if SCHEDULED.pop(jcr.jobid, None) is not None:  # not canceled meanwhile
-            director.jobq.jobq_add(jcr)
-
-    director.tasks.spawn(queue_at_start_time(), f"when-{jcr.jobid}")
-    return jcr.jobid
 
 
 async def cmd_label(ua: UserAgent, args: Args) -> bool:

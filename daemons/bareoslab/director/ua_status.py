@@ -12,12 +12,11 @@ from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus
 from ..config import Resource
 from ..net.auth import VERSION, VERSION_DATE
 from ..net.errors import ProtocolError
-from ..net.framing import Connection, bash_spaces, decode_text
+from ..net.framing import Connection, decode_text
 from .fd_cmd import PROBING_CLIENT, ClientError, open_client
 from .jcr import JobControlRecord
 from .sd_cmd import StorageError, open_storage
 from .ua_args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword
-from .ua_label import SCHEDULED, unfinished_jobs
 
 if TYPE_CHECKING:
     from .ua_cmds import UserAgent
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DAEMON_TIMEOUT = 60.0
-#: how long ``cancel`` lets a running job wind down before stopping its task
-CANCEL_GRACE = 5.0
 TERMINATED_SQL = (
     "SELECT j.JobId, j.Level, j.JobFiles, j.JobBytes, j.JobStatus, j.EndTime, j.Name, j.Type FROM Job j "
     "WHERE j.JobStatus NOT IN ('C', 'R') ORDER BY j.EndTime DESC, j.JobId DESC LIMIT 10"
@@ -41,9 +38,33 @@ def _short(value: Any) -> str:
     return str(value)[:16] if value else ""
 
 
+#: Bareos' texts for a job that is not running yet (ua_status.cc)
+WAITING_TEXT = {
+    JobStatus.CREATED: "is waiting execution",
+    JobStatus.WAIT_STORE_RES: "is waiting on max Storage jobs",
+    JobStatus.WAIT_CLIENT_RES: "is waiting on max Client jobs",
+    JobStatus.WAIT_JOB_RES: "is waiting on max Job jobs",
+    JobStatus.WAIT_MAX_JOBS: "is waiting on max total jobs",
+    JobStatus.WAIT_PRIORITY: "is waiting for higher priority jobs to finish",
+    JobStatus.WAIT_MOUNT: "is waiting for a mount request",
+    JobStatus.WAIT_MEDIA: "is waiting for an appendable Volume",
+}
+
+
+def running_state(jcr: JobControlRecord) -> str:
+    """What ``status dir`` says of an unfinished job."""
+    if jcr.status is JobStatus.WAIT_START_TIME:
+        return f"is waiting for its start time at {_stamp(jcr.sched_time)}"
+    if jcr.status is JobStatus.WAIT_SD and jcr.storage is not None:
+        return f'is waiting on Storage "{jcr.storage.name}"'
+    if jcr.status is JobStatus.WAIT_FD and jcr.client is not None:
+        return f"is waiting on Client {jcr.client.name}"
+    return WAITING_TEXT.get(jcr.status, "is running")
+
+
 def _unfinished(ua: UserAgent) -> list[JobControlRecord]:
     """Running and waiting jobs (also those waiting for their ``when=`` time)."""
-    return [j for j in unfinished_jobs(ua.director) if ua.acl.ok("Job ACL", j.name)]
+    return [j for j in ua.director.jobq.unfinished() if ua.acl.ok("Job ACL", j.name)]
 
 
 def _running_json(ua: UserAgent) -> list[dict[str, Any]]:
@@ -91,13 +112,7 @@ async def status_dir(ua: UserAgent) -> bool:
             "======================================================================"
         )
         for j in unfinished:
-            state = (
-                "is running"
-                if j.jobid in director.jobq.running
-                else "is waiting execution"
-                if j in director.jobq.waiting
-                else "is waiting for its start time"
-            )
+            state = running_state(j)
             await ua.send(
                 f"{j.jobid:>6}  {j.job_type.value:<4} {JOB_LEVEL_NAMES.get(j.level, ''):<9} "
                 f"{j.job_files:>5} {j.job_bytes:>9}  {j.job:<17} {state}"
@@ -249,37 +264,6 @@ async def dot_status(ua: UserAgent, args: Args) -> bool:
 # -- cancel ------------------------------------------------------------------------------
 
 
-async def _tell_daemons(ua: UserAgent, jcr: JobControlRecord) -> None:
-    """``cancel Job=<job>`` to the job's SD(s) and FD; their answers are shown."""
-    peers: list[Resource] = []
-    for res in (jcr.storage, jcr.read_storage, jcr.client):
-        if res is not None and all(res is not p for p in peers):
-            peers.append(res)
-    for res in peers:
-        try:
-            conn = await (
-                open_storage(ua.director, res)
-                if res.rtype == "Storage"
-                else open_client(ua.director, res)
-            )
-            await _relay(ua, conn, f"cancel Job={bash_spaces(jcr.job)}")
-        except (StorageError, ClientError, ProtocolError, TimeoutError) as exc:
-            log.info("cancel of %s: %s %s: %s", jcr.job, res.rtype, res.name, exc)
-
-
-async def _stop_after_grace(jcr: JobControlRecord) -> None:
-    """A job that does not wind down after the daemons were told gets its task cancelled."""
-    try:
-        await asyncio.wait_for(jcr.done.wait(), CANCEL_GRACE)
-        return
-    except TimeoutError:
-        pass
-    for task in asyncio.all_tasks():
-        if task.get_name() == f"job-{jcr.jobid}":
-            log.warning("job %s did not stop after cancel; cancelling its task", jcr.job)
-            task.cancel()
-
-
 async def cmd_cancel(ua: UserAgent, args: Args) -> bool:
     director = ua.director
     unfinished = [j for j in director.jobs.values() if not j.done.is_set()]
@@ -307,15 +291,7 @@ async def cmd_cancel(ua: UserAgent, args: Args) -> bool:
     ):
         return True
     for jcr in chosen:
-        jcr.canceled = True
-        jcr.set_status(JobStatus.CANCELED)
-        if SCHEDULED.pop(jcr.jobid, None) is not None:  # waiting for its when= time
-            director.tasks.spawn(director.cancel_waiting(jcr), f"cancel-{jcr.jobid}")
-        elif jcr in director.jobq.waiting or not jcr.start_time:
-            director.jobq.changed.set()  # the queue ends waiting jobs that are marked canceled
-        else:
-            await _tell_daemons(ua, jcr)
-            director.tasks.spawn(_stop_after_grace(jcr), f"cancel-watch-{jcr.jobid}")
+        await director.jobq.cancel(jcr, show=ua.send)
         await ua.send(f"JobId {jcr.jobid}, Job {jcr.job} marked to be canceled.")
     ua.json_result = {"cancel": [{"jobid": j.jobid, "job": j.job} for j in chosen]}
     return True

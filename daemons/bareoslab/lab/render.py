@@ -169,6 +169,41 @@ def render_storage_daemon(t: LocalTopology, etc: Path, name: str, port: int, pas
 """)
 
 
+def write_client(t: LocalTopology, name: str, port: int, password: str) -> None:
+    """The Director's Client resource for a File daemon of the topology."""
+    _write(t.etc / "dir" / "bareos-dir.d" / "client" / f"{name}.conf", f"""Client {{
+  Name = {name}
+  Address = {t.host}
+  Port = {port}
+  Password = "{password}"
+  Maximum Concurrent Jobs = 5
+{t.tls_lines}{_dir_client_mode(t)}}}
+""")
+
+
+def render_file_daemon(t: LocalTopology, etc: Path, name: str, port: int, password: str, work: Path) -> None:
+    """A File daemon's configuration directory (``etc/bareos-fd.d``)."""
+    work.mkdir(parents=True, exist_ok=True)
+    f = etc / "bareos-fd.d"
+    _write(f / "client" / "myself.conf", f"""Client {{
+  Name = {name}
+  FDAddress = {t.host}
+  FDPort = {port}
+  Working Directory = "{work}"
+{t.tls_lines}{_fd_client_mode(t)}}}
+""")
+    _write(f / "director" / f"{t.director}.conf", f"""Director {{
+  Name = {t.director}
+  Password = "{password}"
+{t.tls_lines}{_fd_director_mode(t)}}}
+""")
+    _write(f / "messages" / "Standard.conf", f"""Messages {{
+  Name = Standard
+  Director = {t.director} = all, !skipped, !restored
+}}
+""")
+
+
 def write_device(etc: Path, name: str, media_type: str, archive: Path) -> None:
     """A file Device of a Storage daemon, labelling its volumes automatically."""
     _write(etc / "bareos-sd.d" / "device" / f"{name}.conf", f"""Device {{
@@ -210,14 +245,7 @@ def render(t: LocalTopology) -> None:
 {t.tls_lines}}}
 """)
     _write(d / "catalog" / "MyCatalog.conf", "Catalog {\n  Name = MyCatalog\n" + "\n".join(catalog_lines) + "\n}\n")
-    _write(d / "client" / f"{t.client}.conf", f"""Client {{
-  Name = {t.client}
-  Address = {t.host}
-  Port = {t.fd_port}
-  Password = "{t.fd_password}"
-  Maximum Concurrent Jobs = 5
-{t.tls_lines}{_dir_client_mode(t)}}}
-""")
+    write_client(t, t.client, t.fd_port, t.fd_password)
     _write(d / "storage" / "File.conf", f"""Storage {{
   Name = File
   Address = {t.host}
@@ -299,24 +327,7 @@ def render(t: LocalTopology) -> None:
 """)
     render_storage_daemon(t, t.etc / "sd", t.storage, t.sd_port, t.sd_password, t.working_dir("sd"))
     write_device(t.etc / "sd", "FileStorage", "File", t.storage_dir)
-    f = t.etc / "fd" / "bareos-fd.d"
-    _write(f / "client" / "myself.conf", f"""Client {{
-  Name = {t.client}
-  FDAddress = {t.host}
-  FDPort = {t.fd_port}
-  Working Directory = "{t.working_dir('fd')}"
-{t.tls_lines}{_fd_client_mode(t)}}}
-""")
-    _write(f / "director" / f"{t.director}.conf", f"""Director {{
-  Name = {t.director}
-  Password = "{t.fd_password}"
-{t.tls_lines}{_fd_director_mode(t)}}}
-""")
-    _write(f / "messages" / "Standard.conf", f"""Messages {{
-  Name = Standard
-  Director = {t.director} = all, !skipped, !restored
-}}
-""")
+    render_file_daemon(t, t.etc / "fd", t.client, t.fd_port, t.fd_password, t.working_dir("fd"))
     _write(t.etc / "bconsole.conf", f"""Director {{
   Name = {t.director}
   Address = {t.host}

@@ -12,7 +12,8 @@
 * Copy/Migrate Job resources ``copy-local``, ``migrate-local``, ``copy-remote``,
   ``migrate-remote`` selecting jobs named ``backup`` in pool ``Full``.
 
-``start_sd2``/``stop_sd2`` run the second SD as a background process like
+``render_second_client(t)`` adds a second FD (``etc/fd2``) and a Job ``backup2`` for it.
+``start_sd2``/``start_fd2`` run them as background processes like
 :mod:`bareoslab.lab.processes` does for the others.
 """
 
@@ -28,7 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .processes import DaemonProcess, wait_for_port
-from .render import LocalTopology, _write, free_port, render_storage_daemon, write_device
+from .render import (
+    LocalTopology,
+    _write,
+    free_port,
+    render_file_daemon,
+    render_storage_daemon,
+    write_client,
+    write_device,
+)
 
 
 @dataclass
@@ -115,32 +124,60 @@ def render_copy_migrate(t: LocalTopology, sd2: SecondStorage | None = None) -> S
     return sd2
 
 
-def sd2_process(t: LocalTopology) -> DaemonProcess:
+@dataclass
+class SecondClient:
+    """A second File daemon of the loopback lab and its Job ``backup2``."""
+
+    name: str = "bareos-fd2"
+    port: int = field(default_factory=free_port)
+    password: str = field(default_factory=lambda: secrets.token_hex(12))
+
+
+def render_second_client(t: LocalTopology, fd2: SecondClient | None = None) -> SecondClient:
+    """Add a second FD (``etc/fd2``), its Client resource and a Job ``backup2`` for it."""
+    fd2 = fd2 or SecondClient()
+    write_client(t, fd2.name, fd2.port, fd2.password)
+    render_file_daemon(t, t.etc / "fd2", fd2.name, fd2.port, fd2.password, t.base / "work" / "fd2")
+    _write(t.etc / "dir" / "bareos-dir.d" / "job" / "backup2.conf", f"""Job {{
+  Name = "backup2"
+  JobDefs = "DefaultJob"
+  Client = {fd2.name}
+}}
+""")
+    return fd2
+
+
+def extra_process(t: LocalTopology, kind: str) -> DaemonProcess:
     run = t.base / "run"
-    return DaemonProcess("sd2", run / "sd2.pid", run / "sd2.log", run / "sd2.trace.jsonl")
+    return DaemonProcess(kind, run / f"{kind}.pid", run / f"{kind}.log", run / f"{kind}.trace.jsonl")
 
 
-def start_sd2(t: LocalTopology, sd2: SecondStorage, trace: bool = True, debug: int = 1) -> DaemonProcess:
-    """Start the second SD in the background (no-op when it runs) and wait for its port."""
-    p = sd2_process(t)
+def sd2_process(t: LocalTopology) -> DaemonProcess:
+    return extra_process(t, "sd2")
+
+
+def start_extra(t: LocalTopology, kind: str, module: str, port: int, trace: bool = True,
+                debug: int = 1) -> DaemonProcess:
+    """Start a daemon configured in ``etc/<kind>`` in the background (no-op when it runs)."""
+    p = extra_process(t, kind)
     p.pid_file.parent.mkdir(parents=True, exist_ok=True)
     if p.pid() is not None:
         return p
-    cmd = [sys.executable, "-m", "bareoslab.storage.main", "-c", str(t.etc / "sd2"), "-f", "-d", str(debug),
+    cmd = [sys.executable, "-m", module, "-c", str(t.etc / kind), "-f", "-d", str(debug),
            "-p", str(p.pid_file), "--log-file", str(p.log_file)]
     if trace:
         cmd += ["--trace", str(p.trace_file)]
     with open(p.log_file, "a") as err:
         subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                          start_new_session=True)
-    if not wait_for_port(t.host, sd2.port):
-        raise RuntimeError(f"the second SD did not start listening on {t.host}:{sd2.port}; see {p.log_file}")
+    if not wait_for_port(t.host, port):
+        raise RuntimeError(f"{kind} did not start listening on {t.host}:{port}; see {p.log_file}")
     return p
 
 
-def stop_sd2(t: LocalTopology, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
-    """Stop the second SD (``SIGKILL`` to simulate a crash)."""
-    p = sd2_process(t)
+def stop_extra(t: LocalTopology, kind: str, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Stop a daemon started by :func:`start_extra` (``SIGKILL`` to simulate a crash)."""
+    p = extra_process(t, kind)
     pid = p.pid()
     if pid is None:
         return
@@ -151,3 +188,18 @@ def stop_sd2(t: LocalTopology, sig: int = signal.SIGTERM, timeout: float = 10.0)
     if p.pid() is not None:
         os.kill(pid, signal.SIGKILL)
     p.pid_file.unlink(missing_ok=True)
+
+
+def start_sd2(t: LocalTopology, sd2: SecondStorage, trace: bool = True, debug: int = 1) -> DaemonProcess:
+    """Start the second SD in the background (no-op when it runs) and wait for its port."""
+    return start_extra(t, "sd2", "bareoslab.storage.main", sd2.port, trace, debug)
+
+
+def stop_sd2(t: LocalTopology, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Stop the second SD (``SIGKILL`` to simulate a crash)."""
+    stop_extra(t, "sd2", sig, timeout)
+
+
+def start_fd2(t: LocalTopology, fd2: SecondClient, trace: bool = True, debug: int = 1) -> DaemonProcess:
+    """Start the second FD in the background (no-op when it runs) and wait for its port."""
+    return start_extra(t, "fd2", "bareoslab.filed.main", fd2.port, trace, debug)

@@ -18,7 +18,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from ..codes import MsgType, VolumeLabel
+from ..codes import JobStatus, MsgType, VolumeLabel
 from ..volume.errors import VolumeError, VolumeFull, VolumeSizeMismatch
 from ..volume.label import SessionLabel
 from ..volume.session import SessionWriter
@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FIND_MEDIA_RETRIES = 30
-FIND_MEDIA_INTERVAL = 2.0
+MEDIA_POLL_INTERVAL = 5.0  # asking the Director again for a volume while none can be had
+MAX_MEDIA_WAIT = 6 * 3600.0  # then the job fails
+SPAN_LIMIT = 30  # volumes one flush may need before we give up
 RECYCLABLE = ("Recycle", "Purged")
 
 
@@ -81,16 +82,16 @@ class AppendSession:
         self._acquired = True
         self.mounted = await self._mount(())
         self.writer = self.mounted.volume.session_writer(self.job.session_id, self.job.session_time)
-        await self.job.catreq(
-            f"CreateJobMedia FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0 "
-            f"Copy=0 Strip=0 MediaId={self.media_id}\n"
-        )
+        await self._create_jobmedia("FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0",
+                                    self.mounted)
 
     async def close(self) -> None:
         """Catalog what this job wrote on its last volume and release the device. Safe to repeat."""
         try:
             if self.mounted is not None and self.writer is not None:
                 await self._leave_volume(self.mounted)
+        except CatalogRequestError as exc:
+            await self.job.jmsg(MsgType.FATAL, str(exc))
         finally:
             self.mounted = None
             if self._acquired:
@@ -120,7 +121,7 @@ class AppendSession:
     async def flush(self) -> None:
         """Write everything buffered, on as many volumes as it takes."""
         assert self.writer is not None
-        for _ in range(FIND_MEDIA_RETRIES):
+        for _ in range(SPAN_LIMIT):
             try:
                 self.writer.flush()
                 return
@@ -172,18 +173,24 @@ class AppendSession:
         assert self.writer is not None
         position = self.writer.position
         if position is not None:
-            await self.job.catreq(
-                f"CreateJobMedia FirstIndex={position.first_index} LastIndex={position.last_index} "
+            await self._create_jobmedia(
+                f"FirstIndex={position.first_index} LastIndex={position.last_index} "
                 f"StartFile={position.start_file} EndFile={position.end_file} "
-                f"StartBlock={position.start_block} EndBlock={position.end_block} "
-                f"Copy=0 Strip=0 MediaId={mounted.media.get('MediaId', '0')}\n"
-            )
+                f"StartBlock={position.start_block} EndBlock={position.end_block}", mounted)
         async with self.state.lock:  # jobs sharing the volume report its counters one after the other
             reply = await self.job.catreq(
                 update_media_request(mounted.media, mounted.volume, jobs_delta=0, writes_delta=self.writer.blocks)
             )
             if reply.startswith("1000 OK"):
                 mounted.media.update(ok_media_fields(reply))
+
+    async def _create_jobmedia(self, where: str, mounted: MountedVolume) -> None:
+        reply = await self.job.catreq(
+            f"CreateJobMedia {where} Copy=0 Strip=0 MediaId={mounted.media.get('MediaId', '0')}\n")
+        if not reply.startswith("1000 OK"):
+            raise CatalogRequestError(
+                f'Could not create JobMedia record for Volume="{mounted.name}" Job={self.job.job}: '
+                f"{reply.strip()}")
 
     # -- volumes -------------------------------------------------------------------
     async def _mount(self, unwanted: tuple[str, ...]) -> MountedVolume:
@@ -233,17 +240,24 @@ class AppendSession:
             mounted.media.update(ok_media_fields(reply))
 
     async def _find_and_mount(self, unwanted: list[str]) -> MountedVolume:
-        """Ask the Director for the next volume of the pool and open (label, relabel) it."""
+        """Ask the Director for the next volume of the pool and open (label, relabel) it.
+
+        With none to be had the job waits, as Bareos' does, asking again every
+        ``MEDIA_POLL_INTERVAL`` until a volume turns up, the job is canceled or
+        ``MAX_MEDIA_WAIT`` has passed.
+        """
         job, state, res = self.job, self.state, self.res
-        for attempt in range(FIND_MEDIA_RETRIES):
-            if job.canceled:
-                break
+        deadline = time.monotonic() + MAX_MEDIA_WAIT
+        waiting = False
+        while not job.canceled and time.monotonic() < deadline:
             reply = await job.catreq(
                 f"FindMedia=1 pool_name={bashed(res.pool_name)} media_type={bashed(res.media_type)} "
                 f"unwanted_volumes={','.join(bashed(u) for u in unwanted)}\n"
             )
             if not reply.startswith("1000 OK"):
-                if attempt == 0:
+                if not waiting:
+                    waiting = True
+                    await job.send_status(JobStatus.WAIT_MEDIA)
                     await job.jmsg(
                         MsgType.MOUNT,
                         f'Job {job.job} is waiting. Cannot find any appendable volumes.\n'
@@ -251,7 +265,8 @@ class AppendSession:
                         f'    Storage:      {state.print_name}\n'
                         f'    Pool:         {res.pool_name}\n    Media type:   {res.media_type}',
                     )
-                await asyncio.sleep(FIND_MEDIA_INTERVAL)
+                await job.heartbeat()
+                await self.reservations.wait_for_release(MEDIA_POLL_INTERVAL)  # a cancel wakes us early
                 continue
             media = ok_media_fields(reply)
             if self.reservations.volume_in_use(media["VolName"], state):
@@ -261,12 +276,15 @@ class AppendSession:
             if volume is None:
                 unwanted.append(media["VolName"])
                 continue
+            if waiting:
+                await job.send_status(JobStatus.RUNNING)
             if unwanted and not job.canceled:
                 await job.jmsg(MsgType.INFO, f'New volume "{volume.name}" mounted on device {state.print_name} '
                                              f"at {time.strftime('%d-%b-%Y %H:%M')}.")
             return MountedVolume(volume, media)
+        reason = "the job was canceled" if job.canceled else f"none turned up within {MAX_MEDIA_WAIT:.0f} s"
         raise CatalogRequestError(
-            f'No appendable volume in pool "{res.pool_name}" with media type "{res.media_type}"'
+            f'No appendable volume in pool "{res.pool_name}" with media type "{res.media_type}": {reason}'
         )
 
     async def _open_or_label(self, media: dict[str, str]):  # type: ignore[no-untyped-def]

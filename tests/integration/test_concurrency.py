@@ -1,0 +1,273 @@
+"""Many jobs at once: device reservation, volumes per pool, spanning, recycling, the queue's limits.
+
+Every case runs on SQLite and PostgreSQL, against real daemons on loopback: a
+Director, one SD with two devices on one directory, and two File daemons.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bareoslab.lab.render import LocalTopology, _write, write_device
+from bareoslab.lab.topology_extra import SecondClient, render_second_client, start_fd2, stop_extra
+
+from .conftest import DRIVERS, Lab, job_status, wait_until
+
+D_TWO_DEVICES = "  Device = FileStorage\n  Device = FileStorage2\n"
+
+
+def two_devices_two_clients(t: LocalTopology, fd2: SecondClient, max_volume_bytes: str = "",
+                            device_jobs: int = 2) -> None:
+    """Storage File gets a second device (same directory), and a second FD joins with Job backup2."""
+    d = t.etc / "dir" / "bareos-dir.d"
+    storage = d / "storage" / "File.conf"
+    storage.write_text(storage.read_text().replace("  Device = FileStorage\n", D_TWO_DEVICES)
+                       .replace("Maximum Concurrent Jobs = 5", "Maximum Concurrent Jobs = 10"))
+    for name in ("FileStorage", "FileStorage2"):
+        write_device(t.etc / "sd", name, "File", t.storage_dir)
+        conf = t.etc / "sd" / "bareos-sd.d" / "device" / f"{name}.conf"
+        conf.write_text(conf.read_text().replace("Maximum Concurrent Jobs = 5",
+                                                 f"Maximum Concurrent Jobs = {device_jobs}"))
+    jobdefs = d / "jobdefs" / "DefaultJob.conf"
+    jobdefs.write_text(jobdefs.read_text().replace("  Priority = 10\n",
+                                                   "  Priority = 10\n  Maximum Concurrent Jobs = 4\n"))
+    render_second_client(t, fd2)
+    if max_volume_bytes:
+        full = d / "pool" / "Full.conf"
+        full.write_text(full.read_text().replace("Maximum Volume Bytes = 50G",
+                                                 f"Maximum Volume Bytes = {max_volume_bytes}"))
+
+
+def data_tree(root: Path, size: int) -> Path:
+    root.mkdir(parents=True)
+    (root / "a").mkdir()
+    for i in range(4):
+        (root / "a" / f"random-{i}.bin").write_bytes(os.urandom(size // 4))
+    (root / "note.txt").write_text("concurrency\n")
+    return root
+
+
+@pytest.fixture
+def two_client_lab(lab_factory: Any, tmp_path: Path) -> Any:
+    started: list[Lab] = []
+
+    def start(driver: str, size: int = 24 * 1024 * 1024, extra: Any = None, **options: Any) -> Lab:
+        fd2 = SecondClient()
+
+        def configure(t: LocalTopology) -> None:
+            two_devices_two_clients(t, fd2, **options)
+            if extra is not None:
+                extra(t)
+
+        lab = lab_factory(driver, data=data_tree(tmp_path / f"data{len(started)}", size), configure=configure)
+        start_fd2(lab.t, fd2)
+        started.append(lab)
+        return lab
+
+    yield start
+    for lab in started:
+        stop_extra(lab.t, "fd2")
+
+
+def queue(lab: Lab, *lines: str) -> list[int]:
+    out = lab.run(*lines)
+    return [int(j) for j in re.findall(r"Job queued\. JobId=(\d+)", out)]
+
+
+def wait_all(lab: Lab, jobids: list[int], timeout: float = 180) -> None:
+    for jobid in jobids:
+        lab.console.command(f"wait jobid={jobid}", timeout=timeout)
+
+
+def pool_rule_violations(lab: Lab) -> list[tuple[Any, ...]]:
+    """JobMedia rows whose volume is not of the job's pool (must be none)."""
+    return lab.query(
+        "SELECT j.JobId, j.PoolId, m.VolumeName, m.PoolId FROM JobMedia jm "
+        "JOIN Job j ON j.JobId = jm.JobId JOIN Media m ON m.MediaId = jm.MediaId "
+        "WHERE j.PoolId <> m.PoolId"
+    )
+
+
+def restore_and_compare(lab: Lab, jobid: int, source: Path, where: Path) -> None:
+    out = lab.run(f"restore jobid={jobid} where={where} all done yes")
+    restored = int(re.findall(r"Job queued\. JobId=(\d+)", out)[0])
+    lab.console.command(f"wait jobid={restored}", timeout=120)
+    assert job_status(lab, restored) == "T", lab.run(f"list joblog jobid={restored}")
+    copy = where / str(source).lstrip("/")
+    cmp = filecmp.dircmp(source, copy)
+    assert not cmp.left_only and not cmp.right_only and not cmp.diff_files
+    for name in os.listdir(source / "a"):
+        assert (source / "a" / name).read_bytes() == (copy / "a" / name).read_bytes()
+
+
+def sd_windows(lab: Lab, jobs: dict[int, str]) -> dict[int, tuple[float, float]]:
+    """First and last moment the SD exchanged frames for each job (from its protocol trace)."""
+    windows: dict[int, tuple[float, float]] = {}
+    for rec in lab.trace("sd"):
+        for jobid, job in jobs.items():
+            if rec.get("job") == job and "t" in rec:
+                start, end = windows.get(jobid, (rec["t"], rec["t"]))
+                windows[jobid] = (min(start, rec["t"]), max(end, rec["t"]))
+    return windows
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_four_jobs_two_pools_two_clients_two_devices_run_at_once(two_client_lab: Any, driver: str,
+                                                                    tmp_path: Path) -> None:
+    lab = two_client_lab(driver)
+    jobids = queue(lab,
+                   "run job=backup level=Full pool=Full yes",
+                   "run job=backup level=Full pool=Incremental yes",
+                   "run job=backup2 level=Full pool=Full yes",
+                   "run job=backup2 level=Full pool=Incremental yes")
+    assert len(jobids) == 4
+    wait_all(lab, jobids)
+    rows = lab.query("SELECT JobId, JobStatus, Job, PoolId, JobFiles FROM Job WHERE JobId IN "
+                     f"({','.join(map(str, jobids))}) ORDER BY JobId")
+    assert [r[1] for r in rows] == ["T"] * 4, [lab.run(f"list joblog jobid={j}") for j in jobids]
+    assert pool_rule_violations(lab) == []
+    pools = {name: pid for pid, name in lab.query("SELECT PoolId, Name FROM Pool")}
+    assert {r[3] for r in rows} == {pools["Full"], pools["Incremental"]}
+    # one volume per pool, each written by the two jobs of its pool
+    vols = lab.query("SELECT m.VolumeName, m.PoolId, COUNT(DISTINCT jm.JobId) FROM Media m "
+                     "JOIN JobMedia jm ON jm.MediaId = m.MediaId GROUP BY m.VolumeName, m.PoolId")
+    assert sorted((v[1], v[2]) for v in vols) == sorted([(pools["Full"], 2), (pools["Incremental"], 2)])
+    # the four jobs were at the SD at the same time: their data windows share an instant
+    windows = sd_windows(lab, {r[0]: r[2] for r in rows})
+    assert len(windows) == 4
+    assert max(w[0] for w in windows.values()) < min(w[1] for w in windows.values()), windows
+    for jobid, pool in ((jobids[0], "Full"), (jobids[1], "Incremental")):
+        restore_and_compare(lab, jobid, lab.t.fileset_dir, tmp_path / f"restore-{pool}")
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_job_spans_three_volumes_and_restores_byte_identical(two_client_lab: Any, driver: str,
+                                                               tmp_path: Path) -> None:
+    lab = two_client_lab(driver, size=20 * 1024 * 1024, max_volume_bytes="6000000")
+    jobid = lab.run_job("run job=backup level=Full pool=Full yes")
+    assert job_status(lab, jobid) == "T", lab.run(f"list joblog jobid={jobid}")
+    rows = lab.query(
+        "SELECT m.VolumeName, m.VolStatus, jm.FirstIndex, jm.LastIndex, m.VolBytes FROM JobMedia jm "
+        f"JOIN Media m ON m.MediaId = jm.MediaId WHERE jm.JobId = {jobid} ORDER BY jm.JobMediaId"
+    )
+    volumes = list(dict.fromkeys(r[0] for r in rows))
+    assert len(volumes) >= 3, rows
+    assert volumes == sorted(volumes)  # Full-0001, Full-0002, ... in the order written
+    statuses = dict(lab.query("SELECT VolumeName, VolStatus FROM Media"))
+    assert all(statuses[v] == "Full" for v in volumes[:-1]) and statuses[volumes[-1]] == "Append"
+    assert all(r[4] <= 6000000 for r in rows)
+    indexes = [(r[2], r[3]) for r in rows if r[3]]  # FileIndex ranges continue from volume to volume
+    assert all(a[1] <= b[0] for a, b in zip(indexes, indexes[1:], strict=False)), indexes
+    log = lab.run(f"list joblog jobid={jobid}")
+    assert "User defined maximum volume capacity 6,000,000 exceeded" in log
+    assert f'End of medium on Volume "{volumes[0]}"' in log
+    assert f'New volume "{volumes[1]}" mounted on device' in log
+    restore_and_compare(lab, jobid, lab.t.fileset_dir, tmp_path / "restore")
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_purged_volume_is_recycled_and_relabelled(two_client_lab: Any, driver: str) -> None:
+    def one_volume_pool(t: LocalTopology) -> None:
+        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Single.conf", """Pool {
+  Name = Single
+  Pool Type = Backup
+  Label Format = "Single-"
+  Maximum Volumes = 1
+  Maximum Volume Jobs = 1
+  Recycle = yes
+  AutoPrune = yes
+  Volume Retention = 1 hour
+}
+""")
+
+    lab = two_client_lab(driver, size=256 * 1024, extra=one_volume_pool)
+    first = lab.run_job("run job=backup level=Full pool=Single yes")
+    assert job_status(lab, first) == "T"
+    # the second job finds Single-0001 Used (one job per volume) and no room for another volume
+    with lab.catalog() as cat:  # the first job is past its Volume Retention
+        cat.execute("UPDATE Job SET JobTDate = JobTDate - 7200")
+    second = lab.run_job("run job=backup level=Full pool=Single yes")
+    assert job_status(lab, second) == "T", lab.run(f"list joblog jobid={second}")
+    log = lab.run(f"list joblog jobid={second}")
+    assert 'Max Volume jobs=1 exceeded. Marking Volume "Single-0001" as Used.' in log
+    assert 'Recycled volume "Single-0001"' in log
+    assert 'Recycled volume "Single-0001" on device' in log and "all previous data lost" in log
+    assert lab.query(f"SELECT COUNT(*) FROM Job WHERE JobId = {first}") == [(0,)]  # pruned
+    media = lab.query("SELECT VolumeName, VolJobs, RecycleCount FROM Media")
+    assert media == [("Single-0001", 1, 1)]
+
+
+FAIL_JOBMEDIA = {
+    "sqlite3": [
+        "CREATE TRIGGER fail_jobmedia BEFORE INSERT ON JobMedia "
+        "WHEN (SELECT Name FROM Job WHERE JobId = NEW.JobId) = 'backup2' "
+        "BEGIN SELECT RAISE(ABORT, 'injected catalog failure'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION fail_jobmedia() RETURNS trigger AS $$ BEGIN "
+        "IF (SELECT Name FROM Job WHERE JobId = NEW.JobId) = 'backup2' THEN "
+        "RAISE EXCEPTION 'injected catalog failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER fail_jobmedia BEFORE INSERT ON JobMedia FOR EACH ROW EXECUTE FUNCTION fail_jobmedia()",
+    ],
+}
+
+
+def device_report(lab: Lab) -> str:
+    out = lab.run("status storage=File")
+    return out[out.index("Device status:"):]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_catalog_failure_while_holding_a_device_releases_it(two_client_lab: Any, driver: str) -> None:
+    lab = two_client_lab(driver, size=1024 * 1024)
+    with lab.catalog() as cat:
+        for sql in FAIL_JOBMEDIA[driver]:
+            cat.execute(sql)
+    failed = lab.run_job("run job=backup2 level=Full pool=Incremental yes")
+    assert job_status(lab, failed) in ("E", "f")
+    assert "injected catalog failure" in lab.run(f"list joblog jobid={failed}")
+    report = device_report(lab)
+    assert "Writers" not in report and "Reserved" not in report, report  # nothing held any more
+    # the next jobs, of both pools, get their own pool's volumes
+    good = [lab.run_job("run job=backup level=Full pool=Full yes"),
+            lab.run_job("run job=backup level=Full pool=Incremental yes")]
+    assert [job_status(lab, j) for j in good] == ["T", "T"]
+    assert pool_rule_violations(lab) == []
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_jobs_wait_for_a_device_and_a_volume_say_why_and_cancel_frees_them(two_client_lab: Any,
+                                                                          driver: str) -> None:
+    def no_volumes_pool(t: LocalTopology) -> None:  # no Label Format: nothing to append to
+        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Empty.conf",
+               "Pool {\n  Name = Empty\n  Pool Type = Backup\n}\n")
+        storage = t.etc / "dir" / "bareos-dir.d" / "storage" / "File.conf"
+        storage.write_text(storage.read_text().replace(D_TWO_DEVICES, "  Device = FileStorage\n"))
+        client = t.etc / "dir" / "bareos-dir.d" / "client" / f"{t.client}.conf"
+        client.write_text(client.read_text().replace("Maximum Concurrent Jobs = 5", "Maximum Concurrent Jobs = 1"))
+
+    lab = two_client_lab(driver, size=1024 * 1024, extra=no_volumes_pool)
+    [stuck] = queue(lab, "run job=backup level=Full pool=Empty yes")
+    assert wait_until(lambda: "is waiting for an appendable Volume" in lab.run("status dir"))
+    [blocked] = queue(lab, "run job=backup2 level=Full pool=Full yes")
+    # the only device writes for pool Empty: job 2 waits at the SD, which says why
+    expected = f'3608 JobId={blocked} wants Pool="Full" but have Pool="Empty" nreserve=0 on drive "FileStorage"'
+    assert wait_until(lambda: expected in lab.run("status storage=File"))
+    assert 'is waiting on Storage "File"' in lab.run("status dir")
+    assert wait_until(lambda: "waiting to reserve a device" in lab.run(f"list joblog jobid={blocked}"))
+    assert "Cannot find any appendable volumes" in lab.run(f"list joblog jobid={stuck}")
+    # a job of the stuck job's client waits for the client's limit of one job, in the Director
+    [queued] = queue(lab, "run job=backup level=Full pool=Full yes")
+    assert wait_until(lambda: re.search(rf"{queued} .* is waiting on max Client jobs", lab.run("status dir")))
+    lab.run(f"cancel jobid={stuck} yes")
+    lab.console.command(f"wait jobid={stuck}", timeout=60)
+    assert job_status(lab, stuck) == "A"
+    wait_all(lab, [blocked, queued])
+    assert [job_status(lab, j) for j in (blocked, queued)] == ["T", "T"]
+    assert pool_rule_violations(lab) == []
+    assert lab.query("SELECT COUNT(*) FROM Media m JOIN Pool p ON p.PoolId = m.PoolId WHERE p.Name = 'Empty'") == [(0,)]
