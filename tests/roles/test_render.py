@@ -133,11 +133,17 @@ def test_director_matches_the_daemons(rendered) -> None:
         sd_director = sd.get("Director", dir_name)
         for device in sd.resources("Device"):
             devices[device.name] = (sd_director.get("Password"), device.get("Media Type"))
-    assert {s.get("Device")[0] for s in storages} == set(devices)
+    listed = [d for s in storages for d in s.get("Device")]
+    assert sorted(listed) == sorted(devices)  # every device in exactly one Storage
     for storage in storages:
-        password, media_type = devices[storage.get("Device")[0]]
-        assert storage.get("Password") == password, storage.name
-        assert storage.get("Media Type") == media_type, storage.name
+        for device in storage.get("Device"):
+            password, media_type = devices[device]
+            assert storage.get("Password") == password, storage.name
+            assert storage.get("Media Type") == media_type, storage.name
+    # devices sharing a director_storage make one Storage: File writes two pools at once
+    file_storage = director.get("Storage", "File")
+    assert file_storage.get("Device") == ["FileStorage", "FileStorage-B"]
+    assert file_storage.get("Maximum Concurrent Jobs") == 10
     catalog = director.one("Catalog")
     assert catalog.get("DB Driver") == "postgresql"
     jobs = {j.name: j.get("Type") for j in director.resources("Job")}

@@ -224,6 +224,9 @@ def test(names: Sequence[str], project: Path, out: TextIO) -> int:
 # -- the main job ------------------------------------------------------------------------------
 
 
+BIG_MIB = 32  # a random file in each client's sample data: its backup lasts long enough to overlap
+
+
 class Demo:
     """Backups of every client, a restore, a local copy and a remote migrate, with progress."""
 
@@ -258,6 +261,32 @@ class Demo:
                                   f"--- daemon journals ---\n{self.lab.daemon_logs()}")
         return row
 
+    def jobs_at_once(self, commands: list[str]) -> list[JobRow]:
+        """Queue every command, then wait for each: they run at the same time."""
+        started = time.monotonic()
+        jobids = [self.lab.run_job(command) for command in commands]
+        rows = []
+        for jobid in jobids:
+            row = self.lab.wait_job(jobid, self.timeout)
+            self.jobs.append(jobid)
+            volumes = ", ".join(v for v, _ in self.lab.volumes(jobid))
+            self.say(f"      JobId {jobid} {row.name}: {JOB_STATUS_LONG.get(JobStatus(row.jobstatus), row.jobstatus)}"
+                     f", {row.jobfiles} files, {human_size(row.jobbytes)}"
+                     f"{f', pool {row.poolname}: {volumes}' if row.type == 'B' else ''}")
+            if not row.ok:
+                raise ContainersError(f"JobId {jobid} ended {row.jobstatus}:\n{self.lab.job_log(jobid)}\n"
+                                      f"--- daemon journals ---\n{self.lab.daemon_logs()}")
+            rows.append(row)
+        together = "ran at the same time" if self.lab.common_second(jobids) else "did not overlap"
+        self.say(f"      {len(jobids)} jobs {together}, {time.monotonic() - started:.1f} s in all")
+        return rows
+
+    def check_pool_rule(self, jobids: list[int]) -> None:
+        wrong = self.lab.pool_rule_violations(jobids)
+        if wrong:
+            raise ContainersError(f"volumes of another pool than their job's: {wrong}")
+        self.say("      every JobMedia row points at a volume of its job's pool")
+
     def numbered(self, total: int, text: str) -> None:
         self.step += 1
         self.say(f"[{self.step}/{total}] {text}", end="")
@@ -265,22 +294,25 @@ class Demo:
     def run(self) -> int:
         t, lab = self.topology, self.lab
         local, remote = t.copy_pools(remote=False), t.copy_pools(remote=True)
-        total = 3 + len(t.clients) + bool(local) + bool(remote)
+        total = 5 + bool(local) + bool(remote)
         self.numbered(total, f"sample data in {SOURCE} on {', '.join(c.host for c in t.clients)} ...")
-        entries = {c.host: lab.make_sample_tree(c.host, SOURCE) for c in t.clients}
+        entries = {c.host: lab.make_sample_tree(c.host, SOURCE, big_mib=BIG_MIB) for c in t.clients}
         self.say(f" {sum(entries.values())} entries")
-        backups = {}
-        for c in t.clients:
-            self.numbered(total, f"Full backup of {c.name} ({REACHED.get(c.connection, c.connection)}) ...")
-            backups[c.host] = self.job(f"run job=backup-{c.name} level=Full yes")
-        last = t.clients[-1]
-        where = f"/var/tmp/bareoslab-restore-{backups[last.host].jobid}"
-        self.numbered(total, f"restore of JobId {backups[last.host].jobid} on {last.host} into {where} ...")
-        self.job(f"restore jobid={backups[last.host].jobid} client={last.name} where={where} all done yes")
-        self.numbered(total, "compare the restored tree with the source ...")
-        if lab.listing(last.host, where + SOURCE) != lab.listing(last.host, SOURCE):
-            raise ContainersError(f"{last.host}: the restore in {where} differs from {SOURCE}")
-        self.say(f" {entries[last.host]} entries identical (content, modes, owners, links)")
+        pools = [p.name for p in t.backup_pools()] or [""]
+        plan = [(c, pools[i % len(pools)]) for i, c in enumerate(t.clients)]
+        self.numbered(total, f"Full backups of {len(plan)} clients at once, into pools {', '.join(pools)}:\n")
+        backups = self.jobs_at_once([f"run job=backup-{c.name} level=Full{f' pool={p}' if p else ''} yes"
+                                     for c, p in plan])
+        self.check_pool_rule([b.jobid for b in backups])
+        self.numbered(total, f"restores of the {len(backups)} backups at once, each on its client:\n")
+        wheres = {c.host: f"/var/tmp/bareoslab-restore-{b.jobid}" for (c, _), b in zip(plan, backups, strict=True)}
+        self.jobs_at_once([f"restore jobid={b.jobid} client={c.name} where={wheres[c.host]} all done yes"
+                           for (c, _), b in zip(plan, backups, strict=True)])
+        self.numbered(total, "compare each restored tree with its source ...")
+        for c, _ in plan:
+            if lab.listing(c.host, wheres[c.host] + SOURCE) != lab.listing(c.host, SOURCE):
+                raise ContainersError(f"{c.host}: the restore in {wheres[c.host]} differs from {SOURCE}")
+        self.say(f" {sum(entries.values())} entries identical (content, modes, owners, links)")
         if local:
             pool, client = local[0], t.clients[0]
             self.numbered(total, f"local copy on {pool.storage_host}: a backup into pool {pool.name} ...")

@@ -54,6 +54,7 @@ class Pool:
     name: str
     storage_host: str
     next_pool: str | None
+    storage: tuple[str, ...] = ()  # the pool's Storage (none: its host's first device's)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Topology:
     @property
     def pools(self) -> dict[str, Pool]:
         return {
-            pool["name"]: Pool(pool["name"], host, pool.get("next_pool"))
+            pool["name"]: Pool(pool["name"], host, pool.get("next_pool"), tuple(pool.get("storage", ())))
             for host in self.storages
             for pool in self.hostvars[host].get("bareoslab_storage_pools", [])
         }
@@ -124,6 +125,14 @@ class Topology:
             p for p in pools.values()
             if p.next_pool in pools and (pools[p.next_pool].storage_host != p.storage_host) == remote
         ]
+
+    def backup_pools(self) -> list[Pool]:
+        """The first storage host's pools on its default Storage that are no copy's target:
+        where backups of several clients go at the same time."""
+        pools = self.pools
+        targets = {p.next_pool for p in pools.values()}
+        first = self.storages[0] if self.storages else ""
+        return [p for p in pools.values() if p.storage_host == first and not p.storage and p.name not in targets]
 
     def volume_dirs(self, host: str) -> list[str]:
         return [d["archive_device"] for d in self.hostvars[host].get("bareoslab_storage_devices", [])]
@@ -238,10 +247,25 @@ class DeployedLab:
                         f"WHERE JobMedia.JobId = {int(jobid)} ORDER BY 1")
         return [(r[0], r[1]) for r in rows]
 
+    def pool_rule_violations(self, jobids: Iterable[int]) -> list[list[str]]:
+        """JobMedia rows of the jobs whose volume is not of the job's pool (must be none)."""
+        ids = ",".join(str(int(j)) for j in jobids) or "0"
+        return self.sql("SELECT Job.JobId, Media.VolumeName FROM JobMedia JOIN Job ON Job.JobId = JobMedia.JobId "
+                        "JOIN Media ON Media.MediaId = JobMedia.MediaId "
+                        f"WHERE Job.JobId IN ({ids}) AND Media.PoolId <> Job.PoolId")
+
+    def common_second(self, jobids: Iterable[int]) -> bool:
+        """Did the jobs all run in one same second (their [StartTime, EndTime] intersect)?"""
+        ids = ",".join(str(int(j)) for j in jobids) or "0"
+        rows = self.sql(f"SELECT MAX(StartTime) <= MIN(EndTime) FROM Job WHERE JobId IN ({ids})")
+        return bool(rows) and rows[0][0] == "t"
+
     # -- data on the clients ---------------------------------------------------------
-    def make_sample_tree(self, host: str, root: str) -> int:
-        """A small tree of every kind of entry under ``root``; the number of entries."""
-        return int(self.sh(host, f"python3 -c {shlex.quote(_SAMPLE_TREE)} {shlex.quote(root)} {shlex.quote(host)}"))
+    def make_sample_tree(self, host: str, root: str, big_mib: int = 0) -> int:
+        """A small tree of every kind of entry under ``root`` (plus a random file of ``big_mib``
+        MiB, to make a job last); the number of entries."""
+        return int(self.sh(host, f"python3 -c {shlex.quote(_SAMPLE_TREE)} {shlex.quote(root)} {shlex.quote(host)} "
+                                 f"{int(big_mib)}"))
 
     def listing(self, host: str, root: str) -> list[str]:
         """One line per entry below ``root``: path, type, mode, owner, size, SHA-256 or link target."""
@@ -270,6 +294,7 @@ def connection_lines(log: str) -> list[tuple[str, str]]:
 _SAMPLE_TREE = r"""
 import os, random, shutil, sys
 root, seed = sys.argv[1], sys.argv[2]
+big = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 shutil.rmtree(root, ignore_errors=True)
 rnd = random.Random(seed)
 os.makedirs(os.path.join(root, "empty-dir"))
@@ -288,6 +313,10 @@ os.chmod(os.path.join(root, "secret.txt"), 0o600)
 os.chown(os.path.join(root, "secret.txt"), 65534, 65534)
 os.symlink("dir-0/file-0.txt", os.path.join(root, "link-to-file"))
 os.link(os.path.join(root, "dir-1", "file-1.txt"), os.path.join(root, "hardlink.txt"))
+if big:
+    with open(os.path.join(root, "big.bin"), "wb") as fh:
+        for _ in range(big):
+            fh.write(os.urandom(1024 * 1024))
 print(1 + sum(len(ds) + len(fs) for _, ds, fs in os.walk(root)))
 """
 
