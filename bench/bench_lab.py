@@ -180,6 +180,7 @@ class BenchLab:
             f'FileSet {{\n  Name = "{TINY_FILESET}"\n  Include {{\n    Options {{\n'
             f'      Signature = {t.signature}\n    }}\n    File = "{self.tiny_file}"\n  }}\n}}\n'
         )
+        self.configure()
         try:
             try:
                 procs = processes.start(t, trace=self.trace, debug=self.debug)
@@ -194,6 +195,9 @@ class BenchLab:
         except BaseException:
             self.close()
             raise
+
+    def configure(self) -> None:
+        """More configuration between rendering and starting the daemons (subclasses)."""
 
     def close(self) -> None:
         """Close the console and stop the daemons this lab started (by pid); reap them."""

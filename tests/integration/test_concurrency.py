@@ -13,32 +13,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bareoslab.lab.render import LocalTopology, _write, write_device
-from bareoslab.lab.topology_extra import SecondClient, render_second_client, start_fd2, stop_extra
+from bareoslab.lab.render import LocalTopology, _write
+from bareoslab.lab.topology_extra import (
+    SECOND_DEVICE,
+    SecondClient,
+    render_concurrency,
+    start_fd2,
+    stop_extra,
+)
 
 from .conftest import DRIVERS, Lab, job_status, wait_until
 
-D_TWO_DEVICES = "  Device = FileStorage\n  Device = FileStorage2\n"
+D_TWO_DEVICES = f"  Device = FileStorage\n  Device = {SECOND_DEVICE}\n"
 
 
-def two_devices_two_clients(t: LocalTopology, fd2: SecondClient, max_volume_bytes: str = "",
-                            device_jobs: int = 2) -> None:
+def two_devices_two_clients(t: LocalTopology, fd2: SecondClient, max_volume_bytes: str = "") -> None:
     """Storage File gets a second device (same directory), and a second FD joins with Job backup2."""
-    d = t.etc / "dir" / "bareos-dir.d"
-    storage = d / "storage" / "File.conf"
-    storage.write_text(storage.read_text().replace("  Device = FileStorage\n", D_TWO_DEVICES)
-                       .replace("Maximum Concurrent Jobs = 5", "Maximum Concurrent Jobs = 10"))
-    for name in ("FileStorage", "FileStorage2"):
-        write_device(t.etc / "sd", name, "File", t.storage_dir)
-        conf = t.etc / "sd" / "bareos-sd.d" / "device" / f"{name}.conf"
-        conf.write_text(conf.read_text().replace("Maximum Concurrent Jobs = 5",
-                                                 f"Maximum Concurrent Jobs = {device_jobs}"))
-    jobdefs = d / "jobdefs" / "DefaultJob.conf"
-    jobdefs.write_text(jobdefs.read_text().replace("  Priority = 10\n",
-                                                   "  Priority = 10\n  Maximum Concurrent Jobs = 4\n"))
-    render_second_client(t, fd2)
+    render_concurrency(t, fd2, device_jobs=2, job_jobs=4)
     if max_volume_bytes:
-        full = d / "pool" / "Full.conf"
+        full = t.etc / "dir" / "bareos-dir.d" / "pool" / "Full.conf"
         full.write_text(full.read_text().replace("Maximum Volume Bytes = 50G",
                                                  f"Maximum Volume Bytes = {max_volume_bytes}"))
 
@@ -249,7 +242,7 @@ def test_jobs_wait_for_a_device_and_a_volume_say_why_and_cancel_frees_them(two_c
         storage = t.etc / "dir" / "bareos-dir.d" / "storage" / "File.conf"
         storage.write_text(storage.read_text().replace(D_TWO_DEVICES, "  Device = FileStorage\n"))
         client = t.etc / "dir" / "bareos-dir.d" / "client" / f"{t.client}.conf"
-        client.write_text(client.read_text().replace("Maximum Concurrent Jobs = 5", "Maximum Concurrent Jobs = 1"))
+        client.write_text(re.sub(r"Maximum Concurrent Jobs = \d+", "Maximum Concurrent Jobs = 1", client.read_text()))
 
     lab = two_client_lab(driver, size=1024 * 1024, extra=no_volumes_pool)
     [stuck] = queue(lab, "run job=backup level=Full pool=Empty yes")

@@ -204,7 +204,7 @@ def render_file_daemon(t: LocalTopology, etc: Path, name: str, port: int, passwo
 """)
 
 
-def write_device(etc: Path, name: str, media_type: str, archive: Path) -> None:
+def write_device(etc: Path, name: str, media_type: str, archive: Path, max_jobs: int = 5) -> None:
     """A file Device of a Storage daemon, labelling its volumes automatically."""
     _write(etc / "bareos-sd.d" / "device" / f"{name}.conf", f"""Device {{
   Name = {name}
@@ -215,7 +215,7 @@ def write_device(etc: Path, name: str, media_type: str, archive: Path) -> None:
   Automatic Mount = yes
   Removable Media = no
   Always Open = no
-  Maximum Concurrent Jobs = 5
+  Maximum Concurrent Jobs = {max_jobs}
 }}
 """)
 

@@ -147,6 +147,32 @@ def render_second_client(t: LocalTopology, fd2: SecondClient | None = None) -> S
     return fd2
 
 
+SECOND_DEVICE = "FileStorage-B"
+
+
+def render_concurrency(t: LocalTopology, fd2: SecondClient, device_jobs: int = 5, job_jobs: int = 10) -> None:
+    """Many jobs at once: Storage ``File`` gets a second device on the same directory (so two
+    pools are written at the same time), every job ``job_jobs`` at once, and a second FD
+    (:func:`render_second_client`) joins."""
+    d = t.etc / "dir" / "bareos-dir.d"
+    storage = d / "storage" / "File.conf"
+    storage.write_text(storage.read_text()
+                       .replace("  Device = FileStorage\n", f"  Device = FileStorage\n  Device = {SECOND_DEVICE}\n")
+                       .replace("Maximum Concurrent Jobs = 5", f"Maximum Concurrent Jobs = {2 * device_jobs}"))
+    for name in ("FileStorage", SECOND_DEVICE):
+        write_device(t.etc / "sd", name, "File", t.storage_dir, max_jobs=device_jobs)
+    jobdefs = d / "jobdefs" / "DefaultJob.conf"
+    jobdefs.write_text(jobdefs.read_text().replace(
+        "  Priority = 10\n", f"  Priority = 10\n  Maximum Concurrent Jobs = {job_jobs}\n"))
+    render_second_client(t, fd2)
+    for client in (d / "client").glob("*.conf"):
+        client.write_text(client.read_text().replace("Maximum Concurrent Jobs = 5",
+                                                     f"Maximum Concurrent Jobs = {job_jobs}"))
+    director = d / "director" / f"{t.director}.conf"
+    director.write_text(director.read_text().replace("Maximum Concurrent Jobs = 10",
+                                                     f"Maximum Concurrent Jobs = {max(10, 2 * job_jobs)}"))
+
+
 def extra_process(t: LocalTopology, kind: str) -> DaemonProcess:
     run = t.base / "run"
     return DaemonProcess(kind, run / f"{kind}.pid", run / f"{kind}.log", run / f"{kind}.trace.jsonl")
