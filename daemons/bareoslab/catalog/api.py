@@ -567,6 +567,12 @@ class Catalog(Protocol):
         """JobIds on the volume whose JobTDate is older than its VolRetention, plus
         the copy/migrate control jobs pointing at them."""
 
+    def jobs_older_than(
+        self, job_tdate: int, *, client_id: int | None = None, pool_id: int | None = None
+    ) -> list[JobRow]:
+        """Jobs other than Archive jobs whose JobTDate is before ``job_tdate``, of the client
+        and pool when given, by JobId (the candidates of Bareos' prune jobs and files)."""
+
     def job_ids_on_volume(self, media_id: int) -> list[int]:
         """The JobIds with a JobMedia row on the volume, ascending."""
 

@@ -644,6 +644,17 @@ class SqlCatalog:
             ]
         return sorted(set(jobs))
 
+    def jobs_older_than(
+        self, job_tdate: int, *, client_id: int | None = None, pool_id: int | None = None
+    ) -> list[JobRow]:
+        sql = f"SELECT {JOB.select} FROM Job WHERE Type <> ? AND JobTDate < ?"
+        params: list[Any] = [JobType.ARCHIVE.value, job_tdate]
+        for column, value in (("ClientId", client_id), ("PoolId", pool_id)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        return [JOB.row(r) for r in self._db.execute(f"{sql} ORDER BY JobId", params).fetchall()]
+
     def job_ids_on_volume(self, media_id: int) -> list[int]:
         rows = self._db.execute(
             "SELECT DISTINCT JobId FROM JobMedia WHERE MediaId = ? ORDER BY JobId", (media_id,)

@@ -16,6 +16,7 @@ from ..codes import JobLevel, JobStatus, JobType, MsgType
 from ..config import Resource
 from .jcr import JobControlRecord, create_unique_job_name
 from .jobs import JOB_KINDS, JobError
+from .prune import do_autoprune
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -80,6 +81,11 @@ async def job_thread(director: Director, jcr: JobControlRecord) -> None:
             await asyncio.shield(kind.cleanup(director, jcr))
         else:
             await asyncio.shield(director.end_job_without_kind(jcr))
+    if jcr.job_type is JobType.BACKUP and jcr.status.ok and not jcr.canceled:
+        try:
+            await do_autoprune(director, jcr)  # after the report, as Bareos does
+        except Exception:  # pruning is housekeeping: the job itself is done
+            log.exception("auto prune after job %s failed", jcr.job)
 
 
 async def allow_duplicate_job(director: Director, jcr: JobControlRecord) -> None:
