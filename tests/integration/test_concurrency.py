@@ -264,3 +264,20 @@ def test_jobs_wait_for_a_device_and_a_volume_say_why_and_cancel_frees_them(two_c
     assert [job_status(lab, j) for j in (blocked, queued)] == ["T", "T"]
     assert pool_rule_violations(lab) == []
     assert lab.query("SELECT COUNT(*) FROM Media m JOIN Pool p ON p.PoolId = m.PoolId WHERE p.Name = 'Empty'") == [(0,)]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_job_waiting_for_a_volume_goes_on_once_one_is_labelled(two_client_lab: Any, driver: str) -> None:
+    def no_volumes_pool(t: LocalTopology) -> None:
+        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Manual.conf",
+               "Pool {\n  Name = Manual\n  Pool Type = Backup\n}\n")
+
+    lab = two_client_lab(driver, size=1024 * 1024, extra=no_volumes_pool)
+    [jobid] = queue(lab, "run job=backup level=Full pool=Manual yes")
+    assert wait_until(lambda: "is waiting for an appendable Volume" in lab.run("status dir"))
+    out = lab.run("label volume=Manual-by-hand pool=Manual storage=File yes")
+    assert 'Volume "Manual-by-hand"' in out, out
+    lab.console.command(f"wait jobid={jobid}", timeout=60)
+    assert job_status(lab, jobid) == "T", lab.run(f"list joblog jobid={jobid}")
+    assert lab.query(f"SELECT DISTINCT m.VolumeName FROM JobMedia jm JOIN Media m ON m.MediaId = jm.MediaId "
+                     f"WHERE jm.JobId = {jobid}") == [("Manual-by-hand",)]

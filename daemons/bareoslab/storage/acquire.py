@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType, VolumeLabel
+from ..volume.device import Volume
 from ..volume.errors import VolumeError, VolumeFull, VolumeSizeMismatch
 from ..volume.label import SessionLabel
 from ..volume.session import SessionWriter
@@ -30,21 +31,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MEDIA_POLL_INTERVAL = 5.0  # asking the Director again for a volume while none can be had
+MEDIA_POLL_INTERVAL = 2.0  # asking the Director again for a volume while none can be had
 MAX_MEDIA_WAIT = 6 * 3600.0  # then the job fails
 SPAN_LIMIT = 30  # volumes one flush may need before we give up
 RECYCLABLE = ("Recycle", "Purged")
 
 
-def update_media_request(media: dict[str, str], volume: object | None, *, jobs_delta: int,
+def update_media_request(media: dict[str, str], volume: Volume | None, *, jobs_delta: int,
                          relabel: bool = False, status: str | None = None,
                          writes_delta: int = 0) -> str:
     """The ``UpdateMedia`` catalog request for a volume's current counters."""
-    vol_bytes = getattr(volume, "size", None) or int(media.get("VolBytes", 0))
-    vol_blocks = getattr(volume, "blocks", None) or int(media.get("VolBlocks", 0))
+    vol_bytes = volume.size if volume is not None else int(media.get("VolBytes", 0))
+    vol_blocks = volume.blocks if volume is not None else int(media.get("VolBlocks", 0))
+    # a file device counts "files" as Bareos' UpdatePos does: the byte position's upper 32 bits
+    vol_files = vol_bytes >> 32 if volume is not None else int(media.get("VolFiles", 0))
     return (
         f"UpdateMedia VolName={bashed(media['VolName'])} "
-        f"VolJobs={int(media.get('VolJobs', 0)) + jobs_delta} VolFiles={media.get('VolFiles', 0)} "
+        f"VolJobs={int(media.get('VolJobs', 0)) + jobs_delta} VolFiles={vol_files} "
         f"VolBlocks={vol_blocks} VolBytes={vol_bytes} VolMounts={media.get('VolMounts', 0)} "
         f"VolErrors={media.get('VolErrors', 0)} "
         f"VolWrites={int(media.get('VolWrites', 0)) + writes_delta} "

@@ -234,6 +234,7 @@ class DirectorSession:
                     f'3000 OK label. VolFiles=0 VolBytes={size} Volume="{volume}" '
                     f'Device="{state.name}" ({state.device.archive_device})\n'
                 )
+                await self.sd.reservations.notify()  # a job waiting for a volume looks again
         await self.conn.signal(Signal.EOD)
         return True
 
