@@ -281,3 +281,31 @@ def test_a_job_waiting_for_a_volume_goes_on_once_one_is_labelled(two_client_lab:
     assert job_status(lab, jobid) == "T", lab.run(f"list joblog jobid={jobid}")
     assert lab.query(f"SELECT DISTINCT m.VolumeName FROM JobMedia jm JOIN Media m ON m.MediaId = jm.MediaId "
                      f"WHERE jm.JobId = {jobid}") == [("Manual-by-hand",)]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_two_jobs_sharing_a_device_span_volumes_together(two_client_lab: Any, driver: str,
+                                                         tmp_path: Path) -> None:
+    def small_manual_pool(t: LocalTopology) -> None:  # volumes of 5 MB, labelled by hand
+        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Manual.conf",
+               "Pool {\n  Name = Manual\n  Pool Type = Backup\n  Maximum Volume Bytes = 5000000\n}\n")
+
+    lab = two_client_lab(driver, size=12 * 1024 * 1024, extra=small_manual_pool)
+    jobids = queue(lab, "run job=backup level=Full pool=Manual yes", "run job=backup2 level=Full pool=Manual yes")
+    # both jobs hold the same device and wait for a volume: they start writing together
+    assert wait_until(lambda: "Writers:     2" in device_report(lab)), device_report(lab)
+    lab.run(*(f"label volume=Manual-{i} pool=Manual storage=File yes" for i in range(1, 9)))
+    wait_all(lab, jobids)
+    assert [job_status(lab, j) for j in jobids] == ["T", "T"], [lab.run(f"list joblog jobid={j}") for j in jobids]
+    assert pool_rule_violations(lab) == []
+    shared = lab.query("SELECT MediaId FROM JobMedia WHERE LastIndex > 0 GROUP BY MediaId "
+                       "HAVING COUNT(DISTINCT JobId) = 2")
+    assert len(shared) >= 2, "the two jobs went from volume to volume together"
+    statuses = [r[0] for r in lab.query("SELECT VolStatus FROM Media WHERE VolJobs > 0 ORDER BY VolumeName")]
+    assert len(statuses) >= 5 and statuses[:-1] == ["Full"] * (len(statuses) - 1), statuses
+    for jobid in jobids:
+        rows = lab.query(f"SELECT m.VolumeName FROM JobMedia jm JOIN Media m ON m.MediaId = jm.MediaId "
+                         f"WHERE jm.JobId = {jobid} AND jm.LastIndex > 0 ORDER BY jm.JobMediaId")
+        names = [r[0] for r in rows]
+        assert names == sorted(names, key=lambda n: int(n.split("-")[1])) and len(set(names)) >= 3, names
+        restore_and_compare(lab, jobid, lab.t.fileset_dir, tmp_path / f"restore-{jobid}")
