@@ -9,6 +9,7 @@ import pytest
 from bareoslab.codes import JobType
 from bareoslab.director.jobs import JOB_KINDS, JobError, copy_migrate
 from bareoslab.director.jobs.copy_migrate import (
+    action,
     chosen_message,
     no_jobs_message,
     resolve_next_pool,
@@ -32,6 +33,11 @@ def test_copy_migrate_registered_for_both_types() -> None:
 ])
 def test_chosen_message_singular_and_plural(job_type: JobType, ids: list[int], text: str) -> None:
     assert chosen_message(job_type, ids) == text
+
+
+def test_action_words_are_bareos_action_names() -> None:
+    # "Selection of jobs to copy failed", never "to copi" (a cut of "copied")
+    assert (action(JobType.COPY), action(JobType.MIGRATE)) == ("copy", "migrate")
 
 
 def test_no_jobs_message_names_the_kind() -> None:

@@ -46,6 +46,11 @@ def verb(job_type: JobType) -> str:
     return "copied" if job_type is JobType.COPY else "migrated"
 
 
+def action(job_type: JobType) -> str:
+    """Bareos' get_ActionName: ``copy`` or ``migrate``."""
+    return "copy" if job_type is JobType.COPY else "migrate"
+
+
 def chosen_message(job_type: JobType, ids: list[int]) -> str:
     """``The following 3 JobIds were chosen to be copied: 1,2,3`` (singular for one)."""
     if len(ids) == 1:
@@ -54,7 +59,7 @@ def chosen_message(job_type: JobType, ids: list[int]) -> str:
 
 
 def no_jobs_message(job_type: JobType) -> str:
-    return f"No JobIds found to {'copy' if job_type is JobType.COPY else 'migrate'}."
+    return f"No JobIds found to {action(job_type)}."
 
 
 def same_storage_daemon(a: Resource, b: Resource) -> bool:
@@ -152,7 +157,7 @@ async def prepare_worker(director: Director, jcr: JobControlRecord) -> Migration
         mig.skip = (f"JobId {prior.job_id} already migrated probably by another Job. "
                     f"{kind_word(jcr.job_type)} stopped.")
     elif prior.job_status not in (JobStatus.TERMINATED.value, JobStatus.WARNINGS.value) or not prior.job_files:
-        mig.skip = f"JobId {prior.job_id} has no data to {'copy' if jcr.job_type is JobType.COPY else 'migrate'}."
+        mig.skip = f"JobId {prior.job_id} has no data to {action(jcr.job_type)}."
     else:
         jobmedia = await director.db(cat.jobmedia_for_jobs, [prior.job_id])
         if not jobmedia:
@@ -222,7 +227,7 @@ async def run_control(director: Director, jcr: JobControlRecord) -> None:
             migration_low_bytes=int(pool.migration_low_bytes or 0),
         )
     except Exception as exc:  # a bad regex or SQL pattern is this job's error
-        raise JobError(f"Selection of jobs to {verb(jcr.job_type)[:-2]} failed: {exc}") from exc
+        raise JobError(f"Selection of jobs to {action(jcr.job_type)} failed: {exc}") from exc
     ids = list(dict.fromkeys(ids))
     control = Control(selected=ids, workers=[])
     jcr.mig = control
@@ -466,7 +471,7 @@ async def _cleanup_worker(director: Director, jcr: JobControlRecord, mig: Migrat
 
 def control_report(director: Director, jcr: JobControlRecord, control: Control | None) -> str:
     if control is not None and not control.selected and jcr.status.ok:
-        term = f"{kind_word(jcr.job_type)} -- no files to {'copy' if jcr.job_type is JobType.COPY else 'migrate'}"
+        term = f"{kind_word(jcr.job_type)} -- no files to {action(jcr.job_type)}"
     else:
         term = termination(jcr)
     pairs: list[tuple[str, object]] = [
