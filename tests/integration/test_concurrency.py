@@ -309,3 +309,32 @@ def test_two_jobs_sharing_a_device_span_volumes_together(two_client_lab: Any, dr
         names = [r[0] for r in rows]
         assert names == sorted(names, key=lambda n: int(n.split("-")[1])) and len(set(names)) >= 3, names
         restore_and_compare(lab, jobid, lab.t.fileset_dir, tmp_path / f"restore-{jobid}")
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_purge_with_action_truncate_cuts_the_volume_and_the_next_job_recycles_it(two_client_lab: Any,
+                                                                               driver: str) -> None:
+    def truncating_pool(t: LocalTopology) -> None:
+        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Trunc.conf", """Pool {
+  Name = Trunc
+  Pool Type = Backup
+  Label Format = "Trunc-"
+  Maximum Volumes = 1
+  Recycle = yes
+  Action On Purge = Truncate
+}
+""")
+
+    lab = two_client_lab(driver, size=2 * 1024 * 1024, extra=truncating_pool)
+    first = lab.run_job("run job=backup level=Full pool=Trunc yes")
+    assert job_status(lab, first) == "T"
+    volume = lab.t.storage_dir / "Trunc-0001"
+    assert volume.stat().st_size > 2 * 1024 * 1024
+    out = lab.run("purge volume=Trunc-0001 action=truncate yes")
+    assert 'Marking it purged' in out and 'The volume "Trunc-0001" has been truncated' in out, out
+    assert volume.stat().st_size < 70_000  # the label block only
+    assert lab.query("SELECT VolStatus, VolBytes FROM Media") == [("Purged", volume.stat().st_size)]
+    second = lab.run_job("run job=backup level=Full pool=Trunc yes")
+    assert job_status(lab, second) == "T", lab.run(f"list joblog jobid={second}")
+    assert 'Recycled volume "Trunc-0001"' in lab.run(f"list joblog jobid={second}")
+    assert lab.query("SELECT VolumeName, VolStatus, RecycleCount FROM Media") == [("Trunc-0001", "Append", 1)]

@@ -405,7 +405,7 @@ TABLE: list[Command] = [
         "purge",
         ua_update.cmd_purge,
         "Purge records from catalog",
-        "purge volume=<volume-name> [yes] | jobid=<jobid>[,...] [yes]",
+        "purge volume=<volume-name> [action=truncate] [storage=<storage>] [yes] | jobid=<jobid>[,...] [yes]",
     ),
     Command("quit", cmd_quit, "Terminate Bconsole session", "quit"),
     Command("restore", ua_restore.cmd_restore, "Restore files", ua_restore.RESTORE_USAGE),

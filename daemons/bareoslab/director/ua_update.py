@@ -7,12 +7,16 @@ older than the volume's retention plus their copy/migrate control jobs, then
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.api import CatalogError, MediaRow
 from ..catalog.sql import VOL_STATUSES
 from ..config.types import parse_duration, parse_size
+from ..net.errors import ProtocolError
+from ..net.framing import bash_spaces, decode_text
 from . import ua_acl
+from .sd_cmd import StorageError, open_storage
 from .ua_args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword, yesno
 
 if TYPE_CHECKING:
@@ -241,7 +245,52 @@ async def cmd_purge(ua: UserAgent, args: Args) -> bool:
         await ua.send(
             f'There are no more Jobs associated with Volume "{media.volume_name}". Marking it purged.'
         )
+    if (arg(args, "action") or "").lower() == "truncate":
+        await _truncate_on_purge(ua, args, media.volume_name)
     return True
+
+
+async def _truncate_on_purge(ua: UserAgent, args: Args, name: str) -> None:
+    """``action=truncate``: a Purged volume of a pool with ``Action On Purge = Truncate`` is
+    relabelled by its SD, which cuts it to its label (Bareos' do_truncate_on_purge)."""
+    director, cat = ua.director, ua.director.catalog
+    media = await director.db(cat.get_media, name)
+    if media is None or media.vol_status != "Purged" or not media.recycle:
+        await ua.send("No Volumes found to perform truncate action.")
+        return
+    pool_row = await director.db(cat.get_pool, media.pool_id)
+    pool = director.cfg.get("Pool", pool_row.name) if pool_row else None
+    if pool is None or str(pool.action_on_purge or "").lower() != "truncate":
+        await ua.send(f'\nThe option "Action On Purge = Truncate" was not defined in the Pool resource.\n'
+                      f'Unable to truncate volume "{name}"')
+        return
+    storages = [s for s in director.cfg.resources("Storage") if s.media_type == media.media_type]
+    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else (storages or [None])[0]
+    if storage is None:
+        raise CommandFailed(f'No Storage for Media Type "{media.media_type}".')
+    try:
+        conn = await open_storage(director, storage)
+    except (StorageError, ProtocolError, OSError) as exc:
+        raise CommandFailed(f"Cannot connect to Storage daemon {storage.name}: {exc}") from exc
+    size = None
+    try:
+        await conn.send(
+            f"relabel {bash_spaces(storage.device[0])} OldName={bash_spaces(name)} NewName={bash_spaces(name)} "
+            f"PoolName={bash_spaces(pool.name)} MediaType={bash_spaces(media.media_type)} Slot={media.slot} "
+            f"drive=0 MinBlocksize={media.min_block_size} MaxBlocksize={media.max_block_size}\n")
+        for msg in await conn.recv_until_eod():
+            text = decode_text(msg).rstrip("\n")
+            await ua.send(text)
+            found = re.search(r"^3000 OK label\..* VolBytes=(\d+)", text)
+            if found:
+                size = int(found.group(1))
+    finally:
+        await conn.close()
+    if size is None:
+        await ua.send(f'Unable to truncate volume "{name}"')
+        return
+    await director.db(cat.update_media, name, vol_bytes=size, vol_files=0)
+    await ua.send(f'The volume "{name}" has been truncated')
 
 
 async def cmd_delete(ua: UserAgent, args: Args) -> bool:

@@ -50,6 +50,7 @@ class DirectorSession:
             "listen": self.listen_cmd,
             "replicate": self.replicate_cmd,
             "label": self.label_cmd,
+            "relabel": self.relabel_cmd,
             "status": self.status_cmd,
             ".status": self.status_cmd,
             "cancel": self.cancel_cmd,
@@ -235,6 +236,36 @@ class DirectorSession:
                     f'Device="{state.name}" ({state.device.archive_device})\n'
                 )
                 await self.sd.reservations.notify()  # a job waiting for a volume looks again
+        await self.conn.signal(Signal.EOD)
+        return True
+
+    async def relabel_cmd(self, line: str) -> bool:
+        """``relabel <device> OldName= NewName= PoolName= MediaType= ...``: write a new label over
+        a volume, which cuts it to the label (truncate on purge). Not while a job has it mounted."""
+        parts = line.split()
+        kv = parse_kv(line)
+        old, new, pool = kv.get("OldName", ""), kv.get("NewName", ""), kv.get("PoolName", "")
+        state = self.sd.devices.get(unbash_spaces(parts[1]) if len(parts) > 1 else "")
+        if state is None:
+            state = next((s for s in self.sd.devices.values()
+                          if s.device.media_type == kv.get("MediaType")), None)
+        if state is None or not old or not new:
+            await self.conn.send(f'3999 Device "{parts[1] if len(parts) > 1 else ""}" not found or bad relabel '
+                                 "command.\n")
+        elif any(s.mounted is not None and s.mounted.name == old for s in self.sd.devices.values()):
+            await self.conn.send(f'3920 Cannot relabel Volume "{old}": it is in use by a job.\n')
+        else:
+            try:
+                if old != new:
+                    raise VolumeError(old, "renaming a volume is not supported by this Storage daemon")
+                size = await asyncio.to_thread(state.device.label, new, pool, "Backup", None, self.sd.name,
+                                               relabel=True)
+            except VolumeError as exc:
+                await self.conn.send(f'3920 Cannot relabel Volume "{old}": {exc}\n')
+            else:
+                await self.conn.send(
+                    f'3000 OK label. VolFiles=0 VolBytes={size} Volume="{new}" '
+                    f'Device="{state.name}" ({state.device.archive_device})\n')
         await self.conn.signal(Signal.EOD)
         return True
 
