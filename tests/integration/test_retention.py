@@ -55,3 +55,41 @@ def test_autoprune_keeps_the_restore_chain_and_prunes_the_rest(lab_factory: Any,
         latest, new_full, last]
     assert lab.query(f"SELECT COUNT(*) FROM File WHERE JobId IN ({full}, {incr})") == [(0,)]
     assert lab.query(f"SELECT COUNT(*) FROM JobMedia WHERE JobId IN ({full}, {incr})") == [(0,)]
+
+
+def pool(name: str, lines: str) -> Any:
+    def configure(t: LocalTopology) -> None:
+        conf = t.etc / "dir" / "bareos-dir.d" / "pool" / f"{name}.conf"
+        conf.write_text(f'Pool {{\n  Name = {name}\n  Pool Type = Backup\n  Label Format = "{name}-"\n{lines}}}\n')
+    return configure
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_volume_use_duration_marks_the_volume_used(lab_factory: Any, driver: str) -> None:
+    lab = lab_factory(driver, configure=pool("UseDur", "  Volume Use Duration = 1 hour\n"))
+    first = lab.run_job("run job=backup level=Full pool=UseDur yes")
+    with lab.catalog() as cat:  # the volume was first written two hours ago
+        cat.execute("UPDATE Media SET FirstWritten = FirstWritten - INTERVAL '2 hours'"
+                    if driver == "postgresql" else
+                    "UPDATE Media SET FirstWritten = datetime(FirstWritten, '-2 hours')")
+    second = lab.run_job("run job=backup level=Full pool=UseDur yes")
+    assert [job_status(lab, j) for j in (first, second)] == ["T", "T"]
+    log = lab.run(f"list joblog jobid={second}")
+    assert 'Max configured use duration=3,600 sec. exceeded. Marking Volume "UseDur-0001" as Used.' in log, log
+    assert lab.query("SELECT VolumeName, VolStatus FROM Media ORDER BY VolumeName") == [
+        ("UseDur-0001", "Used"), ("UseDur-0002", "Append")]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_purge_oldest_volume_when_the_pool_is_full(lab_factory: Any, driver: str) -> None:
+    lab = lab_factory(driver, configure=pool(
+        "Ring", "  Maximum Volumes = 1\n  Maximum Volume Jobs = 1\n  AutoPrune = no\n  Recycle = yes\n"
+                "  Purge Oldest Volume = yes\n"))
+    first = lab.run_job("run job=backup level=Full pool=Ring yes")
+    assert job_status(lab, first) == "T"
+    second = lab.run_job("run job=backup level=Full pool=Ring yes")
+    assert job_status(lab, second) == "T"
+    log = lab.run(f"list joblog jobid={second}")
+    assert 'Purging oldest volume "Ring-0001"' in log and 'Recycled volume "Ring-0001"' in log, log
+    assert lab.query(f"SELECT COUNT(*) FROM Job WHERE JobId = {first}") == [(0,)]
+    assert lab.query("SELECT VolumeName, VolJobs, RecycleCount FROM Media") == [("Ring-0001", 1, 1)]
