@@ -20,6 +20,7 @@ venv: $(STAMP)
 
 lint: venv lint-ansible
 	$(VENV)/bin/ruff check daemons tests bench
+	$(VENV)/bin/mypy
 
 # Roles, playbooks, inventories and molecule scenarios, production profile (.ansible-lint).
 lint-ansible: venv

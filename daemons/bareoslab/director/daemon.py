@@ -125,6 +125,8 @@ class Director:
         if name is None:
             return None
         pool_id = await self.db(cat.pool_id, pool.name)
+        if pool_id is None:
+            return None
         storage_id = self.storage_ids.get(jcr.storage.name, 0) if jcr.storage else 0
         await self.db(cat.create_media, MediaRow(volume_name=name, pool_id=pool_id, media_type=media_type,
                                                  storage_id=storage_id, vol_status="Append"))

@@ -134,7 +134,7 @@ def new_jcr(director: Director, job_res: Resource, **overrides: object) -> JobCo
 
     jcr = JobControlRecord(
         jobid=0, job="", name=job_res.name, job_res=job_res, job_type=job_type, level=level,
-        priority=int(overrides.get("priority") or job_res.priority),
+        priority=int(str(overrides.get("priority") or job_res.priority)),
         client=pick("Client", "client"), fileset=pick("FileSet", "fileset"),
         pool=pick("Pool", "pool"), messages=pick("Messages", "messages"),
         comment=str(overrides.get("comment") or ""),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from ..catalog.api import JobRow
 from ..codes import JobStatus, JobType, MsgType
 from ..config import Resource
 
@@ -43,7 +44,8 @@ async def do_autoprune(director: Director, jcr: JobControlRecord) -> None:
         await director.job_msg(jcr, MsgType.INFO, "End auto prune.\n")
 
 
-async def _candidates(director: Director, client: Resource, pool: Resource | None, period: int) -> list:  # type: ignore[type-arg]
+async def _candidates(director: Director, client: Resource, pool: Resource | None,
+                      period: int) -> list[JobRow]:
     db, cat = director.db, director.catalog
     client_id = await db(cat.client_id, client.name)
     if client_id is None:

@@ -10,6 +10,7 @@ from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus, JobType
 from ..net.auth import VERSION, VERSION_DATE
 
 if TYPE_CHECKING:
+    from ..config import Resource
     from .daemon import Director
     from .jcr import JobControlRecord
 
@@ -115,9 +116,13 @@ def backup_report(director: Director, jcr: JobControlRecord) -> str:
     return _lines(pairs)
 
 
+def _name(res: Resource | None) -> str:
+    return res.name if res is not None else ""
+
+
 def restore_report(director: Director, jcr: JobControlRecord) -> str:
     pairs = _header(director, jcr) + [
-        ("Restore Client", (jcr.restore_client or jcr.client).name if (jcr.restore_client or jcr.client) else ""),
+        ("Restore Client", _name(jcr.restore_client or jcr.client)),
         ("Where", jcr.where),
         ("Replace", {"a": "Always", "w": "IfNewer", "o": "IfOlder", "n": "Never"}.get(jcr.replace, "Always")),
         ("Start time", _stamp(jcr.start_time)),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..codes import JobStatus, MsgType
 from ..config import Resource
 from ..net.errors import ConnectionClosed
-from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text
+from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text, unbash_spaces
 from ..net.handshake import connected_info
 from .catreq import UPDCAT_PREFIX, CatalogRequests
 from .peers import open_daemon
@@ -159,7 +159,11 @@ class StorageSession:
                 self.jcr.status = JobStatus.RUNNING
         if not answer.startswith("3000 OK use device"):
             raise StorageError(answer.strip())
-        return answer.split("device=", 1)[1].strip()
+        device = unbash_spaces(answer.split("device=", 1)[1].strip())
+        # the device the SD chose, as Bareos reports it (msgchan.cc)
+        await self.director.job_msg(self.jcr, MsgType.INFO,
+                                    f'Using Device "{device}" to {"write" if append else "read"}.')
+        return device
 
     async def send_bootstrap(self, text: str) -> None:
         self.conn.write("bootstrap\n")

@@ -102,6 +102,7 @@ async def cmd_show(ua: UserAgent, args: Args) -> bool:
     if not word:
         raise UsageError("")
     hide = not ua.acl.ok("Command ACL", "configure")
+    wanted: list[tuple[str, str | None]]
     if word == "all":
         wanted = [(rtype, None) for rtype in _ORDER]
     elif word in SHOW_TYPES:

@@ -265,7 +265,7 @@ async def _truncate_on_purge(ua: UserAgent, args: Args, name: str) -> None:
                       f'Unable to truncate volume "{name}"')
         return
     storages = [s for s in director.cfg.resources("Storage") if s.media_type == media.media_type]
-    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else (storages or [None])[0]
+    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else (storages[0] if storages else None)
     if storage is None:
         raise CommandFailed(f'No Storage for Media Type "{media.media_type}".')
     try:

@@ -13,6 +13,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from ..codes import MsgType
 from ..net.framing import Connection, Signal
@@ -129,11 +130,11 @@ async def send_data(conn: Connection, spec: FileSetSpec, since: float | None,
                 raise batch
             for item in batch:
                 if item.__class__ is bytes:
-                    conn.write(item)  # type: ignore[arg-type]
+                    conn.write(item)
                 elif item is EOD:
                     conn.write_signal(EOD)
                 else:
-                    on_note(item)
+                    on_note(cast(Note, item))
             await conn.drain()
             if canceled():
                 break

@@ -321,6 +321,7 @@ class Demo:
             self.job(f"run job=copy-{pool.name} yes")
         if remote:
             pool = remote[0]
+            assert pool.next_pool is not None  # copy_pools has only pools with a Next Pool
             target = t.pools[pool.next_pool].storage_host
             self.numbered(total, f"remote migrate of pool {pool.name} from {pool.storage_host} to {target} ...")
             self.job(f"run job=migrate-{pool.name} yes")

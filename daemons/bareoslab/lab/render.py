@@ -222,8 +222,8 @@ def write_device(etc: Path, name: str, media_type: str, archive: Path, max_jobs:
 
 def render(t: LocalTopology) -> None:
     """Write the configuration of all three daemons and the console."""
-    for d in ("dir", "sd", "fd"):
-        t.working_dir(d).mkdir(parents=True, exist_ok=True)
+    for daemon in ("dir", "sd", "fd"):
+        t.working_dir(daemon).mkdir(parents=True, exist_ok=True)
     t.storage_dir.mkdir(parents=True, exist_ok=True)
     t.restore_dir.mkdir(parents=True, exist_ok=True)
     d = t.etc / "dir" / "bareos-dir.d"

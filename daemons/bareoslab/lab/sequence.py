@@ -412,15 +412,15 @@ def build_sequence(records: Iterable[dict[str, Any]], job: str | None = None,
     jobids = {m.job: m.jobid for m in msgs if m.job and m.jobid}
     for e in events:
         if e.kind == "connect" and peers.get(e.alias):
-            dst = peers[e.alias]
-            assert dst is not None
-            arrows.append((e.t, e.seq, Arrow(e.t, e.node, dst, f"connect {e.address}".strip(), "connect",
+            target = peers[e.alias]
+            assert target is not None
+            arrows.append((e.t, e.seq, Arrow(e.t, e.node, target, f"connect {e.address}".strip(), "connect",
                                              e.job, jobids.get(e.job, 0))))
         elif e.kind == "accept" and e.seq not in accepted and peers.get(e.alias):
-            src = peers[e.alias]
-            assert src is not None
+            source = peers[e.alias]
+            assert source is not None
             name, number = alias_job.get(e.alias, ("", 0))
-            arrows.append((e.t, e.seq, Arrow(e.t, src, e.node, f"connect (accepted from {e.peer})", "connect",
+            arrows.append((e.t, e.seq, Arrow(e.t, source, e.node, f"connect (accepted from {e.peer})", "connect",
                                              name, number)))
     arrows.sort(key=lambda x: (x[0], x[1]))
     out = [a for _, _, a in arrows]
@@ -655,8 +655,8 @@ def render_plantuml(arrows: Sequence[Arrow], title: str | None = None) -> str:
     lines = ["@startuml"]
     if title:
         lines.append(f"title {_puml_text(title)}")
-    for _node, label, a in parts:
-        lines.append(f'participant "{label}" as {a}')
+    for _node, label, short in parts:
+        lines.append(f'participant "{label}" as {short}')
     i = 0
     while i < len(arrows):
         a = arrows[i]

@@ -26,7 +26,7 @@ import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, cast
 
 from sslpsk3 import sslpsk3 as _psk
 
@@ -306,7 +306,8 @@ class TlsChannel:
         cert = self.obj.getpeercert()
         if not cert:
             raise TlsError("Peer failed to present a TLS certificate")
-        names = [value for rdn in cert.get("subject", ()) for key, value in rdn if key == "commonName"]
+        subject = cast("tuple[tuple[tuple[str, str], ...], ...]", cert.get("subject", ()))
+        names = [value for rdn in subject for key, value in rdn if key == "commonName"]
         if not any(name in self.settings.allowed_cn for name in names):
             raise TlsError(
                 "TLS certificate verification failed. Peer certificate did not match a "
@@ -333,7 +334,7 @@ class TlsChannel:
         scratch, view = self._scratch, self._scratch_view
         while True:
             try:
-                size = self.obj.read(len(scratch), scratch)
+                size = cast(int, self.obj.read(len(scratch), scratch))  # with a buffer: a count
             except ssl.SSLWantReadError:
                 return False
             except ssl.SSLZeroReturnError:

@@ -290,7 +290,7 @@ class AppendSession:
             f'No appendable volume in pool "{res.pool_name}" with media type "{res.media_type}": {reason}'
         )
 
-    async def _open_or_label(self, media: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def _open_or_label(self, media: dict[str, str]) -> Volume | None:
         job, state = self.job, self.state
         dev = state.device
         name = media["VolName"]

@@ -104,7 +104,7 @@ async def _receive_records(job: SdJob, session: AppendSession, conn: Connection)
         to_catalog = (stream & STREAM_MASK) in CATALOG_STREAMS and not job.no_attr
         while True:
             msg = await recv()
-            if msg.__class__ is Signal:
+            if isinstance(msg, Signal):
                 if msg is Signal.EOD:
                     break
                 if msg in (Signal.HEARTBEAT, Signal.HB_RESPONSE):

@@ -72,7 +72,7 @@ class _Reader:
             raise LabelFormatError(f"label cut short in {field} at byte {self.pos}")
         (value,) = fmt.unpack_from(self.data, self.pos)
         self.pos += fmt.size
-        return value  # type: ignore[no-any-return]
+        return value
 
     def u32(self, field: str) -> int:
         return int(self._unpack(_U32, field))

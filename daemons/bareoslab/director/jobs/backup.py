@@ -49,14 +49,14 @@ async def init(director: Director, jcr: JobControlRecord) -> None:
         raise JobError(f'Job "{jcr.name}" has no Pool.')
     if jcr.storage is None:
         raise JobError(f'No Storage specified for Job "{jcr.name}" nor its Pool "{jcr.pool.name}".')
-    jcr.pool_id = await director.db(cat.pool_id, jcr.pool.name) or 0
+    pool_id = await director.db(cat.pool_id, jcr.pool.name)
+    jcr.pool_id = pool_id or 0
     jcr.fileset_lines = definition.lines
 
 
 async def run(director: Director, jcr: JobControlRecord) -> None:
     assert jcr.client is not None and jcr.storage is not None and jcr.pool is not None
     await director.job_msg(jcr, MsgType.INFO, f"Start Backup JobId {jcr.jobid}, Job={jcr.job}")
-    await director.job_msg(jcr, MsgType.INFO, f'Using Device "{jcr.storage.device[0]}" to write.')
     sd: StorageSession | None = None
     fd: ClientSession | None = None
     jcr.file_batch = director.catalog.file_batch(jcr.jobid, flush_rows=10**9)

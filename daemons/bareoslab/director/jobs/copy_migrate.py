@@ -125,7 +125,7 @@ class Control:
 async def prepare_worker(director: Director, jcr: JobControlRecord) -> Migration:
     """Resolve pools and storages, build the bootstrap and create the new job's row."""
     if jcr.mig is not None:
-        return jcr.mig  # type: ignore[no-any-return]
+        return jcr.mig
     cat = director.catalog
     prior = await director.db(cat.get_job, jcr.migrate_jobid)
     if prior is None:
@@ -152,7 +152,8 @@ async def prepare_worker(director: Director, jcr: JobControlRecord) -> Migration
         fileset_name=fileset.fileset if fileset else "**None**",
         fileset_md5=fileset.md5 if fileset else "**Dummy**",
     )
-    mig.write_pool_id = await director.db(cat.pool_id, write_pool.name) or 0
+    write_pool_id = await director.db(cat.pool_id, write_pool.name)
+    mig.write_pool_id = write_pool_id or 0
     if prior.type not in COPYABLE_TYPES:
         mig.skip = (f"JobId {prior.job_id} already migrated probably by another Job. "
                     f"{kind_word(jcr.job_type)} stopped.")
@@ -191,7 +192,8 @@ def _configured_level(director: Director, prior: JobRow) -> JobLevel:
 async def init(director: Director, jcr: JobControlRecord) -> None:
     if jcr.pool is None:
         raise JobError(f'Job "{jcr.name}" has no Pool.')
-    jcr.pool_id = await director.db(director.catalog.pool_id, jcr.pool.name) or 0
+    pool_id = await director.db(director.catalog.pool_id, jcr.pool.name)
+    jcr.pool_id = pool_id or 0
     if not jcr.migrate_jobid:
         return
     mig = await prepare_worker(director, jcr)
@@ -277,8 +279,6 @@ async def run_worker(director: Director, jcr: JobControlRecord) -> None:
 
 async def _run_local(director: Director, jcr: JobControlRecord, mig: Migration) -> None:
     """protocol.md §7.3: one SD session, bootstrap, read and write reservations, ``run``."""
-    await director.job_msg(jcr, MsgType.INFO, f'Using Device "{mig.read_storage.device[0]}" to read.')
-    await director.job_msg(jcr, MsgType.INFO, f'Using Device "{mig.write_storage.device[0]}" to write.')
     sd: StorageSession | None = None
     try:
         sd = await connect_storage(director, jcr, mig.read_storage)
@@ -326,8 +326,6 @@ def _writer_jcr(jcr: JobControlRecord, mig: Migration) -> JobControlRecord:
 
 async def _run_remote(director: Director, jcr: JobControlRecord, mig: Migration) -> None:
     """protocol.md §7.4: reading SD (bootstrap, read reservation), writing SD (``listen``), ``replicate``."""
-    await director.job_msg(jcr, MsgType.INFO, f'Using Device "{mig.read_storage.device[0]}" to read.')
-    await director.job_msg(jcr, MsgType.INFO, f'Using Device "{mig.write_storage.device[0]}" to write.')
     wjcr = _writer_jcr(jcr, mig)
     mig.writer_jcr = wjcr
     sr: StorageSession | None = None
