@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 LAB_DIR ?= lab
 
-.PHONY: all venv test unit integration roles molecule lint lint-ansible image lab lab-down \
+.PHONY: all venv test unit integration roles molecule lint lint-ansible image lab lab-down specs \
 	lab-local lab-local-down bench clean
 
 all: test
@@ -19,12 +19,16 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: venv lint-ansible
-	$(VENV)/bin/ruff check daemons tests bench
+	$(VENV)/bin/ruff check daemons tests bench tools
 	$(VENV)/bin/mypy
 
 # Roles, playbooks, inventories and molecule scenarios, production profile (.ansible-lint).
 lint-ansible: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint roles playbooks inventories molecule
+
+# The roles' argument specs and schema variables, generated from the config schema.
+specs: venv
+	$(PY) tools/generate_role_specs.py
 
 # The roles' tests: argument specs against the schema, bad topologies, rendered configs (-t).
 roles: venv

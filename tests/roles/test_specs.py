@@ -1,7 +1,7 @@
 """The roles agree with the configuration schema (STYLE 7, 10, 11).
 
 ``meta/argument_specs.yml`` and ``vars/schema.yml`` are generated from
-``bareoslab.config.schema.SCHEMAS`` by ``generate_specs.py``; these tests fail when the
+``bareoslab.config.schema.SCHEMAS`` by ``tools/generate_role_specs.py``; these tests fail when the
 files drift from the schema, when a resource type has no template, or when a variable
 in ``defaults/main.yml`` is missing from the argument spec.
 """
@@ -9,13 +9,16 @@ in ``defaults/main.yml`` is missing from the argument spec.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
-import generate_specs as gen
 import pytest
 import yaml
 from bareoslab.config.schema import MAIN_RESOURCE, SCHEMAS
 from bareoslab.config.types import snake
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import generate_role_specs as gen  # noqa: E402
 
 ROLES = [
     "bareoslab_common",
@@ -37,7 +40,7 @@ def test_generated_files_are_up_to_date() -> None:
         for path, text in gen.files().items()
         if not path.exists() or path.read_text() != text
     ]
-    assert not stale, f"run: python tests/roles/generate_specs.py ({', '.join(stale)})"
+    assert not stale, f"run: make specs ({', '.join(stale)})"
 
 
 @pytest.mark.parametrize("role", sorted(gen.DAEMON))
