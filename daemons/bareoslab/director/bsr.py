@@ -6,18 +6,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ..catalog.api import JobMediaRow
+from ..volume.bsr import BsrVolume, format_bsr
 
 
-def _ranges(indexes: list[int]) -> list[str]:
-    out: list[str] = []
+def _ranges(indexes: list[int]) -> list[tuple[int, int]]:
+    """Sorted FileIndexes as inclusive (first, last) runs."""
+    out: list[tuple[int, int]] = []
     start = prev = indexes[0]
     for i in indexes[1:]:
         if i == prev + 1:
             prev = i
             continue
-        out.append(f"{start}-{prev}" if start != prev else str(start))
+        out.append((start, prev))
         start = prev = i
-    out.append(f"{start}-{prev}" if start != prev else str(start))
+    out.append((start, prev))
     return out
 
 
@@ -27,11 +29,11 @@ def build_bootstrap(
     storage: str = "",
     device: str = "",
 ) -> str:
-    """One entry per (volume, job session) in JobMedia order.
+    """One entry per (volume, job session) in JobMedia order, written by the volume layer's
+    bootstrap writer (the one :func:`~bareoslab.volume.bsr.parse_bsr` reads).
 
     ``wanted`` maps JobId -> the FileIndexes to restore; None selects every file.
     """
-    lines: list[str] = []
     by_volume: dict[tuple[str, int], list[JobMediaRow]] = defaultdict(list)
     order: list[tuple[str, int]] = []
     for row in jobmedia:
@@ -39,6 +41,7 @@ def build_bootstrap(
         if key not in by_volume:
             order.append(key)
         by_volume[key].append(row)
+    entries: list[BsrVolume] = []
     for key in order:
         rows = by_volume[key]
         first, job_id = rows[0], key[1]
@@ -49,19 +52,11 @@ def build_bootstrap(
                 continue
         else:
             indexes = list(range(low, high + 1))
-        if storage:
-            lines.append(f'Storage="{storage}"')
-        lines.append(f'Volume="{first.volume_name}"')
-        lines.append(f'MediaType="{first.media_type}"')
-        if device:
-            lines.append(f'Device="{device}"')
-        lines.append(f"VolSessionId={first.vol_session_id}")
-        lines.append(f"VolSessionTime={first.vol_session_time}")
-        for r in rows:
-            start = (r.start_file << 32) | r.start_block
-            end = (r.end_file << 32) | r.end_block
-            lines.append(f"VolAddr={start}-{end}")
-        for part in _ranges(indexes):
-            lines.append(f"FileIndex={part}")
-        lines.append(f"Count={len(indexes)}")
-    return "\n".join(lines) + ("\n" if lines else "")
+        entries.append(BsrVolume(
+            volume=first.volume_name, media_type=first.media_type, device=device or None,
+            storage=storage or None, vol_session_id=first.vol_session_id,
+            vol_session_time=first.vol_session_time,
+            vol_addrs=[((r.start_file << 32) | r.start_block, (r.end_file << 32) | r.end_block) for r in rows],
+            file_indexes=_ranges(indexes), count=len(indexes),
+        ))
+    return format_bsr(entries)
