@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ...codes import JobLevel, JobStatus, JobType, MsgType
+from ...codes import JobLevel, JobType, MsgType
 from ..fd_cmd import ClientError, ClientSession, connect_client
 from ..fileset import fileset_definition
 from ..passive_client import send_passive_client
 from ..report import backup_report
 from ..sd_cmd import StorageError, StorageSession, connect_storage
-from . import JobError
+from . import JobError, final_status
 
 if TYPE_CHECKING:
     from ..daemon import Director
@@ -92,16 +92,7 @@ async def cleanup(director: Director, jcr: JobControlRecord) -> None:
     """Write the File rows, compute the final status, end record and report."""
     if jcr.file_batch is not None and jcr.jobid:
         await director.db(jcr.file_batch.flush)
-    status = jcr.status
-    for other in (jcr.fd_status, jcr.sd_status):
-        if other is not None and other not in (JobStatus.TERMINATED, JobStatus.WARNINGS) and status.priority < 9:
-            status = JobStatus.ERROR_TERMINATED if other in (JobStatus.CREATED, JobStatus.RUNNING) else other
-    if jcr.fd_status is None and status in (JobStatus.RUNNING, JobStatus.TERMINATED):
-        status = JobStatus.ERROR_TERMINATED
-    if status in (JobStatus.RUNNING, JobStatus.TERMINATED):
-        status = JobStatus.WARNINGS if (jcr.job_errors or jcr.sd_errors or jcr.job_warnings) else JobStatus.TERMINATED
-    if status is JobStatus.FATAL_ERROR and jcr.canceled:
-        status = JobStatus.CANCELED
-    jcr.status = status
+    jcr.status = final_status(jcr, required=[jcr.fd_status], optional=[jcr.sd_status],
+                              problems=jcr.job_errors + jcr.sd_errors + jcr.job_warnings)
     await director.update_job_end(jcr)
     await director.job_report(jcr, backup_report(director, jcr))

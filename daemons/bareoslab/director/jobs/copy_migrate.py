@@ -31,7 +31,7 @@ from ..sd_cmd import (
     connect_storage,
     open_storage,
 )
-from . import JobError
+from . import JobError, final_status
 
 if TYPE_CHECKING:
     from ..daemon import Director
@@ -368,17 +368,7 @@ async def _run_remote(director: Director, jcr: JobControlRecord, mig: Migration)
 
 
 def _final_status(jcr: JobControlRecord, statuses: list[JobStatus | None]) -> JobStatus:
-    status = jcr.status
-    for other in statuses:
-        if other is None:
-            other = JobStatus.ERROR_TERMINATED
-        if not other.ok and status.priority < 9:
-            status = other if other.priority else JobStatus.ERROR_TERMINATED
-    if status in (JobStatus.RUNNING, JobStatus.TERMINATED, JobStatus.CREATED):
-        status = JobStatus.WARNINGS if (jcr.job_errors or jcr.sd_errors) else JobStatus.TERMINATED
-    if status is JobStatus.FATAL_ERROR and jcr.canceled:
-        status = JobStatus.CANCELED
-    return status
+    return final_status(jcr, required=statuses, problems=jcr.job_errors + jcr.sd_errors)
 
 
 async def _check_complete(director: Director, jcr: JobControlRecord, mig: Migration) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...codes import JobLevel, JobStatus, JobType, MsgType
+from ...codes import JobLevel, JobType, MsgType
 from ...net.framing import bash_spaces
 from ..fd_cmd import ClientError, ClientSession, connect_client
 from ..passive_client import send_authorization, send_passive_client
 from ..report import restore_report
 from ..sd_cmd import StorageError, StorageSession, connect_storage
-from . import JobError
+from . import JobError, final_status
 
 if TYPE_CHECKING:
     from ..daemon import Director
@@ -65,14 +65,6 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
 
 
 async def cleanup(director: Director, jcr: JobControlRecord) -> None:
-    status = jcr.status
-    for other in (jcr.fd_status, jcr.sd_status):
-        if other is not None and not other.ok and status.priority < 9:
-            status = other if other.priority else JobStatus.ERROR_TERMINATED
-    if jcr.fd_status is None and status.priority < 9:
-        status = JobStatus.ERROR_TERMINATED
-    if status in (JobStatus.RUNNING, JobStatus.TERMINATED):
-        status = JobStatus.WARNINGS if jcr.job_errors else JobStatus.TERMINATED
-    jcr.status = status
+    jcr.status = final_status(jcr, required=[jcr.fd_status], optional=[jcr.sd_status], problems=jcr.job_errors)
     await director.update_job_end(jcr)
     await director.job_report(jcr, restore_report(director, jcr))
