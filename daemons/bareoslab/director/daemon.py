@@ -185,7 +185,7 @@ class Director:
         return TlsSettings.of(res).policy, f'{what} "{res.name}"'
 
     async def on_connection(self, conn: Connection) -> None:
-        from .ua_server import serve_console
+        from .ua.server import serve_console
 
         try:
             hello = await self.inbound.accept_hello(conn, HELLO_TIMEOUT)

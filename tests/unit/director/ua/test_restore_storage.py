@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 from bareoslab.catalog.api import JobMediaRow
-from bareoslab.director.ua_args import CommandFailed
-from bareoslab.director.ua_restore import _volume_storage
+from bareoslab.director.ua.args import CommandFailed
+from bareoslab.director.ua.restore import _volume_storage
 
 
 def _ua(*storages: str) -> SimpleNamespace:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ..net.auth import DEFAULT_CONSOLE, VERSION, VERSION_DATE, Hello
-from ..net.errors import AuthenticationError, ProtocolError
-from ..net.framing import Connection, Signal, decode_text
-from ..net.tls import TlsSettings
-from .ua_cmds import UserAgent
+from ...net.auth import DEFAULT_CONSOLE, VERSION, VERSION_DATE, Hello
+from ...net.errors import AuthenticationError, ProtocolError
+from ...net.framing import Connection, Signal, decode_text
+from ...net.tls import TlsSettings
+from .commands import UserAgent
 
 if TYPE_CHECKING:
-    from .daemon import Director
+    from ..daemon import Director
 
 log = logging.getLogger(__name__)
 

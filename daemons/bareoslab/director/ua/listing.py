@@ -1,6 +1,6 @@
 """``list``/``llist``, the resource dot commands, ``.sql`` and ``sqlquery``.
 
-Text output is Bareos' table layout (``ua_output``); in api 2 every value is
+Text output is Bareos' table layout (``output``); in api 2 every value is
 a string and NULL is ``""``, as Bareos' JSON lists print them.
 """
 
@@ -10,12 +10,12 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from . import ua_acl
-from .ua_args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg, keyword
-from .ua_output import format_table, format_vertical, json_rows
+from . import acl
+from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg, keyword
+from .output import format_table, format_vertical, json_rows
 
 if TYPE_CHECKING:
-    from .ua_cmds import UserAgent
+    from .commands import UserAgent
 
 LIST_USAGE = (
     "list jobs [jobid=<id>] [job=<name>] [client=<client>] [pool=<pool>] [volume=<volume>] "
@@ -218,8 +218,8 @@ async def list_jobs(ua: UserAgent, args: Args, vertical: bool) -> bool:
         records = [
             r
             for r in records
-            if ua.acl.ok(ua_acl.JOB, r["name"] or "")
-            and ua.acl.ok(ua_acl.CLIENT, r["client"] or "")
+            if ua.acl.ok(acl.JOB, r["name"] or "")
+            and ua.acl.ok(acl.CLIENT, r["client"] or "")
         ]
     if has(args, "last"):
         newest: dict[str, dict[str, Any]] = {}
@@ -265,7 +265,7 @@ async def list_volumes(ua: UserAgent, args: Args, vertical: bool) -> bool:
     columns, rows = await director.db(director.catalog.query, sql, params)
     records = [dict(zip(columns, r)) for r in rows]
     if not ua.acl.unrestricted:
-        records = [r for r in records if ua.acl.ok(ua_acl.POOL, r["pool"] or "")]
+        records = [r for r in records if ua.acl.ok(acl.POOL, r["pool"] or "")]
     as_rows = [tuple(r[c] for c in VOLUME_COLUMNS) for r in records]
     if volume:
         if not as_rows:
@@ -299,7 +299,7 @@ async def _allowed_job(ua: UserAgent, jobid: int) -> None:
     row = await ua.director.db(ua.director.catalog.get_job, jobid)
     if row is None:
         raise CommandFailed(f"JobId {jobid} not found in catalog.")
-    if not ua.acl.ok(ua_acl.JOB, row.name):
+    if not ua.acl.ok(acl.JOB, row.name):
         raise CommandFailed(
             f'Job "{row.name}": access denied by the Job ACL of console "{ua.name}".'
         )

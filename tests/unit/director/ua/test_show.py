@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bareoslab.config import load_config_text
-from bareoslab.director.ua_show import config_path, resource_text
+from bareoslab.director.ua.show import config_path, resource_text
 
 CONFIG = """
 Director { Name = lab-dir; Password = "console-pw"; Working Directory = "/var/lib/lab"; Messages = Daemon }

@@ -10,7 +10,7 @@ from typing import Any
 
 from bareoslab.config import load_config_text
 from bareoslab.director.messages import MessageRouter
-from bareoslab.director.ua_cmds import UserAgent
+from bareoslab.director.ua.commands import UserAgent
 from bareoslab.net.framing import Connection, Signal
 
 CONFIG = """

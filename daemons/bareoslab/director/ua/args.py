@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .ua_cmds import UserAgent
+    from .commands import UserAgent
 
 #: ``run job="a b" yes`` -> [("run", None), ("job", "a b"), ("yes", None)]
 Args = list[tuple[str, str | None]]

@@ -11,16 +11,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.api import JobMediaRow, RestoreFile
-from ..config import Resource
-from . import ua_acl
-from .bsr import build_bootstrap
-from .job import RunError, new_jcr, run_job
-from .ua_args import Args, CommandFailed, UsageError, arg, has, int_list_arg
-from .ua_label import check_jcr_acl
+from ...catalog.api import JobMediaRow, RestoreFile
+from ...config import Resource
+from ..bsr import build_bootstrap
+from ..job import RunError, new_jcr, run_job
+from . import acl
+from .args import Args, CommandFailed, UsageError, arg, has, int_list_arg
+from .jobs import check_jcr_acl
 
 if TYPE_CHECKING:
-    from .ua_cmds import UserAgent
+    from .commands import UserAgent
 
 RESTORE_USAGE = (
     "restore client=<client> [fileset=<fileset>] [where=<path>] [before=<YYYY-MM-DD HH:MM:SS>] "
@@ -65,12 +65,12 @@ async def _select_jobids(
         first = await director.db(cat.get_job, jobids[0])
         if first is None:
             raise CommandFailed(f"No Job found for JobId {jobids[0]}.")
-        ua.check(ua_acl.JOB, first.name)
+        ua.check(acl.JOB, first.name)
         client_row = await director.db(cat.get_client, first.client_id)
         client = cfg.get("Client", client_row.name) if client_row else None
         if client is None:
             raise CommandFailed(f"The Client of JobId {jobids[0]} is not in the configuration.")
-        ua.check(ua_acl.CLIENT, client.name)
+        ua.check(acl.CLIENT, client.name)
         return jobids, client
     if not arg(args, "client"):
         raise UsageError("")
@@ -144,7 +144,7 @@ async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     director, cat = ua.director, ua.director.catalog
     job_res = _restore_job(ua, args)
     where = arg(args, "where")
-    ua.check(ua_acl.WHERE, where or "")
+    ua.check(acl.WHERE, where or "")
     jobids, client = await _select_jobids(ua, args, job_res)
     ids = ",".join(map(str, jobids))
     await ua.send(f"You have selected the following JobId{'s' if len(jobids) > 1 else ''}: {ids}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from bareoslab.director.ua_args import (
+from bareoslab.director.ua.args import (
     CommandFailed,
     arg,
     has,
@@ -12,7 +12,7 @@ from bareoslab.director.ua_args import (
     parse_args,
     yesno,
 )
-from bareoslab.director.ua_cmds import COMMANDS, TABLE, lookup
+from bareoslab.director.ua.commands import COMMANDS, TABLE, lookup
 
 
 def test_parse_args_keywords_values_and_quotes() -> None:

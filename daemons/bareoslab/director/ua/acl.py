@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from ..config import Config, Resource
+from ...config import Config, Resource
 
 #: the ACL kinds, as directive names
 COMMAND, JOB, CLIENT, STORAGE, SCHEDULE, POOL, FILESET, CATALOG, WHERE = (

@@ -6,13 +6,13 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import ConfigError, Resource, load_config
-from ..config.schema import SCHEMAS
-from .ua_args import Args, CommandFailed, UsageError, keyword
-from .ua_update import edit_utime
+from ...config import ConfigError, Resource, load_config
+from ...config.schema import SCHEMAS
+from .args import Args, CommandFailed, UsageError, keyword
+from .update import edit_utime
 
 if TYPE_CHECKING:
-    from .ua_cmds import UserAgent
+    from .commands import UserAgent
 
 log = logging.getLogger(__name__)
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.api import CatalogError, MediaRow
-from ..catalog.sql import VOL_STATUSES
-from ..config.types import parse_duration, parse_size
-from ..net.errors import ProtocolError
-from ..net.framing import bash_spaces, decode_text
-from . import ua_acl
-from .sd_cmd import StorageError, open_storage
-from .ua_args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword, yesno
+from ...catalog.api import CatalogError, MediaRow
+from ...catalog.sql import VOL_STATUSES
+from ...config.types import parse_duration, parse_size
+from ...net.errors import ProtocolError
+from ...net.framing import bash_spaces, decode_text
+from ..sd_cmd import StorageError, open_storage
+from . import acl
+from .args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword, yesno
 
 if TYPE_CHECKING:
-    from .ua_cmds import UserAgent
+    from .commands import UserAgent
 
 UPDATE_USAGE = (
     "update volume=<volume-name> [volstatus=<status>] [volretention=<time>] [pool=<pool>] "
@@ -55,7 +55,7 @@ async def _volume(ua: UserAgent, name: str | None) -> MediaRow:
     if media is None:
         raise CommandFailed(f'Volume "{name}" not found in catalog.')
     pool = await ua.director.db(ua.director.catalog.get_pool, media.pool_id)
-    if pool is not None and not ua.acl.ok(ua_acl.POOL, pool.name):
+    if pool is not None and not ua.acl.ok(acl.POOL, pool.name):
         raise CommandFailed(
             f'Volume "{name}": its Pool "{pool.name}" is denied by the Pool ACL '
             f'of console "{ua.name}".'
@@ -216,7 +216,7 @@ async def cmd_purge(ua: UserAgent, args: Args) -> bool:
             row = await ua.director.db(cat.get_job, jobid)
             if row is None:
                 raise CommandFailed(f"JobId {jobid} not found in catalog.")
-            ua.check(ua_acl.JOB, row.name)
+            ua.check(acl.JOB, row.name)
         await ua.send(f"Purging the following {len(jobids)} JobIds: {','.join(map(str, jobids))}")
         await _purge(ua, jobids)
         return True
@@ -303,7 +303,7 @@ async def cmd_delete(ua: UserAgent, args: Args) -> bool:
             row = await ua.director.db(cat.get_job, jobid)
             if row is None:
                 raise CommandFailed(f"JobId {jobid} not found in catalog.")
-            ua.check(ua_acl.JOB, row.name)
+            ua.check(acl.JOB, row.name)
         busy = sorted(set(jobids) & _running(ua))
         if busy:
             raise CommandFailed(f"JobId {busy[0]} is running; cancel it first.")

@@ -14,16 +14,34 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..codes import JOB_STATUS_LONG, JobStatus
-from ..config import Resource
-from ..net.auth import DEFAULT_CONSOLE, VERSION, VERSION_DATE
-from ..net.errors import ProtocolError
-from ..net.framing import Connection, Signal, decode_text
-from . import ua_acl, ua_label, ua_list, ua_restore, ua_show, ua_status, ua_update
-from .ua_args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
+from ...codes import JOB_STATUS_LONG, JobStatus
+from ...config import Resource
+from ...net.auth import DEFAULT_CONSOLE, VERSION, VERSION_DATE
+from ...net.errors import ProtocolError
+from ...net.framing import Connection, Signal, decode_text
+from . import acl
+from .args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
+from .jobs import RUN_USAGE, cmd_cancel, cmd_run
+from .label import cmd_label
+from .listing import (
+    LIST_USAGE,
+    cmd_list,
+    cmd_llist,
+    cmd_sqlquery,
+    dot_clients,
+    dot_filesets,
+    dot_jobs,
+    dot_pools,
+    dot_sql,
+    dot_storages,
+)
+from .restore import RESTORE_USAGE, cmd_restore
+from .show import SHOW_USAGE, cmd_reload, cmd_show
+from .status import cmd_status, dot_status
+from .update import UPDATE_USAGE, cmd_delete, cmd_prune, cmd_purge, cmd_update
 
 if TYPE_CHECKING:
-    from .daemon import Director
+    from ..daemon import Director
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +55,7 @@ class UserAgent:
         self.director = director
         self.conn = conn
         self.console = console
-        self.acl = ua_acl.Acl(director.cfg, console)
+        self.acl = acl.Acl(director.cfg, console)
         self.api = 0
         self.compact = False
         self.autodisplay = False
@@ -100,7 +118,7 @@ class UserAgent:
             raise CommandFailed(f'{rtype} "{name}" not found.')
         if not self.acl.resource_ok(found):
             raise CommandFailed(
-                f'{rtype} "{name}": access denied by the {ua_acl.RESOURCE_ACL.get(rtype, ua_acl.COMMAND)} '
+                f'{rtype} "{name}": access denied by the {acl.RESOURCE_ACL.get(rtype, acl.COMMAND)} '
                 f'of console "{self.name}".'
             )
         return found
@@ -120,7 +138,7 @@ class UserAgent:
         args = parse_args(line)
         name = args[0][0]
         command = lookup(name)
-        if command is None or not self.acl.ok(ua_acl.COMMAND, command.name):
+        if command is None or not self.acl.ok(acl.COMMAND, command.name):
             if command is not None:
                 log.warning(
                     'console "%s": command %s refused by its Command ACL', self.name, command.name
@@ -223,7 +241,7 @@ async def cmd_help(ua: UserAgent, args: Args) -> bool:
     await ua.send("  Command            Description\n  =======            ===========")
     shown = {}
     for c in TABLE:
-        if not c.name.startswith(".") and ua.acl.ok(ua_acl.COMMAND, c.name):
+        if not c.name.startswith(".") and ua.acl.ok(acl.COMMAND, c.name):
             await ua.send(f"  {c.name:<18} {c.help}")
             shown[c.name] = {"command": c.name, "description": c.help, "arguments": c.usage}
     await ua.send("\nWhen at a prompt, entering a period (.) cancels the command.")
@@ -361,26 +379,26 @@ TABLE: list[Command] = [
         "Switch between different API modes",
         ".api [0|1|2|off|on|json] [compact=yes|no]",
     ),
-    Command(".clients", ua_list.dot_clients, "List all client resources", ".clients"),
-    Command(".filesets", ua_list.dot_filesets, "List all filesets", ".filesets"),
+    Command(".clients", dot_clients, "List all client resources", ".clients"),
+    Command(".filesets", dot_filesets, "List all filesets", ".filesets"),
     Command(".help", cmd_help, "Print help on specific command", ".help [<command>]"),
-    Command(".jobs", ua_list.dot_jobs, "List all job resources", ".jobs [type=<jobtype>]"),
+    Command(".jobs", dot_jobs, "List all job resources", ".jobs [type=<jobtype>]"),
     Command(".messages", cmd_messages, "Display pending messages", ".messages"),
     Command(".msgs", cmd_messages, "Display pending messages", ".msgs"),
-    Command(".pools", ua_list.dot_pools, "List all pool resources", ".pools [type=<pooltype>]"),
-    Command(".sql", ua_list.dot_sql, "Send an arbitrary SQL command", '.sql query="<sqlquery>"'),
-    Command(".status", ua_status.dot_status, "Report status", ".status dir (running|terminated)"),
-    Command(".storages", ua_list.dot_storages, "List all storage resources", ".storages"),
+    Command(".pools", dot_pools, "List all pool resources", ".pools [type=<pooltype>]"),
+    Command(".sql", dot_sql, "Send an arbitrary SQL command", '.sql query="<sqlquery>"'),
+    Command(".status", dot_status, "Report status", ".status dir (running|terminated)"),
+    Command(".storages", dot_storages, "List all storage resources", ".storages"),
     Command("autodisplay", cmd_autodisplay, "Autodisplay console messages", "autodisplay on|off"),
     Command(
         "cancel",
-        ua_status.cmd_cancel,
+        cmd_cancel,
         "Cancel a job",
         "cancel jobid=<number> | job=<job-name> | ujobid=<unique-job-name> | all [yes]",
     ),
     Command(
         "delete",
-        ua_update.cmd_delete,
+        cmd_delete,
         "Delete volume, pool or job",
         "delete volume=<volume-name> [yes] | jobid=<jobid>[,...]",
     ),
@@ -388,32 +406,32 @@ TABLE: list[Command] = [
     Command("help", cmd_help, "Print help on specific command", "help [<command>]"),
     Command(
         "label",
-        ua_label.cmd_label,
+        cmd_label,
         "Label a tape",
         "label volume=<volume-name> storage=<storage> pool=<pool> [slot=<slot>] [yes]",
     ),
-    Command("list", ua_list.cmd_list, "List objects from catalog", ua_list.LIST_USAGE),
-    Command("llist", ua_list.cmd_llist, "Full or long list like list command", ua_list.LIST_USAGE),
+    Command("list", cmd_list, "List objects from catalog", LIST_USAGE),
+    Command("llist", cmd_llist, "Full or long list like list command", LIST_USAGE),
     Command("messages", cmd_messages, "Display pending messages", "messages"),
     Command(
         "prune",
-        ua_update.cmd_prune,
+        cmd_prune,
         "Prune records from catalog",
         "prune volume=<volume-name> [yes] | jobs|files [client=<client>] [pool=<pool>] [yes]",
     ),
     Command(
         "purge",
-        ua_update.cmd_purge,
+        cmd_purge,
         "Purge records from catalog",
         "purge volume=<volume-name> [action=truncate] [storage=<storage>] [yes] | jobid=<jobid>[,...] [yes]",
     ),
     Command("quit", cmd_quit, "Terminate Bconsole session", "quit"),
-    Command("restore", ua_restore.cmd_restore, "Restore files", ua_restore.RESTORE_USAGE),
-    Command("reload", ua_show.cmd_reload, "Reload conf file", "reload"),
-    Command("run", ua_label.cmd_run, "Run a job", ua_label.RUN_USAGE),
+    Command("restore", cmd_restore, "Restore files", RESTORE_USAGE),
+    Command("reload", cmd_reload, "Reload conf file", "reload"),
+    Command("run", cmd_run, "Run a job", RUN_USAGE),
     Command(
         "status",
-        ua_status.cmd_status,
+        cmd_status,
         "Report status",
         "status [dir|director] | storage=<storage> | client=<client>",
     ),
@@ -423,9 +441,9 @@ TABLE: list[Command] = [
         "Sets debug level",
         "setdebug level=<nn> [trace=0/1] [dir|client=<client>|storage=<storage>]",
     ),
-    Command("show", ua_show.cmd_show, "Show resource records", ua_show.SHOW_USAGE),
-    Command("sqlquery", ua_list.cmd_sqlquery, "Use SQL to query catalog", "sqlquery"),
-    Command("update", ua_update.cmd_update, "Update volume, pool or stats", ua_update.UPDATE_USAGE),
+    Command("show", cmd_show, "Show resource records", SHOW_USAGE),
+    Command("sqlquery", cmd_sqlquery, "Use SQL to query catalog", "sqlquery"),
+    Command("update", cmd_update, "Update volume, pool or stats", UPDATE_USAGE),
     Command("version", cmd_version, "Print Director version", "version"),
     Command(
         "wait",

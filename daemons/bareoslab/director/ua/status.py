@@ -8,18 +8,18 @@ import platform
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus
-from ..config import Resource
-from ..net.auth import VERSION, VERSION_DATE
-from ..net.errors import ProtocolError
-from ..net.framing import Connection, decode_text
-from .fd_cmd import PROBING_CLIENT, ClientError, open_client
-from .jcr import JobControlRecord
-from .sd_cmd import StorageError, open_storage
-from .ua_args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword
+from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus
+from ...config import Resource
+from ...net.auth import VERSION, VERSION_DATE
+from ...net.errors import ProtocolError
+from ...net.framing import Connection, decode_text
+from ..fd_cmd import PROBING_CLIENT, ClientError, open_client
+from ..jcr import JobControlRecord
+from ..sd_cmd import StorageError, open_storage
+from .args import Args, CommandFailed, UsageError, arg, keyword
 
 if TYPE_CHECKING:
-    from .ua_cmds import UserAgent
+    from .commands import UserAgent
 
 log = logging.getLogger(__name__)
 
@@ -259,39 +259,3 @@ async def dot_status(ua: UserAgent, args: Args) -> bool:
         }
         return True
     return await status_dir(ua)
-
-
-# -- cancel ------------------------------------------------------------------------------
-
-
-async def cmd_cancel(ua: UserAgent, args: Args) -> bool:
-    director = ua.director
-    unfinished = [j for j in director.jobs.values() if not j.done.is_set()]
-    if has(args, "all"):
-        chosen = unfinished
-    elif arg(args, "jobid"):
-        ids = set(int_list_arg(args, "jobid"))
-        chosen = [j for j in unfinished if j.jobid in ids]
-    elif arg(args, "job") or arg(args, "ujobid"):
-        name = arg(args, "job") or arg(args, "ujobid")
-        chosen = [j for j in unfinished if name in (j.job, j.name)]
-    else:
-        raise UsageError("")
-    chosen = [j for j in chosen if ua.acl.ok("Job ACL", j.name)]
-    if not chosen:
-        await ua.send(
-            "No Jobs running." if not unfinished else "None of the given Jobs is running."
-        )
-        ua.json_result = {}
-        return True
-    if (
-        has(args, "all")
-        and not has(args, "yes")
-        and not await ua.confirm(f"Cancel {len(chosen)} Jobs? (yes/no): ")
-    ):
-        return True
-    for jcr in chosen:
-        await director.jobq.cancel(jcr, show=ua.send)
-        await ua.send(f"JobId {jcr.jobid}, Job {jcr.job} marked to be canceled.")
-    ua.json_result = {"cancel": [{"jobid": j.jobid, "job": j.job} for j in chosen]}
-    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bareoslab.config import load_config_text
-from bareoslab.director.ua_acl import COMMAND, JOB, WHERE, Acl, acl_decision
+from bareoslab.director.ua.acl import COMMAND, JOB, WHERE, Acl, acl_decision
 
 CONFIG = """
 Director { Name = d; Password = x; Working Directory = /tmp }
