@@ -137,6 +137,14 @@ def lab(request: pytest.FixtureRequest, lab_factory: Any) -> Lab:
     return lab_factory(request.param)
 
 
+def write_pool(t: LocalTopology, name: str, lines: str = "", label: bool = True) -> None:
+    """A Pool resource ``name`` (``Label Format = "<name>-"`` unless ``label`` is false) with more
+    directive ``lines``."""
+    conf = t.etc / "dir" / "bareos-dir.d" / "pool" / f"{name}.conf"
+    conf.write_text(f"Pool {{\n  Name = {name}\n  Pool Type = Backup\n"
+                    + (f'  Label Format = "{name}-"\n' if label else "") + lines + "}\n")
+
+
 def job_status(lab: Lab, jobid: int) -> str:
     return lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bareoslab.lab.render import LocalTopology, _write
+from bareoslab.lab.render import LocalTopology
 from bareoslab.lab.topology_extra import (
     SECOND_DEVICE,
     SecondClient,
@@ -22,7 +22,7 @@ from bareoslab.lab.topology_extra import (
     stop_extra,
 )
 
-from .conftest import DRIVERS, Lab, job_status, wait_until
+from .conftest import DRIVERS, Lab, job_status, wait_until, write_pool
 
 D_TWO_DEVICES = f"  Device = FileStorage\n  Device = {SECOND_DEVICE}\n"
 
@@ -166,17 +166,8 @@ def test_a_job_spans_three_volumes_and_restores_byte_identical(two_client_lab: A
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_a_purged_volume_is_recycled_and_relabelled(two_client_lab: Any, driver: str) -> None:
     def one_volume_pool(t: LocalTopology) -> None:
-        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Single.conf", """Pool {
-  Name = Single
-  Pool Type = Backup
-  Label Format = "Single-"
-  Maximum Volumes = 1
-  Maximum Volume Jobs = 1
-  Recycle = yes
-  AutoPrune = yes
-  Volume Retention = 1 hour
-}
-""")
+        write_pool(t, "Single", "  Maximum Volumes = 1\n  Maximum Volume Jobs = 1\n  Recycle = yes\n"
+                                "  AutoPrune = yes\n  Volume Retention = 1 hour\n")
 
     lab = two_client_lab(driver, size=256 * 1024, extra=one_volume_pool)
     first = lab.run_job("run job=backup level=Full pool=Single yes")
@@ -237,8 +228,7 @@ def test_a_catalog_failure_while_holding_a_device_releases_it(two_client_lab: An
 def test_jobs_wait_for_a_device_and_a_volume_say_why_and_cancel_frees_them(two_client_lab: Any,
                                                                           driver: str) -> None:
     def no_volumes_pool(t: LocalTopology) -> None:  # no Label Format: nothing to append to
-        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Empty.conf",
-               "Pool {\n  Name = Empty\n  Pool Type = Backup\n}\n")
+        write_pool(t, "Empty", label=False)
         storage = t.etc / "dir" / "bareos-dir.d" / "storage" / "File.conf"
         storage.write_text(storage.read_text().replace(D_TWO_DEVICES, "  Device = FileStorage\n"))
         client = t.etc / "dir" / "bareos-dir.d" / "client" / f"{t.client}.conf"
@@ -269,8 +259,7 @@ def test_jobs_wait_for_a_device_and_a_volume_say_why_and_cancel_frees_them(two_c
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_a_job_waiting_for_a_volume_goes_on_once_one_is_labelled(two_client_lab: Any, driver: str) -> None:
     def no_volumes_pool(t: LocalTopology) -> None:
-        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Manual.conf",
-               "Pool {\n  Name = Manual\n  Pool Type = Backup\n}\n")
+        write_pool(t, "Manual", label=False)
 
     lab = two_client_lab(driver, size=1024 * 1024, extra=no_volumes_pool)
     [jobid] = queue(lab, "run job=backup level=Full pool=Manual yes")
@@ -287,8 +276,7 @@ def test_a_job_waiting_for_a_volume_goes_on_once_one_is_labelled(two_client_lab:
 def test_two_jobs_sharing_a_device_span_volumes_together(two_client_lab: Any, driver: str,
                                                          tmp_path: Path) -> None:
     def small_manual_pool(t: LocalTopology) -> None:  # volumes of 5 MB, labelled by hand
-        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Manual.conf",
-               "Pool {\n  Name = Manual\n  Pool Type = Backup\n  Maximum Volume Bytes = 5000000\n}\n")
+        write_pool(t, "Manual", "  Maximum Volume Bytes = 5000000\n", label=False)
 
     lab = two_client_lab(driver, size=12 * 1024 * 1024, extra=small_manual_pool)
     jobids = queue(lab, "run job=backup level=Full pool=Manual yes", "run job=backup2 level=Full pool=Manual yes")
@@ -315,15 +303,7 @@ def test_two_jobs_sharing_a_device_span_volumes_together(two_client_lab: Any, dr
 def test_purge_with_action_truncate_cuts_the_volume_and_the_next_job_recycles_it(two_client_lab: Any,
                                                                                driver: str) -> None:
     def truncating_pool(t: LocalTopology) -> None:
-        _write(t.etc / "dir" / "bareos-dir.d" / "pool" / "Trunc.conf", """Pool {
-  Name = Trunc
-  Pool Type = Backup
-  Label Format = "Trunc-"
-  Maximum Volumes = 1
-  Recycle = yes
-  Action On Purge = Truncate
-}
-""")
+        write_pool(t, "Trunc", "  Maximum Volumes = 1\n  Recycle = yes\n  Action On Purge = Truncate\n")
 
     lab = two_client_lab(driver, size=2 * 1024 * 1024, extra=truncating_pool)
     first = lab.run_job("run job=backup level=Full pool=Trunc yes")

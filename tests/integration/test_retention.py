@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from bareoslab.lab.render import LocalTopology
 
-from .conftest import DRIVERS, Lab, job_status
+from .conftest import DRIVERS, Lab, job_status, write_pool
 
 
 def auto_prune(t: LocalTopology) -> None:
@@ -58,10 +58,7 @@ def test_autoprune_keeps_the_restore_chain_and_prunes_the_rest(lab_factory: Any,
 
 
 def pool(name: str, lines: str) -> Any:
-    def configure(t: LocalTopology) -> None:
-        conf = t.etc / "dir" / "bareos-dir.d" / "pool" / f"{name}.conf"
-        conf.write_text(f'Pool {{\n  Name = {name}\n  Pool Type = Backup\n  Label Format = "{name}-"\n{lines}}}\n')
-    return configure
+    return lambda t: write_pool(t, name, lines)
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
