@@ -19,6 +19,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_WORK = Path("/tmp/bareoslab-bench")
+
+
+def common_arguments(parser: argparse.ArgumentParser, scale: float = 1.0) -> None:
+    """The options every benchmark script takes: the data sets' scale and seed, the runs,
+    the work directory and the JSON output."""
+    parser.add_argument("--scale", type=float, default=scale)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--json", type=Path)
 CODE_ENV = "BAREOSLAB_BENCH_CODE"  # "<commit>:<daemons dir>" once re-executed
 
 

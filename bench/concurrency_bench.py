@@ -43,7 +43,7 @@ from bareoslab.lab.topology_extra import (  # noqa: E402
 from bench_data import DEFAULT_GENERATOR, BenchError, ensure_dataset  # noqa: E402
 from bench_lab import TINY_FILESET, BenchLab  # noqa: E402
 from bench_limits import md5sum_rate, warm_cache  # noqa: E402
-from bench_rev import DEFAULT_WORK  # noqa: E402
+from bench_rev import common_arguments  # noqa: E402
 
 POOLS = ("Full", "Incremental")
 _QUEUED = re.compile(r"Job queued\. JobId=(\d+)")
@@ -151,11 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", default="1,2,4,8", help="the numbers of simultaneous backups")
     p.add_argument("--sds", default="1,2", help="one SD, and two")
     p.add_argument("--queue-jobs", type=int, default=200)
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--scale", type=float, default=0.25)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    p.add_argument("--json", type=Path)
+    common_arguments(p, scale=0.25)
     args = p.parse_args(argv)
     ns = [int(n) for n in args.jobs.split(",")]
     results: dict[str, Any] = {}

@@ -36,7 +36,7 @@ from bareoslab.lab.render import LocalTopology, render  # noqa: E402
 from bareoslab.lab.topology_extra import render_copy_migrate, start_sd2, stop_sd2  # noqa: E402
 from bareoslab.net.auth import password_key  # noqa: E402
 from bench_data import DEFAULT_GENERATOR, ensure_dataset  # noqa: E402
-from bench_rev import DEFAULT_WORK  # noqa: E402
+from bench_rev import common_arguments  # noqa: E402
 
 MB = 1_000_000
 JOBS = ("copy-local", "migrate-local", "copy-remote")
@@ -102,11 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--profile", default="large")
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    parser.add_argument("--json", type=Path)
+    common_arguments(parser)
     args = parser.parse_args(argv)
     ds = ensure_dataset(args.work, args.profile, args.scale, args.seed, DEFAULT_GENERATOR)
     subprocess.run(

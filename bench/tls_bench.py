@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_data import DEFAULT_GENERATOR, BenchError, Trash, ensure_dataset  # noqa: E402
 from bench_lab import BenchLab  # noqa: E402
 from bench_limits import check_restore, md5sum_rate, warm_cache  # noqa: E402
-from bench_rev import DEFAULT_WORK  # noqa: E402
+from bench_rev import common_arguments  # noqa: E402
 
 MODES = ("off", "psk")
 
@@ -66,11 +66,7 @@ def one_lab(work: Path, ds: Any, mode: str, run: int, trash: Trash) -> dict[str,
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profiles", default="large,small")
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--scale", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    p.add_argument("--json", type=Path)
+    common_arguments(p)
     args = p.parse_args(argv)
     results: dict[str, Any] = {}
     trash = Trash(args.work, say=lambda text: print(text, file=sys.stderr))
