@@ -4,7 +4,7 @@ through its molecule scenario, and the lab's main job run through it.
 ::
 
     bareoslab containers up     [-s SCENARIO]   image, then molecule create, prepare, converge
-    bareoslab containers run    [-s SCENARIO]   backups, a restore, a local copy, a remote migrate
+    bareoslab containers run    [-s SCENARIO]   concurrent backups and restores, a local copy, a remote migrate
     bareoslab containers status [-s SCENARIO]   containers and their daemons
     bareoslab containers down   [-s SCENARIO]   molecule destroy (containers, network)
     bareoslab containers test   [SCENARIO...]   molecule test of each scenario (make test)
@@ -361,7 +361,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             description=__doc__.split("\n\n")[0])
     actions = parser.add_subparsers(dest="action", required=True)
     for name, text in (("up", "build the image if needed, create the containers, deploy the roles"),
-                       ("run", "backups, a restore, a local copy and a remote migrate; catalog table"),
+                       ("run", "backups of every client at once into two pools, their restores, a local copy "
+                               "and a remote migrate; catalog table"),
                        ("status", "the containers and their daemons (exit 1 if one is down)"),
                        ("down", "remove the containers and the network")):
         p = actions.add_parser(name, help=text)
