@@ -90,3 +90,23 @@ def test_purge_oldest_volume_when_the_pool_is_full(lab_factory: Any, driver: str
     assert 'Purging oldest volume "Ring-0001"' in log and 'Recycled volume "Ring-0001"' in log, log
     assert lab.query(f"SELECT COUNT(*) FROM Job WHERE JobId = {first}") == [(0,)]
     assert lab.query("SELECT VolumeName, VolJobs, RecycleCount FROM Media") == [("Ring-0001", 1, 1)]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_prune_jobs_and_files_from_the_console(lab_factory: Any, driver: str) -> None:
+    lab = lab_factory(driver)
+    data: Path = lab.t.fileset_dir
+    old = lab.run_job("run job=backup level=Full yes")
+    (data / "plain.txt").write_text("changed\n")
+    keep = lab.run_job("run job=backup level=Full yes")
+    age(lab, [old, keep], 400 * 86400)  # both past the client's default retentions
+    out = lab.run("prune files client=bareos-fd yes")
+    assert "Begin pruning Files." in out and "Pruned Files from 2 Jobs for client bareos-fd from catalog." in out
+    assert lab.query(f"SELECT PurgedFiles FROM Job WHERE JobId IN ({old}, {keep}) ORDER BY JobId") == [(1,), (1,)]
+    assert lab.query("SELECT COUNT(*) FROM File") == [(0,)]
+    out = lab.run("prune jobs client=bareos-fd pool=Full yes")
+    assert "Begin pruning Jobs older than 6 months." in out, out
+    # the newest Full is what a restore of the latest state needs: kept
+    assert "Pruned 1 Job for client bareos-fd from catalog." in out, out
+    assert [r[0] for r in lab.query("SELECT JobId FROM Job ORDER BY JobId")] == [keep]
+    assert "No Jobs found to prune." in lab.run("prune jobs client=bareos-fd pool=Full yes")

@@ -549,3 +549,24 @@ def skip_to_eol(ts: TokenStream) -> None:
         if token.kind is TokenKind.RBRACE:
             ts.unget(token)
             return
+
+
+_UNITS = (
+    ("year", 365 * 86400),
+    ("month", 30 * 86400),
+    ("week", 7 * 86400),
+    ("day", 86400),
+    ("hour", 3600),
+    ("min", 60),
+    ("sec", 1),
+)
+
+
+def edit_utime(seconds: int) -> str:
+    """Bareos' duration text: ``1 sec``, ``30 days``, ``1 year 5 days``."""
+    parts = []
+    for name, size in _UNITS:
+        if seconds >= size:
+            count, seconds = divmod(seconds, size)
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 secs"

@@ -12,11 +12,13 @@ running jobs are never touched. Volumes are pruned elsewhere, when a job needs o
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ..catalog.api import JobRow
 from ..codes import JobStatus, JobType, MsgType
 from ..config import Resource
+from ..config.types import edit_utime
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -28,20 +30,28 @@ def _retention(pool: Resource | None, client: Resource, key: str) -> int:
     return value if value > 0 else int(getattr(client, key) or 0)
 
 
+#: where pruning reports go: the job log, or the console
+Say = Callable[[str], Awaitable[None]]
+
+
 async def do_autoprune(director: Director, jcr: JobControlRecord) -> None:
     client = jcr.client
     if client is None:
         return
+
+    async def say(text: str) -> None:
+        await director.job_msg(jcr, MsgType.INFO, text)
+
     job = jcr.job_res
     pruned = False
     if job.prune_jobs or client.autoprune:
-        await prune_jobs(director, jcr, client, jcr.pool)
+        await prune_jobs(director, client, jcr.pool, say)
         pruned = True
     if job.prune_files or client.autoprune:
-        await prune_files(director, jcr, client, jcr.pool)
+        await prune_files(director, client, jcr.pool, say)
         pruned = True
     if pruned:
-        await director.job_msg(jcr, MsgType.INFO, "End auto prune.\n")
+        await say("End auto prune.\n")
 
 
 async def _candidates(director: Director, client: Resource, pool: Resource | None,
@@ -57,9 +67,10 @@ async def _candidates(director: Director, client: Resource, pool: Resource | Non
             if j.job_id not in running]
 
 
-async def prune_jobs(director: Director, jcr: JobControlRecord, client: Resource, pool: Resource | None) -> int:
+async def prune_jobs(director: Director, client: Resource, pool: Resource | None, say: Say) -> int:
     """Purge the client's jobs past their Job Retention, keeping each FileSet's restore chain."""
     period = _retention(pool, client, "job_retention")
+    await say(f"Begin pruning Jobs older than {edit_utime(period)}.")
     candidates = await _candidates(director, client, pool, period)
     needed: set[int] = set()
     ok = (JobStatus.TERMINATED.value, JobStatus.WARNINGS.value)
@@ -69,18 +80,22 @@ async def prune_jobs(director: Director, jcr: JobControlRecord, client: Resource
     doomed = [j.job_id for j in candidates if j.job_id not in needed]
     if doomed:
         await director.db(director.catalog.purge_jobs, doomed)
-        await director.job_msg(jcr, MsgType.INFO, f"Pruned {len(doomed)} {'Job' if len(doomed) == 1 else 'Jobs'} "
-                                                  f"for client {client.name} from catalog.")
+        await say(f"Pruned {len(doomed)} {'Job' if len(doomed) == 1 else 'Jobs'} for client {client.name} "
+                  "from catalog.")
+    else:
+        await say("No Jobs found to prune.")
     return len(doomed)
 
 
-async def prune_files(director: Director, jcr: JobControlRecord, client: Resource, pool: Resource | None) -> int:
+async def prune_files(director: Director, client: Resource, pool: Resource | None, say: Say) -> int:
     """Delete the File rows of the client's jobs past their File Retention."""
     period = _retention(pool, client, "file_retention")
+    await say("Begin pruning Files.")
     jobs = [j for j in await _candidates(director, client, pool, period) if not j.purged_files]
     for job in jobs:
         await director.db(director.catalog.purge_files, job.job_id)
     if jobs:
-        await director.job_msg(jcr, MsgType.INFO,
-                               f"Pruned Files from {len(jobs)} Jobs for client {client.name} from catalog.")
+        await say(f"Pruned Files from {len(jobs)} Jobs for client {client.name} from catalog.")
+    else:
+        await say("No Files found to prune.")
     return len(jobs)

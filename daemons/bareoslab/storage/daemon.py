@@ -68,7 +68,7 @@ class StorageDaemon:
             self.terminated.append(job)
             del self.terminated[:-10]
 
-    def status_lines(self) -> list[str]:
+    def status_lines(self, devices: list[str] | None = None) -> list[str]:
         lines = [f"{self.name} Version: {VERSION} ({VERSION_DATE}) Python bareoslab",
                  f"Daemon started {time.strftime('%d-%b-%y %H:%M', time.localtime(self.started))}. "
                  f"Jobs: run={len(self.terminated)}, running={len(self.jobs)}.", "", "Running Jobs:"]
@@ -79,7 +79,7 @@ class StorageDaemon:
             lines.append(f"JobId={job.jobid} Job={job.job} Status={job.status.value} "
                          f"Files={job.job_files} Bytes={job.job_bytes}")
         lines += ["====", "", "Device status:"]
-        lines += [state.status_line() for state in self.devices.values()]
+        lines += [state.status_line() for state in self.devices.values() if devices is None or state.name in devices]
         lines += ["====", "", "Jobs waiting to reserve a drive:"]
         lines += [f"   {msg}" for job in self.jobs.values() for msg in job.reserve_msgs]
         lines += ["====", "", "Terminated Jobs:"]

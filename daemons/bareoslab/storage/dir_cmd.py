@@ -270,7 +270,13 @@ class DirectorSession:
         return True
 
     async def status_cmd(self, line: str) -> bool:
-        for text in self.sd.status_lines():
+        """``status [device,device...]``: the Director names its Storage's devices; only those
+        are shown (all of them without a list)."""
+        words = line.split(None, 1)
+        devices = None
+        if words[0] == "status" and len(words) > 1:
+            devices = [unbash_spaces(d) for d in words[1].strip().split(",")]
+        for text in self.sd.status_lines(devices):
             await self.conn.send(text + "\n")
         await self.conn.signal(Signal.EOD)
         return True

@@ -75,6 +75,11 @@ class UserAgent:
             return
         await self.conn.send(text if text.endswith("\n") else text + "\n")
 
+    async def raw(self, text: str) -> None:
+        """Text passed on as it is (a daemon's answer); suppressed in api 2."""
+        if self.api != 2 and text:
+            await self.conn.send(text)
+
     async def lines(self, lines: list[str]) -> None:
         for line in lines:
             await self.send(line)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...config import ConfigError, Resource, load_config
 from ...config.schema import SCHEMAS
+from ...config.types import edit_utime
 from .args import Args, CommandFailed, UsageError, keyword
-from .update import edit_utime
 
 if TYPE_CHECKING:
     from .commands import UserAgent

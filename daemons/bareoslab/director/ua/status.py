@@ -12,7 +12,7 @@ from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus
 from ...config import Resource
 from ...net.auth import VERSION, VERSION_DATE
 from ...net.errors import ProtocolError
-from ...net.framing import Connection, decode_text
+from ...net.framing import Connection, bash_spaces, decode_text
 from ..fd_cmd import PROBING_CLIENT, ClientError, open_client
 from ..jcr import JobControlRecord
 from ..sd_cmd import StorageError, open_storage
@@ -176,24 +176,30 @@ async def status_dir(ua: UserAgent) -> bool:
 
 
 async def _relay(ua: UserAgent, conn: Connection, line: str) -> list[str]:
-    """Send one command on a daemon control connection and show its answer up to EOD."""
-    out: list[str] = []
+    """Send one command on a daemon control connection and pass its answer up to EOD on as it
+    comes (a daemon may send one line in several messages, as Bareos' SD does); its lines."""
+    parts: list[str] = []
     try:
         await conn.send(line)
         for msg in await asyncio.wait_for(conn.recv_until_eod(), DAEMON_TIMEOUT):
-            text = decode_text(msg).rstrip("\n")
-            out.append(text)
-            await ua.send(text)
+            parts.append(decode_text(msg))
+            await ua.raw(parts[-1])
     finally:
         await conn.close()
-    return out
+    text = "".join(parts)
+    if text and not text.endswith("\n"):
+        await ua.raw("\n")
+    return text.splitlines()
 
 
 async def _open(ua: UserAgent, res: Resource) -> Connection:
     try:
         if res.rtype == "Storage":
             await ua.send(f"Connecting to Storage daemon {res.name} at {res.address}:{res.port}")
-            return await open_storage(ua.director, res)
+            storage = await open_storage(ua.director, res)
+            # Bareos' GetCipherMessageString: the cipher's name, or None
+            await ua.send(f" Encryption: {(storage.encryption or 'None').split()[0]}")
+            return storage
         await ua.send(f"Connecting to Client {res.name} at {res.address}:{res.port}")
         director = ua.director
         if res.name not in director.client_handshakes:
@@ -226,8 +232,10 @@ async def cmd_status(ua: UserAgent, args: Args) -> bool:
     if what in ("storage", "client"):
         res = _pick(ua, args, what.capitalize(), what)
         conn = await _open(ua, res)
+        # a storage's status names its devices (Bareos: the SD shows only those)
+        command = f"status {bash_spaces(','.join(res.device))}" if res.rtype == "Storage" else "status"
         try:
-            lines = await _relay(ua, conn, "status")
+            lines = await _relay(ua, conn, command)
         except (ProtocolError, TimeoutError) as exc:
             raise CommandFailed(f"{res.rtype} {res.name} did not answer status: {exc}") from exc
         ua.json_result = {}

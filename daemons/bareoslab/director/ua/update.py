@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from ...catalog.api import CatalogError, MediaRow
 from ...catalog.sql import VOL_STATUSES
-from ...config.types import parse_duration, parse_size
+from ...config.types import edit_utime, parse_duration, parse_size
 from ...net.errors import ProtocolError
 from ...net.framing import bash_spaces, decode_text
+from ..prune import prune_files, prune_jobs
 from ..sd_cmd import StorageError, open_storage
 from . import acl
 from .args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword, yesno
@@ -27,27 +28,6 @@ UPDATE_USAGE = (
     "[enabled=yes|no] [recycle=yes|no] [maxvoljobs=<n>] [maxvolfiles=<n>] [maxvolbytes=<size>] "
     "[slot=<n>] [inchanger=yes|no]"
 )
-_UNITS = (
-    ("year", 365 * 86400),
-    ("month", 30 * 86400),
-    ("week", 7 * 86400),
-    ("day", 86400),
-    ("hour", 3600),
-    ("min", 60),
-    ("sec", 1),
-)
-
-
-def edit_utime(seconds: int) -> str:
-    """Bareos' duration text: ``1 sec``, ``30 days``, ``1 year 5 days``."""
-    parts = []
-    for name, size in _UNITS:
-        if seconds >= size:
-            count, seconds = divmod(seconds, size)
-            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
-    return " ".join(parts) or "0 secs"
-
-
 async def _volume(ua: UserAgent, name: str | None) -> MediaRow:
     if not name:
         raise UsageError("No volume specified.")
@@ -164,12 +144,34 @@ async def _purge(ua: UserAgent, jobids: list[int]) -> None:
             )
 
 
+async def _prune_jobs_or_files(ua: UserAgent, args: Args, what: str) -> bool:
+    """``prune jobs|files client=<client> [pool=<pool>] [yes]``: by the pool's retention, else the
+    client's; the jobs a restore of the latest state needs are kept (:mod:`..prune`)."""
+    client = ua.res("Client", arg(args, "client"))
+    pool = ua.res("Pool", arg(args, "pool")) if arg(args, "pool") else None
+    assert client is not None
+    kind = "Job" if what == "jobs" else "File"
+    key = "job_retention" if what == "jobs" else "file_retention"
+    period = int(getattr(pool, key, 0) or 0) if pool is not None else 0
+    period = period or int(getattr(client, key) or 0)
+    if not has(args, "yes") and not await ua.confirm(
+        f"The current {kind} retention period is: {edit_utime(period)}\nContinue? (yes/mod/no): "
+    ):
+        await ua.send("Prune cancelled.")
+        return True
+    prune = prune_jobs if what == "jobs" else prune_files
+    await prune(ua.director, client, pool, ua.send)
+    return True
+
+
 async def cmd_prune(ua: UserAgent, args: Args) -> bool:
     what = keyword(args)
+    if what in ("jobs", "files"):
+        return await _prune_jobs_or_files(ua, args, what)
     if what != "volume":
         raise UsageError(
-            "Only prune volume=<name> is implemented by this Director."
-            if what in ("jobs", "files", "stats", "directory")
+            "prune stats and prune directory are not implemented by this Director."
+            if what in ("stats", "directory")
             else ""
         )
     media = await _volume(ua, arg(args, "volume"))

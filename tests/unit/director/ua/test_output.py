@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bareoslab.config.types import edit_utime
 from bareoslab.director.ua.listing import duration
 from bareoslab.director.ua.output import format_table, format_vertical, json_rows
-from bareoslab.director.ua.update import edit_utime
 
 
 def test_format_table_numbers_right_aligned_with_commas_except_jobid() -> None:
