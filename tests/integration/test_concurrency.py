@@ -109,10 +109,17 @@ def sd_windows(lab: Lab, jobs: dict[int, str]) -> dict[int, tuple[float, float]]
     return windows
 
 
+def reserve_at_use(t: LocalTopology) -> None:
+    """The SD reserves devices when the Director says ``use`` (Bareos before 23.1)."""
+    conf = t.etc / "sd" / "bareos-sd.d" / "storage" / f"{t.storage}.conf"
+    conf.write_text(conf.read_text().replace("  SDPort =", "  Just In Time Reservation = no\n  SDPort =", 1))
+
+
 @pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("reservation", ["just in time", "at use"])
 def test_four_jobs_two_pools_two_clients_two_devices_run_at_once(two_client_lab: Any, driver: str,
-                                                                    tmp_path: Path) -> None:
-    lab = two_client_lab(driver)
+                                                                    reservation: str, tmp_path: Path) -> None:
+    lab = two_client_lab(driver, extra=reserve_at_use if reservation == "at use" else None)
     jobids = queue(lab,
                    "run job=backup level=Full pool=Full yes",
                    "run job=backup level=Full pool=Incremental yes",
@@ -134,6 +141,13 @@ def test_four_jobs_two_pools_two_clients_two_devices_run_at_once(two_client_lab:
     windows = sd_windows(lab, {r[0]: r[2] for r in rows})
     assert len(windows) == 4
     assert max(w[0] for w in windows.values()) < min(w[1] for w in windows.values()), windows
+    log = lab.run(f"list joblog jobid={jobids[0]}")
+    if reservation == "just in time":  # the device comes with the first record
+        assert 'Using Device "JustInTime Device" to write.' in log
+        assert "JustInTime Reservation: Finding drive to reserve." in log
+        assert re.search(r'Using Device "FileStorage(-B)?" \(.*\) to write\.', log), log
+    else:
+        assert re.search(r'Using Device "FileStorage(-B)?" to write\.', log), log
     for jobid, pool in ((jobids[0], "Full"), (jobids[1], "Incremental")):
         restore_and_compare(lab, jobid, lab.t.fileset_dir, tmp_path / f"restore-{pool}")
 

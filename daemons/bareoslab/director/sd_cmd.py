@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 _JOB_OK = re.compile(r"^3000 OK Job SDid=(\d+) SDtime=(\d+) Authorization=(\S+)")
 _JMSG = re.compile(r"^Jmsg Job=(\S+) type=(\d+) level=(\d+) (.*)$", re.S)
+#: what the SD may say it waits for while the job runs (a device, a volume, a mount)
+SD_WAITS = (JobStatus.WAIT_SD, JobStatus.WAIT_MEDIA, JobStatus.WAIT_MOUNT)
 _STATUS = re.compile(r"^Status Job=(\S+) JobStatus=(\d+)")
 _END = re.compile(r"^3099 Job (\S+) end JobStatus=(\d+) JobFiles=(\d+) JobBytes=(\d+) JobErrors=(\d+)")
 
@@ -74,9 +76,9 @@ class StorageSession:
             self.jcr.sd_status_seen = status.value
             if status in (JobStatus.INCOMPLETE, JobStatus.FATAL_ERROR):
                 self.jcr.set_status(status)
-            elif status in (JobStatus.WAIT_MEDIA, JobStatus.WAIT_MOUNT) and self.jcr.status is JobStatus.RUNNING:
-                self.jcr.status = status  # status dir: "is waiting for an appendable Volume"
-            elif status is JobStatus.RUNNING and self.jcr.status in (JobStatus.WAIT_MEDIA, JobStatus.WAIT_MOUNT):
+            elif status in SD_WAITS and self.jcr.status is JobStatus.RUNNING:
+                self.jcr.status = status  # status dir: "is waiting for an appendable Volume", ...
+            elif status is JobStatus.RUNNING and self.jcr.status in SD_WAITS:
                 self.jcr.status = JobStatus.RUNNING
         elif text.startswith("BlastAttr"):
             await self.conn.send("1990 ERROR BlastAttr\n")

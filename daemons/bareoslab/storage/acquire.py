@@ -24,7 +24,7 @@ from ..volume.errors import VolumeError, VolumeFull, VolumeSizeMismatch
 from ..volume.label import SessionLabel
 from ..volume.session import SessionWriter
 from .job import CatalogRequestError, SdJob, bashed, ok_media_fields
-from .reserve import WAIT_INTERVAL, DeviceState, MountedVolume, Reservations
+from .reserve import WAIT_INTERVAL, DeviceState, MountedVolume, ReservationError, Reservations
 
 if TYPE_CHECKING:
     from .job import Reservation
@@ -62,17 +62,28 @@ def update_media_request(media: dict[str, str], volume: Volume | None, *, jobs_d
 class AppendSession:
     """One job appending to volumes of its pool on one reserved device."""
 
-    def __init__(self, sd_name: str, reservations: Reservations, job: SdJob, state: DeviceState) -> None:
+    def __init__(self, sd_name: str, reservations: Reservations, job: SdJob,
+                 state: DeviceState | None) -> None:
+        """``state`` is the device reserved at ``use``; None with just in time reservation."""
         res = job.write_reservation
         assert res is not None
         self.sd_name = sd_name
         self.reservations = reservations
         self.job = job
-        self.state = state
+        self._state = state
         self.res: Reservation = res
         self.mounted: MountedVolume | None = None
         self.writer: SessionWriter | None = None
         self._acquired = False
+
+    @property
+    def state(self) -> DeviceState:
+        assert self._state is not None, "the session has no device before open()"
+        return self._state
+
+    @property
+    def opened(self) -> bool:
+        return self.writer is not None
 
     @property
     def media_id(self) -> str:
@@ -80,13 +91,30 @@ class AppendSession:
 
     # -- start and end ---------------------------------------------------------------
     async def open(self) -> None:
-        """Acquire the device for append and a volume; raises when no volume can be had."""
+        """Acquire the device for append (reserving it now with just in time reservation) and
+        a volume; raises when neither can be had."""
+        if self._state is None:
+            self._state = await self._reserve_just_in_time()
         self.reservations.start_writing(self.job, self.state)
         self._acquired = True
         self.mounted = await self._mount(())
         self.writer = self.mounted.volume.session_writer(self.job.session_id, self.job.session_time)
         await self._create_jobmedia("FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0",
                                     self.mounted)
+
+    async def _reserve_just_in_time(self) -> DeviceState:
+        """Bareos' SetupDCR when the first record arrives: reserve a device as ``use`` would have."""
+        job = self.job
+        await job.jmsg(MsgType.INFO, "JustInTime Reservation: Finding drive to reserve.")
+        await job.send_status(JobStatus.WAIT_SD)
+        try:
+            state = await self.reservations.reserve(job, [self.res])
+        except ReservationError as exc:
+            await job.jmsg(MsgType.FATAL, "Could not reserve any device for this job.")
+            raise CatalogRequestError(str(exc)) from exc
+        await job.jmsg(MsgType.INFO, f"Using Device {state.print_name} to write.")
+        await job.send_status(JobStatus.RUNNING)
+        return state
 
     async def close(self) -> None:
         """Catalog what this job wrote on its last volume and release the device. Safe to repeat."""
@@ -97,9 +125,9 @@ class AppendSession:
             await self.job.jmsg(MsgType.FATAL, str(exc))
         finally:
             self.mounted = None
-            if self._acquired:
+            if self._acquired and self._state is not None:
                 self._acquired = False
-                await self.reservations.release(self.job, self.state)
+                await self.reservations.release(self.job, self._state)
 
     # -- writing -----------------------------------------------------------------------
     # Hot loops call ``self.writer.write_record`` themselves and hand a VolumeError to

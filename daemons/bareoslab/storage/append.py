@@ -19,7 +19,7 @@ from ..net.framing import Connection, Signal
 from ..volume.errors import VolumeError
 from ..volume.label import SessionLabel
 from .acquire import AppendSession
-from .job import SdJob
+from .job import Reservation, SdJob
 from .reserve import DeviceState
 
 if TYPE_CHECKING:
@@ -44,28 +44,31 @@ def session_label(job: SdJob, kind: VolumeLabel, pool: str, pool_type: str) -> S
     )
 
 
-async def append_data(sd: StorageDaemon, job: SdJob, state: DeviceState, data_conn: Connection,
+async def append_data(sd: StorageDaemon, job: SdJob, state: DeviceState | None, data_conn: Connection,
                       ok_reply: str, done_reply: str, fail_reply: str) -> bool:
-    """Acquire a volume, answer ``ok_reply``, write the stream; answer done/fail. True on success."""
+    """Acquire a volume, answer ``ok_reply``, write the stream; answer done/fail. True on success.
+
+    With a device reserved at ``use`` the volume is acquired before ``ok_reply``; with just in
+    time reservation (``state`` None) the device and the volume are had when the first record
+    arrives, and a job that sends none writes nothing, not even its session labels (Bareos).
+    """
     res = job.write_reservation
     assert res is not None
     session = AppendSession(sd.name, sd.reservations, job, state)
     ok = False
     try:
-        try:
-            await session.open()
-        except Exception as exc:  # no volume: tell the peer and fail the job
-            await job.jmsg(MsgType.FATAL, f"Cannot get a volume to append to: {exc}")
-            await data_conn.send(fail_reply)
-            return False
-        await session.write_label(session_label(job, VolumeLabel.SOS_LABEL, res.pool_name, res.pool_type))
-        await job.send_status(JobStatus.RUNNING)
+        if state is not None:
+            if not await _start(job, session, res):
+                await data_conn.send(fail_reply)
+                return False
+            await job.send_status(JobStatus.RUNNING)
         await data_conn.send(ok_reply)
         error = await _receive_records(job, session, data_conn)
         if error:
             await job.jmsg(MsgType.FATAL, error)
-        await session.write_label(session_label(job, VolumeLabel.EOS_LABEL, res.pool_name, res.pool_type))
-        await session.flush()
+        if session.opened:
+            await session.write_label(session_label(job, VolumeLabel.EOS_LABEL, res.pool_name, res.pool_type))
+            await session.flush()
         ok = not error
     except VolumeError as exc:
         await job.jmsg(MsgType.FATAL, f"Write error on volume: {exc}")
@@ -76,13 +79,23 @@ async def append_data(sd: StorageDaemon, job: SdJob, state: DeviceState, data_co
     return ok
 
 
+async def _start(job: SdJob, session: AppendSession, res: Reservation) -> bool:
+    """Acquire the device and a volume and write the session's start label; False on failure."""
+    try:
+        await session.open()
+    except Exception as exc:  # no device or no volume: the job fails
+        await job.jmsg(MsgType.FATAL, f"Cannot get a volume to append to: {exc}")
+        return False
+    await session.write_label(session_label(job, VolumeLabel.SOS_LABEL, res.pool_name, res.pool_type))
+    return True
+
+
 async def _receive_records(job: SdJob, session: AppendSession, conn: Connection) -> str:
     """Write records until the final EOD. Returns an error text, or "" on success."""
     last_index = 0
     queued = 0
     recv = conn.recv
-    assert session.writer is not None
-    write_record = session.writer.write_record
+    write_record = session.writer.write_record if session.writer is not None else None
     while True:
         header = await recv()
         if header is Signal.EOD:
@@ -101,6 +114,14 @@ async def _receive_records(job: SdJob, session: AppendSession, conn: Connection)
             await _discard_rest(conn)
             return f"FileIndex={file_index} out of sequence (previous {last_index})"
         last_index = file_index
+        if write_record is None:  # just in time reservation: the first record gets the device
+            res = job.write_reservation
+            assert res is not None
+            if not await _start(job, session, res):
+                await _discard_rest(conn)
+                return "Unable to setup device for this job."
+            assert session.writer is not None
+            write_record = session.writer.write_record
         to_catalog = (stream & STREAM_MASK) in CATALOG_STREAMS and not job.no_attr
         while True:
             msg = await recv()

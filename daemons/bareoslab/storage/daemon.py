@@ -39,6 +39,8 @@ class StorageDaemon:
         self.tasks = TaskSet()
         self.started = time.time()
         self.client_connect_wait = float(self.storage.client_connect_wait)
+        # Bareos >= 23.1: a writing job gets its device when its first record arrives
+        self.just_in_time = bool(self.storage.just_in_time_reservation)
         self.tls = TlsSettings.of(self.storage)
         self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
         self.devices: dict[str, DeviceState] = {}

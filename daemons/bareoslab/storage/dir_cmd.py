@@ -18,7 +18,7 @@ from .job import Reservation, SdJob, bashed, make_session_key, parse_kv
 from .mac import MAC_JOB_TYPES, run_mac
 from .passive import passive_cmd
 from .replicate import listen, replicate_cmd
-from .reserve import ReservationError
+from .reserve import JUST_IN_TIME_DEVICE, ReservationError
 
 if TYPE_CHECKING:
     from .daemon import StorageDaemon
@@ -130,6 +130,12 @@ class DirectorSession:
                     current.devices.append(unbash_spaces(text.split("=", 1)[1].strip()))
             elif text.startswith("use storage="):
                 current = _parse_use_storage(text)
+        if self.sd.just_in_time and reservations and all(r.append for r in reservations):
+            # the device is reserved when the data comes (Bareos' Just In Time Reservation)
+            self.job.reservations += reservations
+            await self.job.jmsg(MsgType.INFO, f"Using just in time reservation for job {self.job.jobid}")
+            await self.conn.send(f"3000 OK use device device={bashed(JUST_IN_TIME_DEVICE)}\n")
+            return True
         try:
             state = await self.sd.reservations.reserve(self.job, reservations)
         except ReservationError as exc:

@@ -78,7 +78,7 @@ class FdSession:
             if not self.open or int(match.group(1)) != job.session_id or job.write_reservation is None:
                 await conn.send("3902 Error session not opened\n")
                 return True
-            state = self.sd.devices[job.write_reservation.device]
+            state = self.sd.devices.get(job.write_reservation.device)  # None: just in time
             await append_data(self.sd, job, state, conn, "3000 OK data\n",
                               "3000 OK append data\n", "3903 Error append data\n")
         elif line.startswith("append end session"):

@@ -87,7 +87,7 @@ async def copy_internally(sd: StorageDaemon, job: SdJob) -> None:
     read_res, write_res = job.read_reservation, job.write_reservation
     assert read_res is not None and write_res is not None
     reader = sd.devices[read_res.device]
-    session = AppendSession(sd.name, sd.reservations, job, sd.devices[write_res.device])
+    session = AppendSession(sd.name, sd.reservations, job, sd.devices.get(write_res.device))
     entries = parse_bsr("\n".join(job.bootstrap))
     await job.send_status(JobStatus.RUNNING)
     await check_volumes(job, entries)

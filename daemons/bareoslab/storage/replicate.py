@@ -201,7 +201,7 @@ class ReplicateSession(FdSession):
             if not self.open or int(match.group(1)) != job.session_id or job.write_reservation is None:
                 await conn.send(ERROR_NOT_OPEN)
                 return True
-            state = self.sd.devices[job.write_reservation.device]
+            state = self.sd.devices.get(job.write_reservation.device)  # None: just in time
             await append_data(self.sd, job, state, conn, "3000 OK data\n", OK_REPLICATE_DATA,
                               ERROR_REPLICATE_DATA)
             return True

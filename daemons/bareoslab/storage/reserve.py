@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+JUST_IN_TIME_DEVICE = "JustInTime Device"  # what the SD answers ``use`` with when it reserves later
 WAIT_INTERVAL = 60.0  # Bareos' WaitForDevice waits a minute for a release
 WAIT_MESSAGE_EVERY = 5  # and says so every fifth wait
 
