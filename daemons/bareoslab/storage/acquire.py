@@ -127,7 +127,10 @@ class AppendSession:
             self.mounted = None
             if self._acquired and self._state is not None:
                 self._acquired = False
-                await self.reservations.release(self.job, self._state)
+                try:
+                    await self.job.jmsg(MsgType.INFO, f"Releasing device {self._state.print_name}.")
+                finally:  # released even when the Director is gone
+                    await self.reservations.release(self.job, self._state)
 
     # -- writing -----------------------------------------------------------------------
     # Hot loops call ``self.writer.write_record`` themselves and hand a VolumeError to
@@ -362,12 +365,12 @@ class AppendSession:
             await job.catreq(update_media_request(media, volume, jobs_delta=0, status="Full"))
             volume.close()
             return None
-        if volume.catalog_outdated:
-            await job.jmsg(
-                MsgType.WARNING,
-                f'For Volume "{name}": the sizes do not match! Volume={volume.size} '
-                f'Catalog={media.get("VolBytes")}. Correcting Catalog',
-            )
-        if int(media.get("VolJobs", 0)):
-            await job.jmsg(MsgType.INFO, f'Volume "{name}" previously written, moving to end of data.')
+        if int(media.get("VolJobs", 0)) or volume.catalog_outdated:  # Bareos' mount.cc, in its words
+            await job.jmsg(MsgType.INFO, f'Moving to end of data on volume "{name}"')
+            if volume.catalog_outdated:
+                await job.jmsg(MsgType.WARNING, f'For Volume "{name}":\nThe sizes do not match! '
+                                                f'Volume={volume.size} Catalog={media.get("VolBytes")}\n'
+                                                "Correcting Catalog")
+            else:
+                await job.jmsg(MsgType.INFO, f'Ready to append to end of Volume "{name}" size={volume.size}')
         return volume
