@@ -19,18 +19,19 @@ def test_backups_of_every_client_at_once_into_two_pools(lab: DeployedLab) -> Non
     entries = {c.host: lab.make_sample_tree(c.host, SOURCE, big_mib=BIG_MIB) for c in clients}
     plan = [(c, pools[i % len(pools)]) for i, c in enumerate(clients)]
 
-    jobids = [lab.run_job(f"run job=backup-{c.name} level=Full pool={pool} yes") for c, pool in plan]
+    jobids = lab.run_jobs([f"run job=backup-{c.name} level=Full pool={pool} yes" for c, pool in plan])
     rows = [lab.wait_job(jobid) for jobid in jobids]
     assert all(r.ok for r in rows), "\n".join(lab.job_log(r.jobid) for r in rows if not r.ok)
     assert [r.poolname for r in rows] == [pool for _, pool in plan]
     assert [r.jobfiles for r in rows] == [entries[c.host] for c, _ in plan]
     assert lab.pool_rule_violations(jobids) == []
     assert {pool for r in rows for _, pool in lab.volumes(r.jobid)} == set(pools[:len(clients)])
+    # two pools on a Storage of two devices: no job had to wait for another
     assert lab.common_second(jobids), lab.jobs(f"Job.JobId IN ({','.join(map(str, jobids))})")
 
     wheres = {c.host: f"/var/tmp/bareoslab-concurrent-{r.jobid}" for (c, _), r in zip(plan, rows, strict=True)}
-    restores = [lab.run_job(f"restore jobid={r.jobid} client={c.name} where={wheres[c.host]} all done yes")
-                for (c, _), r in zip(plan, rows, strict=True)]
+    restores = lab.run_jobs([f"restore jobid={r.jobid} client={c.name} where={wheres[c.host]} all done yes"
+                             for (c, _), r in zip(plan, rows, strict=True)])
     for restore in restores:
         done = lab.wait_job(restore)
         assert done.ok, lab.job_log(restore)

@@ -264,7 +264,7 @@ class Demo:
     def jobs_at_once(self, commands: list[str]) -> list[JobRow]:
         """Queue every command, then wait for each: they run at the same time."""
         started = time.monotonic()
-        jobids = [self.lab.run_job(command) for command in commands]
+        jobids = self.lab.run_jobs(commands)
         rows = []
         for jobid in jobids:
             row = self.lab.wait_job(jobid, self.timeout)

@@ -126,13 +126,15 @@ class Topology:
             if p.next_pool in pools and (pools[p.next_pool].storage_host != p.storage_host) == remote
         ]
 
-    def backup_pools(self) -> list[Pool]:
-        """The first storage host's pools on its default Storage that are no copy's target:
-        where backups of several clients go at the same time."""
+    def backup_pools(self, most: int = 2) -> list[Pool]:
+        """Up to ``most`` pools of the first storage host's default Storage that are no copy's
+        target: where backups of several clients go at the same time (one device per pool:
+        Storage File has two)."""
         pools = self.pools
         targets = {p.next_pool for p in pools.values()}
         first = self.storages[0] if self.storages else ""
-        return [p for p in pools.values() if p.storage_host == first and not p.storage and p.name not in targets]
+        return [p for p in pools.values()
+                if p.storage_host == first and not p.storage and p.name not in targets][:most]
 
     def volume_dirs(self, host: str) -> list[str]:
         return [d["archive_device"] for d in self.hostvars[host].get("bareoslab_storage_devices", [])]
@@ -196,6 +198,14 @@ class DeployedLab:
         if not queued:
             raise DeployedLabError(f"`{command}` did not queue a job:\n{out}")
         return int(queued.group(1))
+
+    def run_jobs(self, commands: list[str]) -> list[int]:
+        """Queue several jobs in one console session (they start together); their JobIds."""
+        out = self.console(*commands)
+        jobids = [int(j) for j in re.findall(r"Job queued\. JobId=(\d+)", out)]
+        if len(jobids) != len(commands):
+            raise DeployedLabError(f"{len(commands)} commands queued {len(jobids)} jobs:\n{out}")
+        return jobids
 
     def wait_job(self, jobid: int, timeout: float = 300) -> JobRow:
         """Wait (bounded) until the job has ended; its catalog row."""
