@@ -117,19 +117,25 @@ class Director:
         jcr.done.set()
 
     async def create_volume(self, jcr: JobControlRecord, pool: Resource, media_type: str) -> Any:
-        """Automatic labelling: a new Media row named from the pool's Label Format."""
+        """Automatic labelling: a new Media row named from the pool's Label Format. The name is
+        chosen and the row made in one catalog call, so jobs asking at once get different ones."""
         from ..catalog.api import MediaRow
 
         cat = self.catalog
-        name = await self.db(cat.next_volume_name, pool.label_format)
+        storage_id = self.storage_ids.get(jcr.storage.name, 0) if jcr.storage else 0
+
+        def create() -> str | None:
+            name = cat.next_volume_name(pool.label_format)
+            pool_id = cat.pool_id(pool.name)
+            if name is None or pool_id is None:
+                return None
+            cat.create_media(MediaRow(volume_name=name, pool_id=pool_id, media_type=media_type,
+                                      storage_id=storage_id, vol_status="Append"))
+            return name
+
+        name = await self.db(create)
         if name is None:
             return None
-        pool_id = await self.db(cat.pool_id, pool.name)
-        if pool_id is None:
-            return None
-        storage_id = self.storage_ids.get(jcr.storage.name, 0) if jcr.storage else 0
-        await self.db(cat.create_media, MediaRow(volume_name=name, pool_id=pool_id, media_type=media_type,
-                                                 storage_id=storage_id, vol_status="Append"))
         await self.job_msg(jcr, MsgType.INFO, f'Created new Volume "{name}" in catalog.')
         return await self.db(cat.get_media, name)
 
