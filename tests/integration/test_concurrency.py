@@ -137,6 +137,8 @@ def test_four_jobs_two_pools_two_clients_two_devices_run_at_once(two_client_lab:
     vols = lab.query("SELECT m.VolumeName, m.PoolId, COUNT(DISTINCT jm.JobId) FROM Media m "
                      "JOIN JobMedia jm ON jm.MediaId = m.MediaId GROUP BY m.VolumeName, m.PoolId")
     assert sorted((v[1], v[2]) for v in vols) == sorted([(pools["Full"], 2), (pools["Incremental"], 2)])
+    numbers = [v[0].rsplit("-", 1)[1] for v in vols]  # labelled at the same moment, numbered apart
+    assert len(set(numbers)) == len(numbers), vols
     # the four jobs were at the SD at the same time: their data windows share an instant
     windows = sd_windows(lab, {r[0]: r[2] for r in rows})
     assert len(windows) == 4
