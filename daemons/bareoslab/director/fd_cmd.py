@@ -14,6 +14,7 @@ from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_tex
 from ..net.handshake import connected_info
 from ..net.tls import TlsError, TlsSettings
 from .client_connections import NoClientConnection, acquire_client_connection
+from .messages import JMSG
 from .peers import open_daemon
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ log = logging.getLogger(__name__)
 _END_JOB = re.compile(
     r"^2800 End Job TermCode=(\d+) JobFiles=(\d+) ReadBytes=(\d+) JobBytes=(\d+) Errors=(\d+)"
 )
-_JMSG = re.compile(r"^Jmsg Job=(\S+) type=(\d+) level=(\d+) (.*)$", re.S)
 LEVEL_WORDS = {JobLevel.FULL: "full", JobLevel.INCREMENTAL: "incremental",
                JobLevel.DIFFERENTIAL: "differential", JobLevel.BASE: "base"}
 
@@ -56,7 +56,7 @@ class ClientSession:
                     continue
                 raise ClientError(f'File daemon "{self.client.name}" sent {msg.name}')
             text = decode_text(msg)
-            if match := _JMSG.match(text):
+            if match := JMSG.match(text):
                 await self.director.daemon_msg(self.jcr, int(match.group(2)), int(match.group(3)),
                                                match.group(4))
                 continue
@@ -147,7 +147,7 @@ class ClientSession:
                         break
                     continue
                 text = decode_text(msg)
-                if match := _JMSG.match(text):
+                if match := JMSG.match(text):
                     await self.director.daemon_msg(jcr, int(match.group(2)), int(match.group(3)),
                                                    match.group(4))
         except ProtocolError:

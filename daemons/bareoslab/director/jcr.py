@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codes import JobLevel, JobStatus, JobType, merge_status
 from ..config import Resource
+
+if TYPE_CHECKING:
+    from .jobs.copy_migrate import Control, Migration
 
 _counter = -1
 
@@ -79,11 +82,12 @@ class JobControlRecord:
     sd_status_seen: str = ""
     triggered_by: str = "User"
     # copy/migrate: the selected job (0 = the selecting control job), the write pool,
-    # the JobId the SD's catalog requests are written under, and the kind's own state
+    # the JobId the SD's catalog requests are written under, and the state of its role
     migrate_jobid: int = 0
     next_pool: Resource | None = None
     catalog_jobid: int = 0
-    mig: Any = None
+    copy_control: Control | None = None  # a control job: what it selected, its workers
+    copy_worker: Migration | None = None  # a worker: the job it copies and the one it makes
 
     def set_status(self, status: JobStatus) -> None:
         self.status = merge_status(self.status, status)

@@ -8,6 +8,7 @@ list accepts it (``Console = all, !skipped``, ``Catalog = all``, ``Append =
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from .jcr import JobControlRecord
 
 log = logging.getLogger(__name__)
+
+#: a daemon's job message: ``Jmsg Job=<job> type=<MsgType> level=<time> <text>``
+JMSG = re.compile(r"^Jmsg Job=(\S+) type=(\d+) level=(\d+) (.*)$", re.S)
 
 TYPE_NAMES = {
     "abort": MsgType.ABORT, "debug": MsgType.DEBUG, "fatal": MsgType.FATAL, "error": MsgType.ERROR,

@@ -6,13 +6,14 @@ import platform
 import time
 from typing import TYPE_CHECKING
 
-from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus, JobType
+from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobLevel, JobStatus, JobType
 from ..net.auth import VERSION, VERSION_DATE
 
 if TYPE_CHECKING:
     from ..config import Resource
     from .daemon import Director
     from .jcr import JobControlRecord
+    from .jobs.copy_migrate import Migration
 
 _KIND_WORDS = {JobType.BACKUP: "Backup", JobType.RESTORE: "Restore", JobType.COPY: "Copying",
                JobType.MIGRATE: "Migration", JobType.ADMIN: "Admin", JobType.VERIFY: "Verify"}
@@ -135,6 +136,95 @@ def restore_report(director: Director, jcr: JobControlRecord) -> str:
         ("FD Errors", jcr.job_errors),
         ("FD termination status", _status_word(jcr.fd_status)),
         ("SD termination status", _status_word(jcr.sd_status)),
+        ("Bareos binary info", "bareoslab"),
+        ("Job triggered by", jcr.triggered_by),
+        ("Termination", termination(jcr)),
+    ]
+    return _lines(pairs)
+
+
+# -- copy and migrate ------------------------------------------------------------------
+
+
+def verb(job_type: JobType) -> str:
+    return "copied" if job_type is JobType.COPY else "migrated"
+
+
+def action(job_type: JobType) -> str:
+    """Bareos' get_ActionName: ``copy`` or ``migrate``."""
+    return "copy" if job_type is JobType.COPY else "migrate"
+
+
+def chosen_message(job_type: JobType, ids: list[int]) -> str:
+    """``The following 3 JobIds were chosen to be copied: 1,2,3`` (singular for one)."""
+    if len(ids) == 1:
+        return f"The following 1 JobId was chosen to be {verb(job_type)}: {ids[0]}"
+    return f"The following {len(ids)} JobIds were chosen to be {verb(job_type)}: {','.join(map(str, ids))}"
+
+
+def no_jobs_message(job_type: JobType) -> str:
+    return f"No JobIds found to {action(job_type)}."
+
+
+def kind_word(job_type: JobType) -> str:
+    return "Copying" if job_type is JobType.COPY else "Migration"
+
+
+
+def control_report(director: Director, jcr: JobControlRecord, selected: list[int], workers: list[int]) -> str:
+    """A copy/migrate control job's report: what it selected and the workers it queued."""
+    if not selected and jcr.status.ok:
+        term = f"{kind_word(jcr.job_type)} -- no files to {action(jcr.job_type)}"
+    else:
+        term = termination(jcr)
+    pairs: list[tuple[str, object]] = [
+        ("JobId", jcr.jobid),
+        ("Job", jcr.job),
+        ("Selected JobIds", ",".join(map(str, selected)) or "none"),
+        ("Worker JobIds", ",".join(map(str, workers)) or "none"),
+        ("Read Pool", f'"{jcr.pool.name if jcr.pool else ""}" (From {jcr.pool_source})'),
+        ("Catalog", f'"{director.catalog_res.name}" (From Default catalog)'),
+        ("Start time", _stamp(jcr.start_time)),
+        ("End time", _stamp(jcr.end_time)),
+        ("Elapsed time", _elapsed(jcr)),
+        ("Priority", jcr.priority),
+        ("Bareos binary info", "bareoslab"),
+        ("Job triggered by", jcr.triggered_by),
+        ("Termination", term),
+    ]
+    return _lines(pairs)
+
+
+def worker_report(director: Director, jcr: JobControlRecord, mig: Migration) -> str:
+    """A copy/migrate worker's report: the job it copied, the new one, the SDs' figures."""
+    prior = mig.prior
+    pairs: list[tuple[str, object]] = [
+        ("Prev Backup JobId", prior.job_id),
+        ("Prev Backup Job", prior.job),
+        ("New Backup JobId", mig.new_jobid),
+        ("Current JobId", jcr.jobid),
+        ("Current Job", jcr.job),
+        ("Backup Level", JOB_LEVEL_NAMES.get(JobLevel(prior.level), "")),
+        ("Client", mig.client_name),
+        ("FileSet", f'"{mig.fileset_name}"'),
+        ("Read Pool", f'"{mig.read_pool.name}" (From {jcr.pool_source})'),
+        ("Read Storage", f'"{mig.read_storage.name}" (From Pool resource)'),
+        ("Write Pool", f'"{mig.write_pool.name}" (From Job Pool\'s NextPool resource)'),
+        ("Write Storage", f'"{mig.write_storage.name}" (From Storage from Pool\'s NextPool resource)'),
+        ("Catalog", f'"{director.catalog_res.name}" (From Default catalog)'),
+        ("Start time", _stamp(jcr.start_time)),
+        ("End time", _stamp(jcr.end_time)),
+        ("Elapsed time", _elapsed(jcr)),
+        ("Priority", jcr.priority),
+        ("SD Files Written", f"{jcr.sd_job_files:,}"),
+        ("SD Bytes Written", _bytes(jcr.sd_job_bytes)),
+        ("Rate", _rate(jcr, jcr.sd_job_bytes)),
+        ("Volume name(s)", "|".join(jcr.volumes)),
+        ("Volume Session Id", jcr.vol_session_id),
+        ("Volume Session Time", jcr.vol_session_time),
+        ("Last Volume Bytes", _bytes(jcr.last_volume_bytes)),
+        ("SD Errors", jcr.sd_errors),
+        ("SD termination status", _status_word(jcr.sd_status) if mig.ran else "OK"),
         ("Bareos binary info", "bareoslab"),
         ("Job triggered by", jcr.triggered_by),
         ("Termination", termination(jcr)),

@@ -18,6 +18,7 @@ from ..net.errors import ConnectionClosed
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text, unbash_spaces
 from ..net.handshake import connected_info
 from .catreq import UPDCAT_PREFIX, CatalogRequests
+from .messages import JMSG
 from .peers import open_daemon
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _JOB_OK = re.compile(r"^3000 OK Job SDid=(\d+) SDtime=(\d+) Authorization=(\S+)")
-_JMSG = re.compile(r"^Jmsg Job=(\S+) type=(\d+) level=(\d+) (.*)$", re.S)
 #: what the SD may say it waits for while the job runs (a device, a volume, a mount)
 SD_WAITS = (JobStatus.WAIT_SD, JobStatus.WAIT_MEDIA, JobStatus.WAIT_MOUNT)
 _STATUS = re.compile(r"^Status Job=(\S+) JobStatus=(\d+)")
@@ -69,7 +69,7 @@ class StorageSession:
             answer = await self.catreqs.handle(text)
             if answer is not None:
                 await self.conn.send(answer)
-        elif match := _JMSG.match(text):
+        elif match := JMSG.match(text):
             await self.director.daemon_msg(self.jcr, int(match.group(2)), int(match.group(3)), match.group(4))
         elif match := _STATUS.match(text):
             status = JobStatus.from_code(int(match.group(2)))

@@ -8,13 +8,8 @@ from typing import Any
 import pytest
 from bareoslab.codes import JobType
 from bareoslab.director.jobs import JOB_KINDS, JobError, copy_migrate
-from bareoslab.director.jobs.copy_migrate import (
-    action,
-    chosen_message,
-    no_jobs_message,
-    resolve_next_pool,
-    same_storage_daemon,
-)
+from bareoslab.director.jobs.copy_migrate import resolve_next_pool, same_storage_daemon
+from bareoslab.director.report import action, chosen_message, no_jobs_message
 
 
 def storage(name: str, address: str = "127.0.0.1", port: int = 9103, password: str = "secret") -> Any:

@@ -16,15 +16,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...catalog.api import JobRow
-from ...codes import JOB_LEVEL_NAMES, JobLevel, JobStatus, JobType, MsgType
+from ...codes import JobLevel, JobStatus, JobType, MsgType
 from ...config import Resource
 from ...net.framing import decode_text
 from ...net.tls import TlsSettings
 from ..bsr import build_bootstrap
 from ..jcr import JobControlRecord, create_unique_job_name
-from ..report import _bytes, _elapsed, _lines, _rate, _stamp, _status_word, termination
+from ..messages import JMSG
+from ..report import (
+    action,
+    chosen_message,
+    control_report,
+    kind_word,
+    no_jobs_message,
+    worker_report,
+)
 from ..sd_cmd import (
-    _JMSG,
     StorageError,
     StorageSession,
     announce_storage,
@@ -40,26 +47,6 @@ COPYABLE_TYPES = (JobType.BACKUP.value, JobType.JOB_COPY.value, JobType.ARCHIVE.
 
 
 # -- pure helpers ---------------------------------------------------------------------
-
-
-def verb(job_type: JobType) -> str:
-    return "copied" if job_type is JobType.COPY else "migrated"
-
-
-def action(job_type: JobType) -> str:
-    """Bareos' get_ActionName: ``copy`` or ``migrate``."""
-    return "copy" if job_type is JobType.COPY else "migrate"
-
-
-def chosen_message(job_type: JobType, ids: list[int]) -> str:
-    """``The following 3 JobIds were chosen to be copied: 1,2,3`` (singular for one)."""
-    if len(ids) == 1:
-        return f"The following 1 JobId was chosen to be {verb(job_type)}: {ids[0]}"
-    return f"The following {len(ids)} JobIds were chosen to be {verb(job_type)}: {','.join(map(str, ids))}"
-
-
-def no_jobs_message(job_type: JobType) -> str:
-    return f"No JobIds found to {action(job_type)}."
 
 
 def same_storage_daemon(a: Resource, b: Resource) -> bool:
@@ -83,10 +70,6 @@ def resolve_next_pool(director: Director, jcr: JobControlRecord, read_pool: Reso
 def pool_storage(director: Director, pool: Resource) -> Resource | None:
     names = pool.storage or []
     return director.cfg.get("Storage", names[0]) if names else None
-
-
-def kind_word(job_type: JobType) -> str:
-    return "Copying" if job_type is JobType.COPY else "Migration"
 
 
 # -- per-worker state -------------------------------------------------------------------
@@ -124,8 +107,8 @@ class Control:
 
 async def prepare_worker(director: Director, jcr: JobControlRecord) -> Migration:
     """Resolve pools and storages, build the bootstrap and create the new job's row."""
-    if jcr.mig is not None:
-        return jcr.mig
+    if jcr.copy_worker is not None:
+        return jcr.copy_worker
     cat = director.catalog
     prior = await director.db(cat.get_job, jcr.migrate_jobid)
     if prior is None:
@@ -171,18 +154,20 @@ async def prepare_worker(director: Director, jcr: JobControlRecord) -> Migration
                 JobStatus.CREATED.value, time.time(), prior.client_id, "",
                 pool_id=mig.write_pool_id, fileset_id=prior.fileset_id, prior_job_id=prior.job_id,
             )
-    jcr.mig = mig
+    jcr.copy_worker = mig
     return mig
 
 
 def _configured_level(director: Director, prior: JobRow) -> JobLevel:
     """The Level of the original job's Job resource, else the level it ran at."""
+    from ..job import RunError, resolve_level
+
     res = director.cfg.get("Job", prior.name)
     if res is not None and res.is_set("Level"):
-        text = str(res.level).strip().lower()
-        for level in JobLevel:
-            if level.name.lower().replace("_", "") == text.replace(" ", ""):
-                return level
+        try:
+            return resolve_level(str(res.level))
+        except RunError:
+            pass
     return JobLevel(prior.level)
 
 
@@ -232,7 +217,7 @@ async def run_control(director: Director, jcr: JobControlRecord) -> None:
         raise JobError(f"Selection of jobs to {action(jcr.job_type)} failed: {exc}") from exc
     ids = list(dict.fromkeys(ids))
     control = Control(selected=ids, workers=[])
-    jcr.mig = control
+    jcr.copy_control = control
     if not ids:
         await director.job_msg(jcr, MsgType.INFO, no_jobs_message(jcr.job_type))
         return
@@ -257,7 +242,8 @@ async def run_control(director: Director, jcr: JobControlRecord) -> None:
 
 
 async def run_worker(director: Director, jcr: JobControlRecord) -> None:
-    mig: Migration = jcr.mig
+    mig = jcr.copy_worker
+    assert mig is not None  # init prepared it
     if mig.skip:
         await director.job_msg(jcr, MsgType.INFO, mig.skip)
         return
@@ -306,7 +292,7 @@ class WriterSession(StorageSession):
 
     async def dispatch(self, msg: bytes) -> str | None:
         if msg.startswith(b"Jmsg "):
-            match = _JMSG.match(decode_text(msg))
+            match = JMSG.match(decode_text(msg))
             if match:
                 await self.director.daemon_msg(self.worker, int(match.group(2)), int(match.group(3)), match.group(4))
                 return None
@@ -390,8 +376,8 @@ async def _check_complete(director: Director, jcr: JobControlRecord, mig: Migrat
 
 
 async def cleanup(director: Director, jcr: JobControlRecord) -> None:
-    if isinstance(jcr.mig, Migration):
-        await _cleanup_worker(director, jcr, jcr.mig)
+    if jcr.copy_worker is not None:
+        await _cleanup_worker(director, jcr, jcr.copy_worker)
     else:
         await _cleanup_control(director, jcr)
 
@@ -399,8 +385,9 @@ async def cleanup(director: Director, jcr: JobControlRecord) -> None:
 async def _cleanup_control(director: Director, jcr: JobControlRecord) -> None:
     jcr.status = _final_status(jcr, [])
     await director.update_job_end(jcr)
-    control: Control | None = jcr.mig
-    await director.job_report(jcr, control_report(director, jcr, control))
+    control = jcr.copy_control
+    await director.job_report(jcr, control_report(director, jcr, control.selected if control else [],
+                                                  control.workers if control else []))
 
 
 async def _cleanup_worker(director: Director, jcr: JobControlRecord, mig: Migration) -> None:
@@ -452,65 +439,3 @@ async def _cleanup_worker(director: Director, jcr: JobControlRecord, mig: Migrat
     if mig.new_jobid:
         await director.db(cat.set_prior_job_id, jcr.jobid, mig.new_jobid)
     await director.job_report(jcr, worker_report(director, jcr, mig))
-
-
-# -- reports -------------------------------------------------------------------------------
-
-
-def control_report(director: Director, jcr: JobControlRecord, control: Control | None) -> str:
-    if control is not None and not control.selected and jcr.status.ok:
-        term = f"{kind_word(jcr.job_type)} -- no files to {action(jcr.job_type)}"
-    else:
-        term = termination(jcr)
-    pairs: list[tuple[str, object]] = [
-        ("JobId", jcr.jobid),
-        ("Job", jcr.job),
-        ("Selected JobIds", ",".join(map(str, control.selected)) if control and control.selected else "none"),
-        ("Worker JobIds", ",".join(map(str, control.workers)) if control and control.workers else "none"),
-        ("Read Pool", f'"{jcr.pool.name if jcr.pool else ""}" (From {jcr.pool_source})'),
-        ("Catalog", f'"{director.catalog_res.name}" (From Default catalog)'),
-        ("Start time", _stamp(jcr.start_time)),
-        ("End time", _stamp(jcr.end_time)),
-        ("Elapsed time", _elapsed(jcr)),
-        ("Priority", jcr.priority),
-        ("Bareos binary info", "bareoslab"),
-        ("Job triggered by", jcr.triggered_by),
-        ("Termination", term),
-    ]
-    return _lines(pairs)
-
-
-def worker_report(director: Director, jcr: JobControlRecord, mig: Migration) -> str:
-    prior = mig.prior
-    pairs: list[tuple[str, object]] = [
-        ("Prev Backup JobId", prior.job_id),
-        ("Prev Backup Job", prior.job),
-        ("New Backup JobId", mig.new_jobid),
-        ("Current JobId", jcr.jobid),
-        ("Current Job", jcr.job),
-        ("Backup Level", JOB_LEVEL_NAMES.get(JobLevel(prior.level), "")),
-        ("Client", mig.client_name),
-        ("FileSet", f'"{mig.fileset_name}"'),
-        ("Read Pool", f'"{mig.read_pool.name}" (From {jcr.pool_source})'),
-        ("Read Storage", f'"{mig.read_storage.name}" (From Pool resource)'),
-        ("Write Pool", f'"{mig.write_pool.name}" (From Job Pool\'s NextPool resource)'),
-        ("Write Storage", f'"{mig.write_storage.name}" (From Storage from Pool\'s NextPool resource)'),
-        ("Catalog", f'"{director.catalog_res.name}" (From Default catalog)'),
-        ("Start time", _stamp(jcr.start_time)),
-        ("End time", _stamp(jcr.end_time)),
-        ("Elapsed time", _elapsed(jcr)),
-        ("Priority", jcr.priority),
-        ("SD Files Written", f"{jcr.sd_job_files:,}"),
-        ("SD Bytes Written", _bytes(jcr.sd_job_bytes)),
-        ("Rate", _rate(jcr, jcr.sd_job_bytes)),
-        ("Volume name(s)", "|".join(jcr.volumes)),
-        ("Volume Session Id", jcr.vol_session_id),
-        ("Volume Session Time", jcr.vol_session_time),
-        ("Last Volume Bytes", _bytes(jcr.last_volume_bytes)),
-        ("SD Errors", jcr.sd_errors),
-        ("SD termination status", _status_word(jcr.sd_status) if mig.ran else "OK"),
-        ("Bareos binary info", "bareoslab"),
-        ("Job triggered by", jcr.triggered_by),
-        ("Termination", termination(jcr)),
-    ]
-    return _lines(pairs)
