@@ -117,6 +117,17 @@ def backup_report(director: Director, jcr: JobControlRecord) -> str:
     return _lines(pairs)
 
 
+def _catalog_and_times(director: Director, jcr: JobControlRecord) -> list[tuple[str, object]]:
+    """The lines a copy/migrate report shares: its catalog, when it ran, its priority."""
+    return [
+        ("Catalog", f'"{director.catalog_res.name}" (From Default catalog)'),
+        ("Start time", _stamp(jcr.start_time)),
+        ("End time", _stamp(jcr.end_time)),
+        ("Elapsed time", _elapsed(jcr)),
+        ("Priority", jcr.priority),
+    ]
+
+
 def _name(res: Resource | None) -> str:
     return res.name if res is not None else ""
 
@@ -183,11 +194,7 @@ def control_report(director: Director, jcr: JobControlRecord, selected: list[int
         ("Selected JobIds", ",".join(map(str, selected)) or "none"),
         ("Worker JobIds", ",".join(map(str, workers)) or "none"),
         ("Read Pool", f'"{jcr.pool.name if jcr.pool else ""}" (From {jcr.pool_source})'),
-        ("Catalog", f'"{director.catalog_res.name}" (From Default catalog)'),
-        ("Start time", _stamp(jcr.start_time)),
-        ("End time", _stamp(jcr.end_time)),
-        ("Elapsed time", _elapsed(jcr)),
-        ("Priority", jcr.priority),
+        *_catalog_and_times(director, jcr),
         ("Bareos binary info", "bareoslab"),
         ("Job triggered by", jcr.triggered_by),
         ("Termination", term),
@@ -211,11 +218,7 @@ def worker_report(director: Director, jcr: JobControlRecord, mig: Migration) -> 
         ("Read Storage", f'"{mig.read_storage.name}" (From Pool resource)'),
         ("Write Pool", f'"{mig.write_pool.name}" (From Job Pool\'s NextPool resource)'),
         ("Write Storage", f'"{mig.write_storage.name}" (From Storage from Pool\'s NextPool resource)'),
-        ("Catalog", f'"{director.catalog_res.name}" (From Default catalog)'),
-        ("Start time", _stamp(jcr.start_time)),
-        ("End time", _stamp(jcr.end_time)),
-        ("Elapsed time", _elapsed(jcr)),
-        ("Priority", jcr.priority),
+        *_catalog_and_times(director, jcr),
         ("SD Files Written", f"{jcr.sd_job_files:,}"),
         ("SD Bytes Written", _bytes(jcr.sd_job_bytes)),
         ("Rate", _rate(jcr, jcr.sd_job_bytes)),
