@@ -86,7 +86,7 @@ def pool_rule_violations(lab: Lab) -> list[tuple[Any, ...]]:
     )
 
 
-def restore_and_compare(lab: Lab, jobid: int, source: Path, where: Path) -> None:
+def restore_and_compare(lab: Lab, jobid: int, source: Path, where: Path) -> int:
     out = lab.run(f"restore jobid={jobid} where={where} all done yes")
     restored = int(re.findall(r"Job queued\. JobId=(\d+)", out)[0])
     lab.console.command(f"wait jobid={restored}", timeout=120)
@@ -96,6 +96,7 @@ def restore_and_compare(lab: Lab, jobid: int, source: Path, where: Path) -> None
     assert not cmp.left_only and not cmp.right_only and not cmp.diff_files
     for name in os.listdir(source / "a"):
         assert (source / "a" / name).read_bytes() == (copy / "a" / name).read_bytes()
+    return restored
 
 
 def sd_windows(lab: Lab, jobs: dict[int, str]) -> dict[int, tuple[float, float]]:
@@ -176,7 +177,9 @@ def test_a_job_spans_three_volumes_and_restores_byte_identical(two_client_lab: A
     assert "User defined maximum volume capacity 6,000,000 exceeded" in log
     assert f'End of medium on Volume "{volumes[0]}"' in log
     assert f'New volume "{volumes[1]}" mounted on device' in log
-    restore_and_compare(lab, jobid, lab.t.fileset_dir, tmp_path / "restore")
+    restored = restore_and_compare(lab, jobid, lab.t.fileset_dir, tmp_path / "restore")
+    reads = re.findall(r'Ready to read from volume "([^"]+)" on device', lab.run(f"list joblog jobid={restored}"))
+    assert reads == volumes  # each volume of the job, in order
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
@@ -257,7 +260,10 @@ def test_jobs_wait_for_a_device_and_a_volume_say_why_and_cancel_frees_them(two_c
     # the only device writes for pool Empty: job 2 waits at the SD, which says why
     expected = f'3608 JobId={blocked} wants Pool="Full" but have Pool="Empty" nreserve=0 on drive "FileStorage"'
     assert wait_until(lambda: expected in lab.run("status storage=File"))
-    assert 'is waiting on Storage "File"' in lab.run("status dir")
+    status = lab.run("status dir")
+    assert 'is waiting on Storage "File"' in status
+    assert " JobId Level   Name                       Status" in status  # Bareos' layout
+    assert re.search(rf"^{blocked:>6} Full    backup2\.\S+ +is waiting on Storage", status, re.M), status
     assert wait_until(lambda: "waiting to reserve a device" in lab.run(f"list joblog jobid={blocked}"))
     assert "Cannot find any appendable volumes" in lab.run(f"list joblog jobid={stuck}")
     # a job of the stuck job's client waits for the client's limit of one job, in the Director

@@ -15,7 +15,7 @@ from ..codes import MsgType
 from ..net.framing import Connection, Signal
 from ..volume.bsr import BsrVolume, parse_bsr, volume_names
 from ..volume.errors import VolumeError
-from ..volume.record import Record
+from ..volume.record import Record, RecordReader
 from .acquire import DeviceState
 from .job import SdJob, bashed
 
@@ -51,15 +51,18 @@ async def send_records(
     sent = 0
     since_drain = 0
     files: set[int] = set()
+    reader = RecordReader(include_labels=False)  # one across volumes: a record may span two
     try:
-        for record in state.device.read_bootstrap(entries):
-            n = emit(conn, record)
-            files.add(record.file_index)
-            sent += n
-            since_drain += n
-            if since_drain >= DRAIN_BYTES:
-                since_drain = 0
-                await conn.drain()
+        for name in volume_names(entries):
+            await job.jmsg(MsgType.INFO, f'Ready to read from volume "{name}" on device {state.print_name}.')
+            for record in state.device.read_records(name, entries, reader=reader):
+                n = emit(conn, record)
+                files.add(record.file_index)
+                sent += n
+                since_drain += n
+                if since_drain >= DRAIN_BYTES:
+                    since_drain = 0
+                    await conn.drain()
     except VolumeError as exc:
         await job.jmsg(MsgType.ERROR, f"Read error: {exc}")
         raise ReadError(str(exc)) from exc

@@ -8,7 +8,7 @@ import platform
 import time
 from typing import TYPE_CHECKING, Any
 
-from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus
+from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus, JobType
 from ...config import Resource
 from ...net.auth import VERSION, VERSION_DATE
 from ...net.errors import ProtocolError
@@ -37,6 +37,8 @@ def _stamp(when: float) -> str:
 def _short(value: Any) -> str:
     return str(value)[:16] if value else ""
 
+
+NO_LEVEL_TYPES = (JobType.RESTORE, JobType.ADMIN, JobType.ARCHIVE)
 
 #: Bareos' texts for a job that is not running yet (ua_status.cc)
 WAITING_TEXT = {
@@ -107,16 +109,14 @@ async def status_dir(ua: UserAgent) -> bool:
     if not unfinished:
         await ua.send("No Jobs running.")
     else:
+        # Bareos' layout (ua_status.cc): the level cut to 7 letters, none for restore/admin/archive
         await ua.send(
-            " JobId  Type Level     Files     Bytes  Name              Status\n"
+            " JobId Level   Name                       Status\n"
             "======================================================================"
         )
         for j in unfinished:
-            state = running_state(j)
-            await ua.send(
-                f"{j.jobid:>6}  {j.job_type.value:<4} {JOB_LEVEL_NAMES.get(j.level, ''):<9} "
-                f"{j.job_files:>5} {j.job_bytes:>9}  {j.job:<17} {state}"
-            )
+            level = "" if j.job_type in NO_LEVEL_TYPES else JOB_LEVEL_NAMES.get(j.level, "")[:7]
+            await ua.send(f"{j.jobid:>6} {level:<6}  {j.job:<20} {running_state(j)}")
     await ua.send("====\n\nTerminated Jobs:")
     rows = await _terminated(ua)
     if rows:
