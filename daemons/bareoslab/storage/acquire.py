@@ -85,10 +85,6 @@ class AppendSession:
     def opened(self) -> bool:
         return self.writer is not None
 
-    @property
-    def media_id(self) -> str:
-        return self.mounted.media.get("MediaId", "0") if self.mounted else "0"
-
     # -- start and end ---------------------------------------------------------------
     async def open(self) -> None:
         """Acquire the device for append (reserving it now with just in time reservation) and

@@ -18,7 +18,7 @@ from .job import Reservation, SdJob, bashed, make_session_key, parse_kv
 from .mac import MAC_JOB_TYPES, run_mac
 from .passive import passive_cmd
 from .replicate import listen, replicate_cmd
-from .reserve import JUST_IN_TIME_DEVICE, ReservationError
+from .reserve import JUST_IN_TIME_DEVICE, DeviceState, ReservationError
 
 if TYPE_CHECKING:
     from .daemon import StorageDaemon
@@ -230,17 +230,7 @@ class DirectorSession:
         if state is None or not volume:
             await self.conn.send(f'3999 Device "{device_name}" not found or bad label command.\n')
         else:
-            try:
-                size = await asyncio.to_thread(
-                    state.device.label, volume, pool, "Backup", None, self.sd.name
-                )
-            except VolumeError as exc:
-                await self.conn.send(f'3920 Cannot label Volume "{volume}": {exc}\n')
-            else:
-                await self.conn.send(
-                    f'3000 OK label. VolFiles=0 VolBytes={size} Volume="{volume}" '
-                    f'Device="{state.name}" ({state.device.archive_device})\n'
-                )
+            if await self._write_label(state, volume, pool, "label"):
                 await self.sd.reservations.notify()  # a job waiting for a volume looks again
         await self.conn.signal(Signal.EOD)
         return True
@@ -258,21 +248,27 @@ class DirectorSession:
         if state is None or not old or not new:
             await self.conn.send(f'3999 Device "{parts[1] if len(parts) > 1 else ""}" not found or bad relabel '
                                  "command.\n")
-        elif any(s.mounted is not None and s.mounted.name == old for s in self.sd.devices.values()):
+        elif self.sd.reservations.volume_in_use(old):
             await self.conn.send(f'3920 Cannot relabel Volume "{old}": it is in use by a job.\n')
+        elif old != new:
+            refusal = VolumeError(old, "renaming a volume is not supported by this Storage daemon")
+            await self.conn.send(f'3920 Cannot relabel Volume "{old}": {refusal}\n')
         else:
-            try:
-                if old != new:
-                    raise VolumeError(old, "renaming a volume is not supported by this Storage daemon")
-                size = await asyncio.to_thread(state.device.label, new, pool, "Backup", None, self.sd.name,
-                                               relabel=True)
-            except VolumeError as exc:
-                await self.conn.send(f'3920 Cannot relabel Volume "{old}": {exc}\n')
-            else:
-                await self.conn.send(
-                    f'3000 OK label. VolFiles=0 VolBytes={size} Volume="{new}" '
-                    f'Device="{state.name}" ({state.device.archive_device})\n')
+            await self._write_label(state, new, pool, "relabel", relabel=True)
         await self.conn.signal(Signal.EOD)
+        return True
+
+    async def _write_label(self, state: DeviceState, volume: str, pool: str, verb: str,
+                           relabel: bool = False) -> bool:
+        """Write a volume label on ``state``'s device and answer as Bareos' SD; True on success."""
+        try:
+            size = await asyncio.to_thread(state.device.label, volume, pool, "Backup", None, self.sd.name,
+                                           relabel=relabel)
+        except VolumeError as exc:
+            await self.conn.send(f'3920 Cannot {verb} Volume "{volume}": {exc}\n')
+            return False
+        await self.conn.send(f'3000 OK label. VolFiles=0 VolBytes={size} Volume="{volume}" '
+                             f"Device={state.print_name}\n")
         return True
 
     async def status_cmd(self, line: str) -> bool:

@@ -258,8 +258,9 @@ class Reservations:
             except TimeoutError:
                 pass
 
-    def volume_in_use(self, name: str, other_than: DeviceState) -> bool:
-        """Is volume ``name`` mounted on another device (Bareos' volume reservation list)?"""
+    def volume_in_use(self, name: str, other_than: DeviceState | None = None) -> bool:
+        """Is volume ``name`` mounted on a device (but ``other_than``): Bareos' volume
+        reservation list."""
         return any(
             s is not other_than and s.mounted is not None and s.mounted.name == name
             for s in self.devices.values()
