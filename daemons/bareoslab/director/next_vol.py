@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 MAX_RETRIES = 200  # Bareos' sanity limit on volumes found expired one after the other
 
 
+def _oldest_first(media: MediaRow) -> tuple[bool, object, int]:
+    """Least recently written first, never written last, then by MediaId (Bareos' order)."""
+    return (media.last_written is None, media.last_written or 0, media.media_id)
+
+
 class NextVolume:
     """Finds (and recycles, prunes, creates) the next appendable volume for one job."""
 
@@ -53,15 +58,13 @@ class NextVolume:
         return None
 
     async def _find(self, pool: Resource, pool_id: int, media_type: str, unwanted: list[str]) -> MediaRow | None:
-        media = await self.db(self.cat.find_next_volume, pool_id, media_type, unwanted, recycle=False)
-        if media is not None and media.vol_status == "Purged":
-            return await self.recycle(media)
+        media = await self._existing(pool_id, media_type, unwanted)
         if media is not None:
             return media
         if pool.autoprune and await self.prune_volumes(pool_id, media_type):
-            media = await self.db(self.cat.find_next_volume, pool_id, media_type, unwanted, recycle=False)
-            if media is not None and media.vol_status == "Purged":
-                return await self.recycle(media)
+            media = await self._existing(pool_id, media_type, unwanted)
+            if media is not None and media.vol_status == "Recycle":
+                return media
         if pool.label_format and await self._room_for_one_more(pool, pool_id):
             media = await self.director.create_volume(self.jcr, pool, media_type)
             if media is not None:
@@ -69,6 +72,13 @@ class NextVolume:
         if pool.purge_oldest_volume or pool.recycle_oldest_volume:
             return await self._take_oldest(pool, pool_id, media_type, unwanted)
         return None
+
+    async def _existing(self, pool_id: int, media_type: str, unwanted: list[str]) -> MediaRow | None:
+        """An Append, Unlabeled or Recycle volume of the pool, or its oldest Purged one, recycled."""
+        media = await self.db(self.cat.find_next_volume, pool_id, media_type, unwanted, recycle=False)
+        if media is not None and media.vol_status == "Purged":
+            return await self.recycle(media)
+        return media
 
     async def _room_for_one_more(self, pool: Resource, pool_id: int) -> bool:
         limit = int(pool.maximum_volumes or 0)
@@ -81,7 +91,7 @@ class NextVolume:
                    and m.vol_status in ("Full", "Used", "Append")]
         if not volumes:
             return None
-        oldest = min(volumes, key=lambda m: (m.last_written is None, m.last_written or 0, m.media_id))
+        oldest = min(volumes, key=_oldest_first)
         if pool.purge_oldest_volume:
             await self.msg(f'Purging oldest volume "{oldest.volume_name}"')
             await self.purge_jobs(await self._jobs_on(oldest.media_id))
@@ -144,7 +154,7 @@ class NextVolume:
         volumes = sorted(
             (m for m in await self.db(self.cat.list_media, pool_id)
              if m.media_type == media_type and m.vol_status in ("Full", "Used") and m.enabled != 2),
-            key=lambda m: (m.last_written is None, m.last_written or 0, m.media_id),
+            key=_oldest_first,
         )
         for media in volumes:
             await self.prune_volume(media)

@@ -192,9 +192,7 @@ class Reservations:
 
     def _take(self, job: SdJob, state: DeviceState, request: Reservation) -> None:
         if request.append:
-            if not state.busy:
-                if state.mounted is not None and state.pool_name != request.pool_name:
-                    state.unmount()  # a volume of another pool: not for this job
+            if not state.busy:  # an idle device has no volume mounted (see _idle): it takes the pool
                 state.pool_name, state.pool_type = request.pool_name, request.pool_type
             state.reserved += 1
             self.holds.setdefault(job.jobid, []).append((state, Hold.RESERVED))
