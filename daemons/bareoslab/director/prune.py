@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from .jcr import JobControlRecord
 
 
-def _retention(pool: Resource | None, client: Resource, key: str) -> int:
+def retention(pool: Resource | None, client: Resource, key: str) -> int:
+    """A Job or File Retention: the pool's when it sets one, else the client's."""
     value = int(getattr(pool, key, 0) or 0) if pool is not None else 0
     return value if value > 0 else int(getattr(client, key) or 0)
 
@@ -69,7 +70,7 @@ async def _candidates(director: Director, client: Resource, pool: Resource | Non
 
 async def prune_jobs(director: Director, client: Resource, pool: Resource | None, say: Say) -> int:
     """Purge the client's jobs past their Job Retention, keeping each FileSet's restore chain."""
-    period = _retention(pool, client, "job_retention")
+    period = retention(pool, client, "job_retention")
     await say(f"Begin pruning Jobs older than {edit_utime(period)}.")
     candidates = await _candidates(director, client, pool, period)
     needed: set[int] = set()
@@ -89,7 +90,7 @@ async def prune_jobs(director: Director, client: Resource, pool: Resource | None
 
 async def prune_files(director: Director, client: Resource, pool: Resource | None, say: Say) -> int:
     """Delete the File rows of the client's jobs past their File Retention."""
-    period = _retention(pool, client, "file_retention")
+    period = retention(pool, client, "file_retention")
     await say("Begin pruning Files.")
     jobs = [j for j in await _candidates(director, client, pool, period) if not j.purged_files]
     for job in jobs:

@@ -15,7 +15,7 @@ from ...catalog.sql import VOL_STATUSES
 from ...config.types import edit_utime, parse_duration, parse_size
 from ...net.errors import ProtocolError
 from ...net.framing import bash_spaces, decode_text
-from ..prune import prune_files, prune_jobs
+from ..prune import prune_files, prune_jobs, retention
 from ..sd_cmd import StorageError, open_storage
 from . import acl
 from .args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword, yesno
@@ -152,8 +152,7 @@ async def _prune_jobs_or_files(ua: UserAgent, args: Args, what: str) -> bool:
     assert client is not None
     kind = "Job" if what == "jobs" else "File"
     key = "job_retention" if what == "jobs" else "file_retention"
-    period = int(getattr(pool, key, 0) or 0) if pool is not None else 0
-    period = period or int(getattr(client, key) or 0)
+    period = retention(pool, client, key)
     if not has(args, "yes") and not await ua.confirm(
         f"The current {kind} retention period is: {edit_utime(period)}\nContinue? (yes/mod/no): "
     ):
