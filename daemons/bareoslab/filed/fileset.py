@@ -36,9 +36,14 @@ Rules, as in Bareos' find library:
   saved as an entry but not descended into (an info issue is reported).
 * ``recurse=no``: sub-directories of a top-level directory are saved as
   entries but not descended into.
-* Incremental/differential (``since``): a non-directory is sent only if its
-  mtime or ctime is >= ``since`` (Bareos compares with ``<`` for "unchanged";
-  ``mtimeonly``: mtime only). Directories are always sent.
+* Incremental/differential (``since``, Bareos' ``CheckChanges``): an entry is
+  unchanged when its mtime and its ctime are both before ``since`` (``mtimeonly``:
+  its mtime alone). Unchanged files, links and special files are not sent. An
+  unchanged directory is still descended into but not sent itself (Bareos'
+  ``FT_DIRNOCHG``), except one that is not descended into (another file system,
+  ``recurse=no``): that one is sent as Bareos does, whatever its times.
+  ``mtime_only`` on the Director's ``level`` line is ignored, as Bareos' FD
+  ignores it: the option letter is what counts.
 * Hard links (``st_nlink > 1`` on a non-directory, unless ``hardlinks=no``): the
   first name met is sent in full; later names are ``FT_LNKSAVED`` with
   ``link`` = the first name. All names share one :class:`HardLink`, which the
@@ -554,6 +559,7 @@ class _DirFrame:
     entry: FileEntry
     children: Iterator[str]
     dev: int
+    changed: bool  # False: an Incremental walks through it without sending it
 
 
 class _Walker:
@@ -588,7 +594,8 @@ class _Walker:
             child = next(frame.children, None)
             if child is None:
                 stack.pop()
-                yield frame.entry
+                if frame.changed:
+                    yield frame.entry
                 continue
             parent = frame.entry.path
             path = parent + child if parent.endswith("/") else parent + "/" + child
@@ -678,6 +685,8 @@ class _Walker:
             if os.path.lexists(os.path.join(path, marker)):
                 return None
         entry = FileEntry(path, FileType.DIREND, st, opts, top_level=top_level)
+        # a directory not descended into is sent whatever its times (Bareos' FT_NOFSCHG
+        # and FT_NORECURSE replace FT_DIRNOCHG before the entry is saved)
         if parent_dev is not None and st.st_dev != parent_dev and opts.onefs:
             if path not in self.top_names:
                 self.issue(
@@ -699,7 +708,7 @@ class _Walker:
                 path, FileType.NOOPEN, f'Could not open directory "{path}": ERR={exc.strerror}', exc
             )
             return None
-        return _DirFrame(entry, iter(names), st.st_dev)
+        return _DirFrame(entry, iter(names), st.st_dev, self.changed(st, opts))
 
 
 def walk(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bareoslab.codes import MsgType
 from bareoslab.filed.backup_stream import FileOutcome, file_streams
-from bareoslab.filed.fileset import FileEntry, FileSetSpec, WalkIssue, walk
+from bareoslab.filed.fileset import FileEntry, FileSetSpec, IncludeBlock, WalkIssue, walk
 from bareoslab.filed.restore_writer import RestoreStats, RestoreWriter
 
 NON_UTF8 = os.fsdecode(b"caf\xe9 latin1")  # not valid UTF-8: kept with surrogateescape
@@ -59,3 +59,25 @@ def run_restore(records, where: str, replace: str = "a", verify_digests: bool = 
     for file_index, stream, data in records:
         writer.record(file_index, stream, data)
     return RestoreRun(writer.finish(), messages)
+
+
+def spec_for(*files, options=None, exclude=None, ignore=None):
+    return FileSetSpec(
+        include=[
+            IncludeBlock(
+                options=list(options or []),
+                files=[str(f) for f in files],
+                exclude_dir_containing=list(ignore or []),
+            )
+        ],
+        exclude=list(exclude or []),
+    )
+
+
+def listing(spec, root, **kw):
+    """[(type name, name relative to root)] of a walk."""
+    out = []
+    for e in walk(spec, **kw):
+        rel = os.path.relpath(e.path, root)
+        out.append((e.file_type.name, rel + "/" if e.name.endswith("/") else rel))
+    return out

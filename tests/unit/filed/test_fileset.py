@@ -15,7 +15,7 @@ from bareoslab.filed.fileset import (
     walk,
 )
 
-from .helpers import NON_UTF8
+from .helpers import NON_UTF8, listing, spec_for
 
 # ---------------------------------------------------------------------------
 # wire lines
@@ -143,28 +143,6 @@ def test_fileset_parse_rejects_garbage(lines):
 # walk
 
 
-def spec_for(*files, options=None, exclude=None, ignore=None):
-    return FileSetSpec(
-        include=[
-            IncludeBlock(
-                options=list(options or []),
-                files=[str(f) for f in files],
-                exclude_dir_containing=list(ignore or []),
-            )
-        ],
-        exclude=list(exclude or []),
-    )
-
-
-def listing(spec, root, **kw):
-    """[(type name, name relative to root)] of a walk."""
-    out = []
-    for e in walk(spec, **kw):
-        rel = os.path.relpath(e.path, root)
-        out.append((e.file_type.name, rel + "/" if e.name.endswith("/") else rel))
-    return out
-
-
 def test_walk_order_and_types(tree):
     issues = []
     got = listing(spec_for(tree), tree, on_error=issues.append)
@@ -287,10 +265,11 @@ def test_walk_exclude_dir_containing(tree):
     assert "a.txt" in names
 
 
-def test_walk_since_filters_unchanged_files_but_keeps_directories(tree):
+def test_walk_since_sends_nothing_unchanged_but_still_descends(tree):
     future = os.lstat(tree).st_ctime + 3600
-    got = listing(spec_for(tree), tree, since=future)
-    assert got == [("DIREND", "d1/sub/"), ("DIREND", "d1/"), ("DIREND", "./")]
+    assert listing(spec_for(tree), tree, since=future) == []
+    os.utime(tree / "d1" / "sub", (future, future))  # changed, below an unchanged directory
+    assert listing(spec_for(tree), tree, since=future) == [("DIREND", "d1/sub/")]
 
 
 def test_walk_since_uses_mtime_or_ctime(tree):
