@@ -56,6 +56,7 @@ class JobControlRecord:
     vol_session_id: int = 0
     vol_session_time: int = 0
     sd_auth: str = ""
+    max_bandwidth: int = 0  # bytes/s asked of the daemon that sends the data; 0: none
     # figures from the daemons
     job_files: int = 0
     job_bytes: int = 0

@@ -37,6 +37,9 @@ class FileDaemon:
         self.tasks = TaskSet()
         self.tls = TlsSettings.of(self.client)
         self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
+        #: the Client's Maximum Bandwidth Per Job, until a daemon-wide ``setbandwidth`` replaces it
+        self.max_bandwidth_per_job: int = self.client.maximum_bandwidth_per_job or 0
+        self.bandwidth_bursting: bool = self.client.allow_bandwidth_bursting
 
     def psk_key(self, identity: str) -> str | None:
         """TLS-PSK: a Director's password, or the key of a job a passive SD calls for."""
@@ -58,6 +61,12 @@ class FileDaemon:
             return None
         # a passive SD may call in cleartext only if the Director said ssl=0 for the job
         return job.sd_tls_policy, f"job {hello.name}"
+
+    def limit_data(self, job: FdJob) -> None:
+        """Limit the job's data connection: its own limit, else its Director's, else the FD's."""
+        if job.sd_conn is not None:
+            rate = job.max_bandwidth or job.director_bandwidth or self.max_bandwidth_per_job
+            job.sd_conn.limit_bandwidth(rate, self.bandwidth_bursting)
 
     def status_lines(self) -> list[str]:
         lines = [
@@ -106,7 +115,7 @@ class FileDaemon:
             log.warning('authentication of Director "%s" failed: %s', hello.name, exc)
             return
         await conn.send(OK_HELLO)
-        await DirectorSession(self, conn).serve()
+        await DirectorSession(self, conn, director).serve()
 
     async def serve(self) -> None:
         addresses = listen_addresses(self.client)

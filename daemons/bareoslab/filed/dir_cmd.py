@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
 from ..net.auth import VERSION, hello_start_job
+from ..net.bandwidth import serve_setbandwidth
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
 from ..net.handshake import authenticate_outbound, connected_info, job_outbound, start_outbound
@@ -22,6 +23,7 @@ from .job import FdJob
 from .passive import wait_for_storage
 
 if TYPE_CHECKING:
+    from ..config.model import Resource
     from .daemon import FileDaemon
 
 log = logging.getLogger(__name__)
@@ -39,9 +41,10 @@ _RESTORE = re.compile(r"^restore replace=(\w) prelinks=(\d+) (where|regexwhere)=
 class DirectorSession:
     """One Director connection; at most one job runs on it."""
 
-    def __init__(self, fd: FileDaemon, conn: Connection) -> None:
+    def __init__(self, fd: FileDaemon, conn: Connection, director: Resource) -> None:
         self.fd = fd
         self.conn = conn
+        self.director = director
         self.job: FdJob | None = None
         self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
             "JobId": self.job_cmd,
@@ -97,6 +100,7 @@ class DirectorSession:
             vol_session_id=int(sdid),
             vol_session_time=int(sdtime),
             sd_tls_policy=TlsPolicy(int(ssl or 0)),
+            director_bandwidth=self.director.maximum_bandwidth_per_job or 0,
         )
         self.conn.job, self.conn.jobid = job, int(jobid)
         self.fd.jobs[job] = self.job
@@ -145,8 +149,10 @@ class DirectorSession:
         return True
 
     async def bandwidth_cmd(self, line: str) -> bool:
-        await self.conn.send("2000 OK Bandwidth\n")
-        return True
+        def set_default(rate: int) -> None:
+            self.fd.max_bandwidth_per_job = rate
+
+        return await serve_setbandwidth(self.conn, line, self.fd.jobs, set_default, self.fd.bandwidth_bursting)
 
     async def setdebug_cmd(self, line: str) -> bool:
         await self.conn.send("2000 OK setdebug=0 trace=0 hangup=0 timestamp=0 tracefile=\n")
@@ -195,6 +201,7 @@ class DirectorSession:
         job.message(MsgType.INFO, connected_info("Storage daemon", address, port, conn))
         job.message(MsgType.INFO, f" Encryption: {conn.encryption}")
         job.sd_conn = conn
+        self.fd.limit_data(job)
         await self.conn.send("2000 OK storage\n")
         return True
 

@@ -139,6 +139,6 @@ class DirectorLink:
 
         conn.recv = recv  # type: ignore[method-assign]  # the session re-reads the first command
         try:
-            await DirectorSession(self.fd, conn).serve()
+            await DirectorSession(self.fd, conn, self.director).serve()
         finally:
             await conn.close()

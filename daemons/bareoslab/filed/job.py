@@ -26,6 +26,8 @@ class FdJob:
     since: float | None = None
     fileset: FileSetSpec | None = None
     sd_conn: Connection | None = None
+    max_bandwidth: int = 0  # bytes/s on the data connection; 0: the Director's or the FD's default
+    director_bandwidth: int = 0  # the Director resource's Maximum Bandwidth Per Job
     status: JobStatus = JobStatus.RUNNING
     job_files: int = 0
     read_bytes: int = 0
@@ -35,6 +37,12 @@ class FdJob:
     canceled: bool = False
     pending: list[str] = field(default_factory=list)
     sd_ready: asyncio.Event = field(default_factory=asyncio.Event)  # set when a passive SD has called
+
+    def limit_bandwidth(self, rate: int, bursting: bool) -> None:
+        """``setbandwidth`` for this job: its data connection, now or once it is made."""
+        self.max_bandwidth = rate
+        if self.sd_conn is not None:
+            self.sd_conn.limit_bandwidth(rate, bursting)
 
     def set_status(self, status: JobStatus) -> None:
         self.status = merge_status(self.status, status)

@@ -44,6 +44,7 @@ async def serve_storage_calling(fd: FileDaemon, conn: Connection, job_name: str)
     if job.sd_conn is not None and job.sd_conn is not conn:
         await job.sd_conn.close()
     job.sd_conn = conn
+    fd.limit_data(job)
     job.sd_ready.set()
     # the listener closes the connection when we return: wait until the job is done with it
     with suppress(OSError, ConnectionError):

@@ -11,6 +11,7 @@ import ssl
 import struct
 from enum import IntEnum
 
+from .bandwidth import BandwidthLimit
 from .errors import ConnectionClosed, FrameTooLarge, ProtocolError, UnexpectedSignal
 from .tls import TLS_HANDSHAKE_TIMEOUT, TlsChannel, TlsError, describe_ssl_error
 from .trace import Tracer
@@ -106,6 +107,8 @@ class Connection:
         self._pos = 0
         self._out = bytearray()
         self.tls: TlsChannel | None = None
+        self.bandwidth: BandwidthLimit | None = None
+        self._unmetered = 0  # bytes handed to the transport since the limit last saw them
         #: how the connection started, as Bareos' Director reports it: "Immediate TLS" (TLS
         #: before the hello) or "Cleartext" (hello and CRAM-MD5 first); set by net.handshake
         self.handshake = "Cleartext"
@@ -196,6 +199,8 @@ class Connection:
                 raise ConnectionClosed(f"{self.peer} reset the connection") from exc
             if not data:
                 raise ConnectionClosed(f"{self.peer} closed the connection")
+            if self.bandwidth is not None:
+                await _pause(self.bandwidth.pause_for(len(data)))
             if self.tls is None:
                 self._in += data
                 continue
@@ -279,6 +284,7 @@ class Connection:
         if size >= _DIRECT_PAYLOAD:
             self._flush()
             self.writer.write(self.tls.encrypt(payload) if self.tls else payload)
+            self._unmetered += size
         else:
             out += payload
             if len(out) >= _OUT_FLUSH:
@@ -294,6 +300,7 @@ class Connection:
     def _flush(self) -> None:
         if self._out:
             self.writer.write(self.tls.encrypt(self._out) if self.tls else self._out)
+            self._unmetered += len(self._out)
             self._out = bytearray()
 
     async def drain(self) -> None:
@@ -302,6 +309,14 @@ class Connection:
             await self.writer.drain()
         except (ConnectionResetError, BrokenPipeError) as exc:
             raise ConnectionClosed(f"{self.peer} reset the connection") from exc
+        if self.bandwidth is not None:
+            sent, self._unmetered = self._unmetered, 0
+            await _pause(self.bandwidth.pause_for(sent))
+
+    def limit_bandwidth(self, rate: int, bursting: bool = False) -> None:
+        """Hold this connection to ``rate`` bytes per second both ways (0: no limit)."""
+        self._unmetered = 0
+        self.bandwidth = BandwidthLimit(rate, bursting) if rate > 0 else None
 
     async def send(self, payload: bytes | bytearray | memoryview | str) -> None:
         self.write(payload)
@@ -330,6 +345,11 @@ class Connection:
             await asyncio.wait_for(self.writer.wait_closed(), 5)
         except (OSError, TimeoutError, ConnectionError):
             pass
+
+
+async def _pause(seconds: float) -> None:
+    if seconds > 0:
+        await asyncio.sleep(seconds)
 
 
 def decode_text(msg: bytes) -> str:

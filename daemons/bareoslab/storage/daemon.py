@@ -42,6 +42,9 @@ class StorageDaemon:
         # Bareos >= 23.1: a writing job gets its device when its first record arrives
         self.just_in_time = bool(self.storage.just_in_time_reservation)
         self.tls = TlsSettings.of(self.storage)
+        #: the Storage's Maximum Bandwidth Per Job, until a daemon-wide ``setbandwidth`` replaces it
+        self.max_bandwidth_per_job: int = self.storage.maximum_bandwidth_per_job or 0
+        self.bandwidth_bursting: bool = self.storage.allow_bandwidth_bursting
         self.inbound = Inbound(self.tls, self.psk_key, self.tls_policy_for)
         self.devices: dict[str, DeviceState] = {}
         for res in cfg.resources("Device"):
@@ -91,6 +94,11 @@ class StorageDaemon:
         return lines
 
     # -- connections -------------------------------------------------------------
+    def replication_bandwidth(self, job: SdJob, director: str) -> int:
+        """A replication's limit: the job's, else its Director resource's, else this SD's."""
+        res = self.cfg.get("Director", director)
+        return job.max_bandwidth or (res.maximum_bandwidth_per_job if res else 0) or self.max_bandwidth_per_job
+
     def director_key(self, name: str) -> str | None:
         res = self.cfg.get("Director", name)
         return res.password if res is not None else None
@@ -161,6 +169,8 @@ class StorageDaemon:
             return
         conn.job = job.job
         await self.inbound.authenticate(conn, job.auth_key, f"R_STORAGE::{self.name}", self.tls)
+        # what arrives is limited by this SD's own setting only, as in Bareos
+        conn.limit_bandwidth(self.max_bandwidth_per_job, self.bandwidth_bursting)
         job.fd_connected.set()
         await ReplicateSession(self, conn, job).serve()
 

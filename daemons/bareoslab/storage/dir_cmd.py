@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
+from ..net.bandwidth import serve_setbandwidth
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
 from ..net.session import serve_commands
@@ -55,6 +56,7 @@ class DirectorSession:
             ".status": self.status_cmd,
             "cancel": self.cancel_cmd,
             "setdebug": self.setdebug_cmd,
+            "setbandwidth": self.bandwidth_cmd,
         }
 
     async def serve(self) -> None:
@@ -195,8 +197,14 @@ class DirectorSession:
         return await self._end_job(job, start)
 
     async def replicate_cmd(self, line: str) -> bool:
-        await replicate_cmd(self.sd, self.job, self.conn, line)
+        await replicate_cmd(self.sd, self.job, self.conn, line, self.director)
         return True
+
+    async def bandwidth_cmd(self, line: str) -> bool:
+        def set_default(rate: int) -> None:
+            self.sd.max_bandwidth_per_job = rate
+
+        return await serve_setbandwidth(self.conn, line, self.sd.jobs, set_default, self.sd.bandwidth_bursting)
 
     async def _end_job(self, job: SdJob, start: float) -> bool:
         elapsed = int(time.time() - start)

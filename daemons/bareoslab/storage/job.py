@@ -94,6 +94,7 @@ class SdJob:
     running: bool = False
     canceled: bool = False
     replicate_conn: Any = None  # remote copy/migrate: the connection to the writing SD
+    max_bandwidth: int = 0  # bytes/s on replicate_conn (the Director's setbandwidth); 0: the defaults
     prefer_mounted_vols: bool = True
     reserve_msgs: list[str] = field(default_factory=list)  # why no device could be reserved yet
     _dir_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -105,6 +106,12 @@ class SdJob:
     @property
     def read_reservation(self) -> Reservation | None:
         return next((r for r in self.reservations if not r.append), None)
+
+    def limit_bandwidth(self, rate: int, bursting: bool) -> None:
+        """``setbandwidth`` for this job: its replication to the writing SD, now or once made."""
+        self.max_bandwidth = rate
+        if self.replicate_conn is not None:
+            self.replicate_conn.limit_bandwidth(rate, bursting)
 
     # -- the message channel to the Director ------------------------------
     async def send_status(self, status: JobStatus) -> None:

@@ -55,8 +55,9 @@ class ReplicateError(Exception):
 # -- reading SD ---------------------------------------------------------------------------
 
 
-async def replicate_cmd(sd: StorageDaemon, job: SdJob | None, dir_conn: Connection, line: str) -> None:
-    """Connect and authenticate to the writing SD; answer the Director."""
+async def replicate_cmd(sd: StorageDaemon, job: SdJob | None, dir_conn: Connection, line: str,
+                        director: str) -> None:
+    """Connect and authenticate to the writing SD (as limited as the job's bandwidth); answer the Director."""
     kv = parse_kv(line)
     if job is None or not all(k in kv for k in ("Job", "address", "port", "Authorization")):
         await dir_conn.send(f"3991 Bad replicate command: {line.strip()}\n")
@@ -65,6 +66,7 @@ async def replicate_cmd(sd: StorageDaemon, job: SdJob | None, dir_conn: Connecti
         conn = await connect(kv["address"], int(kv["port"]), daemon=sd.name, peer=f"{kv['address']}:{kv['port']}",
                              tracer=sd.tracer, timeout=CONNECT_TIMEOUT, job=job.job)
         conn.jobid = job.jobid
+        conn.limit_bandwidth(sd.replication_bandwidth(job, director), sd.bandwidth_bursting)
         how = job_outbound(sd.tls, kv["Job"], kv["Authorization"], int(kv.get("ssl", 0)), kv["address"])
         await start_outbound(conn, how)
         await conn.send(hello_start_storage_job(kv["Job"]))

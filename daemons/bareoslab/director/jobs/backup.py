@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ...codes import JobLevel, JobType, MsgType
+from ...net.bandwidth import OK_BANDWIDTH, setbandwidth_line
 from ..fd_cmd import ClientError, ClientSession, connect_client
 from ..fileset import fileset_definition
 from ..passive_client import send_passive_client
@@ -71,6 +72,9 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
         await fd.send_level()
         await fd.send_fileset(jcr.fileset_lines)
         await fd.secure_erase()
+        jcr.max_bandwidth = jcr.job_res.maximum_bandwidth or jcr.client.maximum_bandwidth_per_job or 0
+        if jcr.max_bandwidth:
+            await fd.command(setbandwidth_line(jcr.max_bandwidth, jcr.job), OK_BANDWIDTH)
         await sd.reserve(jcr.pool, append=True)
         if jcr.client.passive:  # the SD connects to the FD
             await send_passive_client(sd, jcr.client)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ...catalog.api import JobRow
 from ...codes import JobLevel, JobStatus, JobType, MsgType
 from ...config import Resource
+from ...net.bandwidth import OK_BANDWIDTH, setbandwidth_line
 from ...net.framing import decode_text
 from ...net.tls import TlsSettings
 from ..bsr import build_bootstrap
@@ -331,6 +332,12 @@ async def _run_remote(director: Director, jcr: JobControlRecord, mig: Migration)
                            client_name=mig.client_name, fileset=mig.fileset_name, fileset_md5=mig.fileset_md5)
         await sw.secure_erase()
         await sw.reserve(mig.write_pool, append=True, storage=mig.write_storage)
+        # the reading SD limits what it replicates: the Job's limit, else the writing, else
+        # the reading Storage's
+        jcr.max_bandwidth = (jcr.job_res.maximum_bandwidth or mig.write_storage.maximum_bandwidth_per_job
+                             or mig.read_storage.maximum_bandwidth_per_job or 0)
+        if jcr.max_bandwidth:
+            await sr.command(setbandwidth_line(jcr.max_bandwidth, jcr.job), OK_BANDWIDTH)
         await sw.listen()
         await sr.command(
             f"replicate JobId={wjcr.jobid} Job={wjcr.job} address={mig.write_storage.address} "

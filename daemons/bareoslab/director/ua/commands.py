@@ -21,6 +21,7 @@ from ...net.errors import ProtocolError
 from ...net.framing import Connection, Signal, decode_text
 from . import acl
 from .args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
+from .bandwidth import SETBANDWIDTH_USAGE, cmd_setbandwidth
 from .jobs import RUN_USAGE, cmd_cancel, cmd_run
 from .label import cmd_label
 from .listing import (
@@ -127,6 +128,18 @@ class UserAgent:
                 f'of console "{self.name}".'
             )
         return found
+
+    def pick(self, args: Args, rtype: str, key: str) -> Resource:
+        """The resource ``key=`` names, or the only one of its type the console may use."""
+        name = arg(args, key)
+        if name:
+            res = self.res(rtype, name)
+            assert res is not None
+            return res
+        allowed = self.acl.allowed(self.director.cfg.resources(rtype))
+        if len(allowed) != 1:
+            raise UsageError(f"Please give {key}=<name>.")
+        return allowed[0]
 
     def check(self, kind: str, item: str) -> None:
         if not self.acl.ok(kind, item):
@@ -440,6 +453,7 @@ TABLE: list[Command] = [
         "Report status",
         "status [dir|director] | storage=<storage> | client=<client>",
     ),
+    Command("setbandwidth", cmd_setbandwidth, "Sets bandwidth", SETBANDWIDTH_USAGE),
     Command(
         "setdebug",
         cmd_setdebug,

@@ -149,9 +149,10 @@ async def cmd_run(ua: UserAgent, args: Args) -> bool:
     return True
 
 
-async def cmd_cancel(ua: UserAgent, args: Args) -> bool:
-    director = ua.director
-    unfinished = [j for j in director.jobs.values() if not j.done.is_set()]
+async def select_running_jobs(ua: UserAgent, args: Args) -> list[JobControlRecord]:
+    """The unfinished jobs ``jobid=``, ``job=``, ``ujobid=`` or ``all`` name (Bareos' select_jobs);
+    says so and gives none when nothing matches."""
+    unfinished = [j for j in ua.director.jobs.values() if not j.done.is_set()]
     if has(args, "all"):
         chosen = unfinished
     elif arg(args, "jobid"):
@@ -167,6 +168,13 @@ async def cmd_cancel(ua: UserAgent, args: Args) -> bool:
         await ua.send(
             "No Jobs running." if not unfinished else "None of the given Jobs is running."
         )
+    return chosen
+
+
+async def cmd_cancel(ua: UserAgent, args: Args) -> bool:
+    director = ua.director
+    chosen = await select_running_jobs(ua, args)
+    if not chosen:
         ua.json_result = {}
         return True
     if (

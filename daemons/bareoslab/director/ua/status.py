@@ -16,7 +16,7 @@ from ...net.framing import Connection, bash_spaces, decode_text
 from ..fd_cmd import PROBING_CLIENT, ClientError, open_client
 from ..jcr import JobControlRecord
 from ..sd_cmd import StorageError, open_storage
-from .args import Args, CommandFailed, UsageError, arg, keyword
+from .args import Args, CommandFailed, UsageError, keyword
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -213,24 +213,12 @@ async def _open(ua: UserAgent, res: Resource) -> Connection:
         raise CommandFailed(str(exc)) from exc
 
 
-def _pick(ua: UserAgent, args: Args, rtype: str, key: str) -> Resource:
-    name = arg(args, key)
-    if name:
-        res = ua.res(rtype, name)
-        assert res is not None
-        return res
-    allowed = ua.acl.allowed(ua.director.cfg.resources(rtype))
-    if len(allowed) != 1:
-        raise UsageError(f"Please give {key}=<name>.")
-    return allowed[0]
-
-
 async def cmd_status(ua: UserAgent, args: Args) -> bool:
     what = keyword(args) or "dir"
     if what.startswith("dir"):
         return await status_dir(ua)
     if what in ("storage", "client"):
-        res = _pick(ua, args, what.capitalize(), what)
+        res = ua.pick(args, what.capitalize(), what)
         conn = await _open(ua, res)
         # a storage's status names its devices (Bareos: the SD shows only those)
         command = f"status {bash_spaces(','.join(res.device))}" if res.rtype == "Storage" else "status"
