@@ -8,12 +8,13 @@ paces the sender in steps of one batch, and the slope of the staircase is the ra
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bareoslab.lab.topology_extra import render_copy_migrate, sd2_process, start_sd2, stop_sd2
-from bareoslab.net.trace import read_trace
+from bareoslab.net.trace import data_rate, read_trace
 
 from .conftest import Lab, wait_until
 from .test_client_mode_faults import dir_conf, edit, fd_conf
@@ -29,25 +30,10 @@ def data_tree(root: Path, size: int) -> Path:
     return root
 
 
-def arrivals(lab: Lab, job: str, trace: list[dict[str, Any]] | None = None,
-             sender: str | None = None) -> list[tuple[float, int]]:
-    """(time, bytes) of every data frame an SD received for ``job`` (by default: the first SD,
-    from the FD)."""
-    sender = sender or lab.t.client
-    return [(r["t"], r["len"]) for r in (lab.trace("sd") if trace is None else trace)
-            if r.get("dir") == "recv" and r.get("job") == job and str(r.get("peer")).startswith(sender)
-            and r.get("len", 0) >= 1024]  # not the record headers
-
-
-def slope(points: list[tuple[float, int]]) -> float:
-    """Bytes per second: the least-squares slope of cumulative bytes over time."""
-    xs, ys, total = [], [], 0
-    for t, size in points:
-        total += size
-        xs.append(t)
-        ys.append(total)
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+def received(lab: Lab, job: str, trace: list[dict[str, Any]] | None = None, sender: str | None = None,
+             **window: float) -> tuple[float, int]:
+    """(bytes/s, bytes) of the job's data an SD received (by default: the first SD, from the FD)."""
+    return data_rate(lab.trace("sd") if trace is None else trace, job, sender or lab.t.client, **window)
 
 
 def job_name(lab: Lab, jobid: int) -> str:
@@ -77,9 +63,8 @@ def test_limited_backup_runs_at_the_limit(lab_factory, tmp_path: Path, configure
     jobid = lab.run_job("run job=backup level=Full yes")
     assert lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0] == "T"
     job = job_name(lab, jobid)
-    points = arrivals(lab, job)
-    assert sum(size for _, size in points) == 12 * MB
-    rate = slope(points)
+    rate, size = received(lab, job)
+    assert size == 12 * MB
     assert abs(rate - 4 * MB) < 0.1 * 4 * MB, f"{rate / MB:.2f} MB/s against a limit of 4"
     told = [r for r in lab.trace("fd") if r.get("dir") == "recv" and r.get("msg", "").startswith("setbandwidth=")]
     if configure is limit_in_file_daemon:
@@ -98,21 +83,21 @@ def test_setbandwidth_slows_a_running_job(lab_factory, tmp_path: Path) -> None:
     jobid = int(out.split("JobId=")[1].split()[0])
     assert wait_until(lambda: lab.query(f"SELECT Job FROM Job WHERE JobId = {jobid}") != [])
     job = job_name(lab, jobid)
-    assert wait_until(lambda: sum(size for _, size in arrivals(lab, job)) > 2 * MB, timeout=60)
+    assert wait_until(lambda: received(lab, job)[1] > 2 * MB, timeout=60)
 
     answer = lab.run(f"setbandwidth jobid={jobid} limit=2000")
-    changed = max(t for t, _ in arrivals(lab, job))
+    changed = time.time()
     assert f"Connecting to Client {lab.t.client} at" in answer
     assert f"OK Limiting bandwidth to 2000kb/s {job}" in answer
     lab.console.command(f"wait jobid={jobid}", timeout=120)
     assert lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0] == "T"
 
-    points = arrivals(lab, job)
-    before = [p for p in points if p[0] <= changed]
-    after = [p for p in points if p[0] > changed + 0.6]  # from the first batch paced at the new limit
-    assert len(after) > 20
-    assert abs(slope(after) - 2_048_000) < 0.1 * 2_048_000, f"{slope(after) / MB:.2f} MB/s after the change"
-    assert slope(before) > 1.5 * slope(after)
+    before, _ = received(lab, job, end=changed)
+    # from the first batch paced at the new limit (one batch of 1 MB takes 0.5 s)
+    after, size = received(lab, job, start=changed + 0.6)
+    assert size > 4 * MB
+    assert abs(after - 2_048_000) < 0.1 * 2_048_000, f"{after / MB:.2f} MB/s after the change"
+    assert before > 1.5 * after
 
 
 def test_setbandwidth_answers(lab_factory, tmp_path: Path) -> None:
@@ -151,9 +136,8 @@ def test_remote_copy_is_limited_by_the_reading_sd(lab_factory, tmp_path: Path) -
         assert wait_until(lambda: lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {new}") == [("T",)])
         told = [r["msg"] for r in lab.trace("sd") if r.get("msg", "").startswith("setbandwidth=")]
         assert told == [f"setbandwidth=4000000 Job={job_name(lab, worker)}"]
-        points = arrivals(lab, job_name(lab, new), read_trace(str(sd2_process(lab.t).trace_file)), "127.0.0.1")
-        assert sum(size for _, size in points) >= 12 * MB
-        rate = slope(points)
+        rate, size = received(lab, job_name(lab, new), read_trace(str(sd2_process(lab.t).trace_file)), "127.0.0.1")
+        assert size >= 12 * MB
         assert abs(rate - 4 * MB) < 0.1 * 4 * MB, f"{rate / MB:.2f} MB/s against a limit of 4"
     finally:
         for t in started:

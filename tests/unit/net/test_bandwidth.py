@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bareoslab.net.bandwidth import BandwidthLimit, parse_setbandwidth, setbandwidth_line
+from bareoslab.net.trace import data_rate
 
 
 class Clock:
@@ -92,3 +93,19 @@ def test_parse_setbandwidth(line: str, parsed: tuple[int, str] | None) -> None:
 
 def test_setbandwidth_line_round_trips() -> None:
     assert parse_setbandwidth(setbandwidth_line(4_000_000, "copy.1")) == (4_000_000, "copy.1")
+
+
+def test_data_rate_is_the_slope_of_a_paced_staircase() -> None:
+    # 1 MB batches of 16 frames, one batch every 0.25 s: 4 MB/s; headers and other jobs left out
+    records = []
+    for batch in range(12):
+        for frame in range(16):
+            t = 100 + batch * 0.25 + frame * 0.001
+            records.append({"t": t, "dir": "recv", "job": "j", "peer": "fd", "len": 62_500})
+            records.append({"t": t, "dir": "recv", "job": "j", "peer": "fd", "len": 20})
+            records.append({"t": t, "dir": "recv", "job": "other", "peer": "fd", "len": 62_500})
+    rate, size = data_rate(records, "j", "fd")
+    assert size == 12_000_000
+    assert rate == pytest.approx(4_000_000, rel=0.05)
+    assert data_rate(records, "j", "fd", start=101.0)[1] == 8_000_000
+    assert data_rate(records, "nobody", "fd") == (0.0, 0)
