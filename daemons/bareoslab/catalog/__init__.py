@@ -9,30 +9,9 @@ from __future__ import annotations
 
 import os
 
-from .api import (
-    SCHEMA_VERSION,
-    Catalog,
-    CatalogError,
-    ClientRow,
-    DatabaseError,
-    FileBatch,
-    FileSetRow,
-    JobMediaRow,
-    JobRow,
-    LogRow,
-    MediaRow,
-    MediaUpdate,
-    MediaUpdateResult,
-    NotFoundError,
-    PoolRow,
-    RestoreFile,
-    SchemaExistsError,
-    SchemaMissingError,
-    SchemaVersionError,
-    StorageRow,
-    TimeLike,
-    VolumeExistsError,
-)
+from . import api
+from .api import *  # noqa: F403  (the catalog API: its class, records and errors)
+from .api import Catalog, CatalogError, SchemaMissingError
 from .sql import SqlCatalog
 
 SQLITE_DRIVERS = frozenset({"sqlite3", "sqlite"})
@@ -102,31 +81,4 @@ def open_catalog(
     return SqlCatalog(PostgresDriver(params))
 
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "Catalog",
-    "CatalogError",
-    "ClientRow",
-    "DatabaseError",
-    "FileBatch",
-    "FileSetRow",
-    "JobMediaRow",
-    "JobRow",
-    "LogRow",
-    "MediaRow",
-    "MediaUpdate",
-    "MediaUpdateResult",
-    "NotFoundError",
-    "PoolRow",
-    "RestoreFile",
-    "SchemaExistsError",
-    "SchemaMissingError",
-    "SchemaVersionError",
-    "SqlCatalog",
-    "StorageRow",
-    "TimeLike",
-    "VolumeExistsError",
-    "normalise_driver",
-    "open_catalog",
-    "sqlite_path",
-]
+__all__ = [*api.__all__, "SqlCatalog", "normalise_driver", "open_catalog", "sqlite_path"]

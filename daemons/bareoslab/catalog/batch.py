@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .sql import SqlCatalog
+    from .file_sql import FileSql
 
 FILE_BATCH_ROWS = 100_000
 """Rows a FileBatch buffers before it writes them (Bareos flushes at 800,000)."""
@@ -14,7 +14,7 @@ FILE_BATCH_ROWS = 100_000
 class SqlFileBatch:
     """Buffers a job's File rows and writes them with the batch insert."""
 
-    def __init__(self, catalog: SqlCatalog, job_id: int, flush_rows: int = FILE_BATCH_ROWS) -> None:
+    def __init__(self, catalog: FileSql, job_id: int, flush_rows: int = FILE_BATCH_ROWS) -> None:
         self.job_id = job_id
         self._catalog = catalog
         self._flush_rows = max(2, flush_rows)

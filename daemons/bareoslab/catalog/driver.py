@@ -15,7 +15,8 @@ from importlib import resources
 from typing import Any, Protocol
 
 from ..codes import JobLevel, JobStatus, JobType
-from .api import CatalogError, Code
+from .errors import CatalogError
+from .records import Code
 from .times import DB_TIME_FORMAT
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from .api import DatabaseError
+from .errors import DatabaseError
 
 
 @lru_cache(maxsize=512)

@@ -7,7 +7,16 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from .api import ClientRow, FileSetRow, JobMediaRow, JobRow, LogRow, MediaRow, PoolRow, StorageRow
+from .records import (
+    ClientRow,
+    FileSetRow,
+    JobMediaRow,
+    JobRow,
+    LogRow,
+    MediaRow,
+    PoolRow,
+    StorageRow,
+)
 from .times import parse_db_time
 
 T = TypeVar("T")

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any
 
-from .api import CatalogError, TimeLike
 from .driver import Driver, marks, query_text
+from .errors import CatalogError
+from .records import TimeLike
 from .rows import to_int
 from .times import db_time, epoch
 from .times import now as _now

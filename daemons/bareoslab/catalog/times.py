@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .api import TimeLike
+from .records import TimeLike
 
 DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

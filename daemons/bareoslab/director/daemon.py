@@ -8,10 +8,10 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from ..catalog import open_catalog
-from ..catalog.api import Catalog, DatabaseError, PoolRow
+from ..catalog.api import Catalog, DatabaseError, JobEnd, PoolRow
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
 from ..config import Config, Resource
 from ..daemon import StartupError, TaskSet, listen_addresses, run_daemon, serve_forever
@@ -30,6 +30,7 @@ from .messages import MessageRouter
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 HELLO_TIMEOUT = 30.0
 
 
@@ -62,7 +63,7 @@ class Director:
         self.client_handshakes: dict[str, str] = {}
 
     # -- catalog -----------------------------------------------------------------
-    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a catalog call on the catalog thread (one at a time, in order)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db_executor, lambda: fn(*args, **kwargs))
@@ -102,9 +103,10 @@ class Director:
                       jcr.vol_session_id, jcr.vol_session_time)
 
     async def update_job_end(self, jcr: JobControlRecord) -> None:
-        await self.db(self.catalog.update_job_end, jcr.jobid, jcr.status.value, jcr.level.value,
-                      jcr.end_time, jcr.job_files, jcr.job_bytes, jcr.read_bytes, jcr.job_errors,
-                      jcr.vol_session_id, jcr.vol_session_time, jcr.pool_id, jcr.fileset_id)
+        await self.db(self.catalog.update_job_end, jcr.jobid, JobEnd(
+            jcr.status, jcr.level, jcr.end_time, job_files=jcr.job_files, job_bytes=jcr.job_bytes,
+            read_bytes=jcr.read_bytes, job_errors=jcr.job_errors, vol_session_id=jcr.vol_session_id,
+            vol_session_time=jcr.vol_session_time, pool_id=jcr.pool_id, fileset_id=jcr.fileset_id))
 
     async def end_job_without_kind(self, jcr: JobControlRecord) -> None:
         jcr.status = JobStatus.FATAL_ERROR

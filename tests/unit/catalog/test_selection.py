@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from bareoslab.catalog import Catalog, CatalogError, MediaRow
+from bareoslab.catalog import Catalog, CatalogError, JobEnd, MediaRow
 from bareoslab.catalog.selection import SelectionType
 from bareoslab.codes import JobStatus, JobType
 
@@ -46,8 +46,9 @@ class Pool:
         self.catalog.update_job_start(
             job_id, "R", "F", when, client_id, self.b.pool_id, self.b.fileset_id
         )
-        self.catalog.update_job_end(job_id, status, "F", when + timedelta(minutes=1), 1, job_bytes, 0, 0, 1, 1,
-                                    self.b.pool_id, self.b.fileset_id)  # fmt: skip
+        self.catalog.update_job_end(job_id, JobEnd(
+            status, "F", when + timedelta(minutes=1), job_files=1, job_bytes=job_bytes, vol_session_id=1,
+            vol_session_time=1, pool_id=self.b.pool_id, fileset_id=self.b.fileset_id))
         for media_id in media_ids:
             self.catalog.create_jobmedia(job_id, media_id, 1, 1, 0, 0, 0, 100)
         return job_id

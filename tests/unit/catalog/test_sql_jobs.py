@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from bareoslab.catalog import Catalog, MediaRow, NotFoundError
+from bareoslab.catalog import Catalog, JobEnd, MediaRow, NotFoundError
 from bareoslab.codes import JobLevel, JobStatus, JobType
 
 from .conftest import Basics
@@ -29,10 +29,9 @@ def run_job(
     catalog.update_job_start(
         job_id, JobStatus.RUNNING, level, start, b.client_id, b.pool_id, b.fileset_id
     )
-    catalog.update_job_end(
-        job_id, status, level, start + timedelta(minutes=5), 10, 1000, 2000, 0, 1, 1714550000,
-        b.pool_id, b.fileset_id,
-    )  # fmt: skip
+    catalog.update_job_end(job_id, JobEnd(
+        status, level, start + timedelta(minutes=5), job_files=10, job_bytes=1000, read_bytes=2000,
+        vol_session_id=1, vol_session_time=1714550000, pool_id=b.pool_id, fileset_id=b.fileset_id))
     return job_id
 
 
@@ -97,10 +96,10 @@ def test_update_job_start_sets_tdate(catalog: Catalog, basics: Basics) -> None:
 def test_update_job_end_real_end_time(catalog: Catalog, basics: Basics) -> None:
     job_id = catalog.create_job("j.1", "j", "B", "F", sched_time=T0, client_id=basics.client_id)
     end = T0 + timedelta(minutes=3)
-    catalog.update_job_end(
-        job_id, JobStatus.WARNINGS, JobLevel.FULL, end, 12, 3456, 7890, 1, 2, 1714550000,
-        basics.pool_id, basics.fileset_id, purged_files=0,
-    )  # fmt: skip
+    catalog.update_job_end(job_id, JobEnd(
+        JobStatus.WARNINGS, JobLevel.FULL, end, job_files=12, job_bytes=3456, read_bytes=7890, job_errors=1,
+        vol_session_id=2, vol_session_time=1714550000, pool_id=basics.pool_id, fileset_id=basics.fileset_id,
+        purged_files=0))
     job = catalog.get_job(job_id)
     assert job is not None
     assert (job.job_status, job.end_time, job.real_end_time, job.job_tdate) == (
@@ -114,10 +113,10 @@ def test_update_job_end_real_end_time(catalog: Catalog, basics: Basics) -> None:
     )
     # a copy's new job: EndTime of the original, RealEndTime the actual end
     later = end + timedelta(hours=1)
-    catalog.update_job_end(
-        job_id, "T", "F", end, 12, 3456, 0, 0, 2, 1714550000, basics.pool_id, basics.fileset_id,
-        prior_job_id=7, real_end_time=later, client_id=99,
-    )  # fmt: skip
+    catalog.update_job_end(job_id, JobEnd(
+        "T", "F", end, job_files=12, job_bytes=3456, vol_session_id=2, vol_session_time=1714550000,
+        pool_id=basics.pool_id, fileset_id=basics.fileset_id, prior_job_id=7, real_end_time=later,
+        client_id=99))
     job = catalog.get_job(job_id)
     assert job is not None
     assert (job.end_time, job.real_end_time, job.job_tdate) == (end, later, int(later.timestamp()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bareoslab.catalog import Catalog, MediaRow, PoolRow
+from bareoslab.catalog import Catalog, JobEnd, MediaRow, PoolRow
 from bareoslab.codes import JobType
 
 from .conftest import Basics
@@ -20,9 +20,9 @@ def finished(
         f"{name}.{when:%H%M%S}", name, type_, "F", sched_time=when, client_id=b.client_id
     )
     catalog.update_job_start(job_id, "R", "F", when, b.client_id, b.pool_id, b.fileset_id)
-    catalog.update_job_end(
-        job_id, "T", "F", when + timedelta(seconds=10), 1, 10, 0, 0, 1, 1, b.pool_id, b.fileset_id
-    )
+    catalog.update_job_end(job_id, JobEnd(
+        "T", "F", when + timedelta(seconds=10), job_files=1, job_bytes=10, vol_session_id=1,
+        vol_session_time=1, pool_id=b.pool_id, fileset_id=b.fileset_id))
     if volume_id is not None:
         catalog.create_jobmedia(job_id, volume_id, 1, 1, 0, 0, 222, 500)
         with catalog.file_batch(job_id) as batch:
@@ -41,9 +41,9 @@ def copy_scenario(catalog: Catalog, b: Basics) -> tuple[int, int, int, int, int,
     worker = finished(catalog, b, "copy", JobType.COPY.value, T0 + timedelta(minutes=2), None)
     new = finished(catalog, b, "backup-bareos-fd", "B", T0 + timedelta(minutes=2), copy_vol)
     catalog.set_prior_job_id(worker, new)
-    catalog.update_job_end(
-        new, "T", "F", T0, 1, 10, 0, 0, 2, 1, copy_pool, b.fileset_id, prior_job_id=backup
-    )
+    catalog.update_job_end(new, JobEnd(
+        "T", "F", T0, job_files=1, job_bytes=10, vol_session_id=2, vol_session_time=1, pool_id=copy_pool,
+        fileset_id=b.fileset_id, prior_job_id=backup))
     catalog.copy_job_times(new, backup)
     catalog.copy_log(backup, new)
     catalog.set_job_type(new, JobType.JOB_COPY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bareoslab.catalog import Catalog, MediaRow
+from bareoslab.catalog import Catalog, JobEnd, MediaRow
 from bareoslab.codes import JobLevel, JobStatus, JobType
 
 from .conftest import Basics
@@ -41,8 +41,9 @@ def backup(
             MediaRow(volume, b.pool_id, "File", vol_bytes=209)
         )  # fmt: skip
         catalog.create_jobmedia(job_id, media_id, 1, max(files, default=1), 0, 0, 222, 5000)
-    catalog.update_job_end(job_id, status, level, start + timedelta(minutes=5), len(files), 100, 0, 0,
-                           day + 1, 1714550000, b.pool_id, fileset_id)  # fmt: skip
+    catalog.update_job_end(job_id, JobEnd(
+        status, level, start + timedelta(minutes=5), job_files=len(files), job_bytes=100, vol_session_id=day + 1,
+        vol_session_time=1714550000, pool_id=b.pool_id, fileset_id=fileset_id))
     return job_id
 
 

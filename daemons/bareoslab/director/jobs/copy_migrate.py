@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...catalog.api import JobRow
+from ...catalog.api import JobEnd, JobRow
 from ...codes import JobLevel, JobStatus, JobType, MsgType
 from ...config import Resource
 from ...net.bandwidth import OK_BANDWIDTH, setbandwidth_line
@@ -426,10 +426,11 @@ async def _cleanup_worker(director: Director, jcr: JobControlRecord, mig: Migrat
         vol_id = wjcr.vol_session_id if wjcr is not None else jcr.vol_session_id
         vol_time = wjcr.vol_session_time if wjcr is not None else jcr.vol_session_time
         new_status = jcr.status if mig.ran else JobStatus.ERROR_TERMINATED
-        await director.db(cat.update_job_end, mig.new_jobid, new_status.value, mig.prior.level,
-                          jcr.end_time or time.time(), jcr.job_files, jcr.job_bytes, 0, jcr.job_errors,
-                          vol_id, vol_time, mig.write_pool_id, mig.prior.fileset_id, mig.prior.job_id,
-                          client_id=mig.prior.client_id)
+        await director.db(cat.update_job_end, mig.new_jobid, JobEnd(
+            new_status, mig.prior.level, jcr.end_time or time.time(), job_files=jcr.job_files,
+            job_bytes=jcr.job_bytes, job_errors=jcr.job_errors, vol_session_id=vol_id, vol_session_time=vol_time,
+            pool_id=mig.write_pool_id, fileset_id=mig.prior.fileset_id, prior_job_id=mig.prior.job_id,
+            client_id=mig.prior.client_id))
         if ok and mig.ran:
             await director.db(cat.copy_job_times, mig.new_jobid, mig.prior.job_id)
             if jcr.job_type is JobType.COPY:

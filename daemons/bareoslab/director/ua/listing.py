@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ...catalog.records import JobFilter
 from . import acl
 from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg, keyword
 from .output import format_table, format_vertical, json_rows
@@ -65,17 +66,6 @@ LLIST_JOB_COLUMNS = [
     "filesetid",
     "fileset",
 ]
-JOBS_SQL = (
-    "SELECT j.JobId AS jobid, j.Job AS job, j.Name AS name, j.PurgedFiles AS purgedfiles, j.Type AS type, "
-    "j.Level AS level, j.ClientId AS clientid, c.Name AS client, j.JobStatus AS jobstatus, "
-    "j.SchedTime AS schedtime, j.StartTime AS starttime, j.EndTime AS endtime, j.RealEndTime AS realendtime, "
-    "j.JobTDate AS jobtdate, j.VolSessionId AS volsessionid, j.VolSessionTime AS volsessiontime, "
-    "j.JobFiles AS jobfiles, j.JobBytes AS jobbytes, j.JobErrors AS joberrors, "
-    "j.JobMissingFiles AS jobmissingfiles, j.PoolId AS poolid, p.Name AS poolname, "
-    "j.PriorJobId AS priorjobid, j.FileSetId AS filesetid, f.FileSet AS fileset "
-    "FROM Job j LEFT JOIN Client c ON c.ClientId = j.ClientId LEFT JOIN Pool p ON p.PoolId = j.PoolId "
-    "LEFT JOIN FileSet f ON f.FileSetId = j.FileSetId"
-)
 VOLUME_COLUMNS = [
     "mediaid",
     "volumename",
@@ -91,40 +81,9 @@ VOLUME_COLUMNS = [
     "lastwritten",
     "storage",
 ]
-VOLUMES_SQL = (
-    "SELECT m.MediaId AS mediaid, m.VolumeName AS volumename, m.VolStatus AS volstatus, m.Enabled AS enabled, "
-    "m.VolBytes AS volbytes, m.VolFiles AS volfiles, m.VolRetention AS volretention, m.Recycle AS recycle, "
-    "m.Slot AS slot, m.InChanger AS inchanger, m.MediaType AS mediatype, m.LastWritten AS lastwritten, "
-    "s.Name AS storage, p.Name AS pool FROM Media m LEFT JOIN Storage s ON s.StorageId = m.StorageId "
-    "LEFT JOIN Pool p ON p.PoolId = m.PoolId"
-)
-SIMPLE_LISTS: dict[str, tuple[str, str, str]] = {
-    # keyword: (json key, resource type for the ACL, SQL)
-    "pools": (
-        "pools",
-        "Pool",
-        "SELECT PoolId AS poolid, Name AS name, NumVols AS numvols, MaxVols AS maxvols, "
-        "PoolType AS pooltype, LabelFormat AS labelformat FROM Pool ORDER BY PoolId",
-    ),
-    "clients": (
-        "clients",
-        "Client",
-        "SELECT ClientId AS clientid, Name AS name, FileRetention AS fileretention, "
-        "JobRetention AS jobretention FROM Client ORDER BY Name",
-    ),
-    "storages": (
-        "storages",
-        "Storage",
-        "SELECT StorageId AS storageid, Name AS name, "
-        "AutoChanger AS autochanger FROM Storage ORDER BY StorageId",
-    ),
-    "filesets": (
-        "filesets",
-        "FileSet",
-        "SELECT FileSetId AS filesetid, FileSet AS fileset, Md5 AS md5, "
-        "CreateTime AS createtime FROM FileSet ORDER BY FileSetId",
-    ),
-}
+RESOURCE_TYPES = {"pools": "Pool", "clients": "Client", "storages": "Storage", "filesets": "FileSet"}
+"""The simple lists: the catalog's rows of a resource kind, the type whose ACL applies."""
+
 _LIST_ALIASES = {
     "job": "jobs",
     "jobid": "jobs",
@@ -165,54 +124,30 @@ async def show(
     ua.json_result = {key: json_rows(columns, rows)}
 
 
-def _job_filters(ua: UserAgent, args: Args) -> tuple[str, list[Any]]:
-    conds: list[str] = []
-    params: list[Any] = []
+def _job_filter(ua: UserAgent, args: Args) -> JobFilter:
     jobids = int_list_arg(args, "jobid") if arg(args, "jobid") else []
     if has(args, "jobid") and not jobids:
         raise UsageError("Invalid jobid specified.")
-    if jobids:
-        conds.append(f"j.JobId IN ({','.join('?' * len(jobids))})")
-        params += jobids
-    for key, column in (("job", "j.Name"), ("client", "c.Name"), ("pool", "p.Name")):
-        if arg(args, key):
-            conds.append(f"{column} = ?")
-            params.append(arg(args, key))
-    for key, column in (
-        ("jobstatus", "j.JobStatus"),
-        ("joblevel", "j.Level"),
-        ("jobtype", "j.Type"),
-    ):
+    wanted = JobFilter(job_ids=jobids, name=arg(args, "job") or None, client=arg(args, "client") or None,
+                       pool=arg(args, "pool") or None, volume=arg(args, "volume") or None)
+    for key, values in (("jobstatus", wanted.statuses), ("joblevel", wanted.levels), ("jobtype", wanted.types)):
         value = arg(args, key)
         if value:
             codes = [v.strip() for v in value.split(",") if v.strip()]
             if any(len(c) != 1 for c in codes):
                 raise CommandFailed(f"invalid {key} value: {value}")
-            conds.append(f"{column} IN ({','.join('?' * len(codes))})")
-            params += codes
-    if arg(args, "volume"):
-        conds.append(
-            "j.JobId IN (SELECT jm.JobId FROM JobMedia jm JOIN Media m ON m.MediaId = jm.MediaId "
-            "WHERE m.VolumeName = ?)"
-        )
-        params.append(arg(args, "volume"))
+            values += codes
     for key, unit in (("days", 86400), ("hours", 3600)):
         n = int_arg(args, key)
         if n is not None:
-            conds.append("j.JobTDate >= ?")
-            params.append(int(time.time()) - n * unit)
-    return (" WHERE " + " AND ".join(conds)) if conds else "", params
+            wanted.since_tdate = int(time.time()) - n * unit
+    return wanted
 
 
 async def list_jobs(ua: UserAgent, args: Args, vertical: bool) -> bool:
     director = ua.director
-    where, params = _job_filters(ua, args)
-    order = "DESC" if has(args, "reverse") else "ASC"
-    columns, rows = await director.db(
-        director.catalog.query,
-        f"{JOBS_SQL}{where} ORDER BY j.StartTime {order}, j.JobId {order}",
-        params,
-    )
+    columns, rows = await director.db(director.catalog.list_job_records, _job_filter(ua, args),
+                                      has(args, "reverse"))
     records = [dict(zip(columns, r)) for r in rows]
     if not ua.acl.unrestricted:
         records = [
@@ -248,21 +183,10 @@ async def list_jobs(ua: UserAgent, args: Args, vertical: bool) -> bool:
 async def list_volumes(ua: UserAgent, args: Args, vertical: bool) -> bool:
     director = ua.director
     volume = arg(args, "volume") or None
-    conds, params = [], []
-    if volume:
-        conds.append("m.VolumeName = ?")
-        params.append(volume)
     pool = arg(args, "pool")
     if pool:
         ua.res("Pool", pool)
-        conds.append("p.Name = ?")
-        params.append(pool)
-    sql = (
-        VOLUMES_SQL
-        + (" WHERE " + " AND ".join(conds) if conds else "")
-        + " ORDER BY p.Name, m.MediaId"
-    )
-    columns, rows = await director.db(director.catalog.query, sql, params)
+    columns, rows = await director.db(director.catalog.list_volume_records, volume, pool or None)
     records = [dict(zip(columns, r)) for r in rows]
     if not ua.acl.unrestricted:
         records = [r for r in records if ua.acl.ok(acl.POOL, r["pool"] or "")]
@@ -313,9 +237,9 @@ async def cmd_list(ua: UserAgent, args: Args, vertical: bool = False) -> bool:
         return await list_jobs(ua, args, vertical)
     if what == "volumes":
         return await list_volumes(ua, args, vertical)
-    if what in SIMPLE_LISTS:
-        key, rtype, sql = SIMPLE_LISTS[what]
-        columns, rows = await director.db(director.catalog.query, sql)
+    if what in RESOURCE_TYPES:
+        key, rtype = what, RESOURCE_TYPES[what]
+        columns, rows = await director.db(director.catalog.list_resources, what)
         if not ua.acl.unrestricted:
             names = {r.name for r in ua.acl.allowed(director.cfg.resources(rtype))}
             index = columns.index("fileset" if rtype == "FileSet" else "name")
@@ -339,28 +263,14 @@ async def cmd_list(ua: UserAgent, args: Args, vertical: bool = False) -> bool:
         if jobid is None:
             raise UsageError("list files needs jobid=<id>.")
         await _allowed_job(ua, jobid)
-        columns, rows = await director.db(
-            director.catalog.query,
-            "SELECT p.Path || f.Name AS filename FROM File f JOIN Path p ON p.PathId = f.PathId "
-            "WHERE f.JobId = ? ORDER BY f.FileIndex",
-            [jobid],
-        )
+        columns, rows = await director.db(director.catalog.list_file_names, jobid)
         await show(ua, "filenames", columns, rows, vertical)
         return True
     if what == "jobmedia":
         jobid = int_arg(args, "jobid")
-        sql = (
-            "SELECT jm.JobMediaId AS jobmediaid, jm.JobId AS jobid, m.VolumeName AS volumename, "
-            "jm.FirstIndex AS firstindex, jm.LastIndex AS lastindex FROM JobMedia jm "
-            "JOIN Media m ON m.MediaId = jm.MediaId"
-        )
-        params: list[Any] = []
         if jobid is not None:
             await _allowed_job(ua, jobid)
-            sql, params = sql + " WHERE jm.JobId = ?", [jobid]
-        columns, rows = await director.db(
-            director.catalog.query, sql + " ORDER BY jm.JobMediaId", params
-        )
+        columns, rows = await director.db(director.catalog.list_jobmedia, jobid)
         await show(ua, "jobmedia", columns, rows, vertical)
         return True
     raise UsageError(f"list {what}: unknown list." if what else "")

@@ -86,13 +86,8 @@ async def _select_jobids(
         except ValueError:
             raise CommandFailed(f"Invalid before= time: {arg(args, 'before')}") from None
     client_id = await director.db(cat.client_id, client.name)
-    _, rows = await director.db(
-        cat.query,
-        "SELECT FileSetId FROM FileSet WHERE FileSet = ? ORDER BY FileSetId DESC",
-        [fileset_name],
-    )
-    for (fileset_id,) in rows:
-        jobs = await director.db(cat.select_restore_jobs, client_id or 0, int(fileset_id), before)
+    for fileset_id in await director.db(cat.fileset_ids, fileset_name):
+        jobs = await director.db(cat.select_restore_jobs, client_id or 0, fileset_id, before)
         if jobs:
             return [j.job_id for j in jobs], client
     raise CommandFailed(

@@ -24,12 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DAEMON_TIMEOUT = 60.0
-TERMINATED_SQL = (
-    "SELECT j.JobId, j.Level, j.JobFiles, j.JobBytes, j.JobStatus, j.EndTime, j.Name, j.Type FROM Job j "
-    "WHERE j.JobStatus NOT IN ('C', 'R') ORDER BY j.EndTime DESC, j.JobId DESC LIMIT 10"
-)
-
-
 def _stamp(when: float) -> str:
     return time.strftime("%d-%b-%y %H:%M", time.localtime(when))
 
@@ -87,7 +81,7 @@ def _running_json(ua: UserAgent) -> list[dict[str, Any]]:
 
 
 async def _terminated(ua: UserAgent) -> list[tuple[Any, ...]]:
-    _, rows = await ua.director.db(ua.director.catalog.query, TERMINATED_SQL)
+    _, rows = await ua.director.db(ua.director.catalog.list_terminated_jobs, 10)
     return [r for r in rows if ua.acl.ok("Job ACL", r[6] or "")]
 
 

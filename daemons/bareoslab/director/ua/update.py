@@ -129,15 +129,9 @@ async def _purge(ua: UserAgent, jobids: list[int]) -> None:
     busy = sorted(set(jobids) & _running(ua))
     if busy:
         raise CommandFailed(f"JobId {busy[0]} is running; cancel it first.")
-    _, rows = await ua.director.db(
-        cat.query,
-        "SELECT DISTINCT m.MediaId, m.VolumeName FROM JobMedia jm JOIN Media m "
-        f"ON m.MediaId = jm.MediaId WHERE jm.JobId IN "
-        f"({','.join('?' * len(jobids))})",
-        jobids,
-    )
+    volumes = await ua.director.db(cat.volumes_of_jobs, jobids)
     await ua.director.db(cat.purge_jobs, jobids)
-    for media_id, name in rows:
+    for media_id, name in volumes:
         if await ua.director.db(cat.mark_volume_purged_if_empty, int(media_id)):
             await ua.send(
                 f'There are no more Jobs associated with Volume "{name}". Marking it purged.'
@@ -198,10 +192,7 @@ async def cmd_prune(ua: UserAgent, args: Args) -> bool:
             f"Purging the following {len(candidates)} JobIds: {','.join(map(str, candidates))}"
         )
         await _purge(ua, candidates)
-    left = await ua.director.db(
-        cat.query, "SELECT count(*) FROM JobMedia WHERE MediaId = ?", [media.media_id]
-    )
-    if int(left[1][0][0]) == 0:
+    if not await ua.director.db(cat.job_ids_on_volume, media.media_id):
         await ua.director.db(cat.mark_volume_purged_if_empty, media.media_id)
         await ua.send(f'Volume "{name}" contains no jobs after pruning.')
     else:
@@ -232,12 +223,7 @@ async def cmd_purge(ua: UserAgent, args: Args) -> bool:
     ):
         await ua.send("Purge cancelled.")
         return True
-    _, rows = await ua.director.db(
-        cat.query,
-        "SELECT DISTINCT JobId FROM JobMedia WHERE MediaId = ? ORDER BY JobId",
-        [media.media_id],
-    )
-    jobids = [int(r[0]) for r in rows]
+    jobids = await ua.director.db(cat.job_ids_on_volume, media.media_id)
     if jobids:
         await ua.send(f"Purging the following {len(jobids)} JobIds: {','.join(map(str, jobids))}")
         await _purge(ua, jobids)
@@ -324,10 +310,7 @@ async def cmd_delete(ua: UserAgent, args: Args) -> bool:
     ):
         await ua.send("Delete cancelled.")
         return True
-    _, rows = await ua.director.db(
-        cat.query, "SELECT DISTINCT JobId FROM JobMedia WHERE MediaId = ?", [media.media_id]
-    )
-    jobids = [int(r[0]) for r in rows]
+    jobids = await ua.director.db(cat.job_ids_on_volume, media.media_id)
     if jobids:
         busy = sorted(set(jobids) & _running(ua))
         if busy:

@@ -1,0 +1,42 @@
+"""The catalog's errors: one base class, an exit code each for ``bareoslab-catalog``."""
+
+from __future__ import annotations
+
+
+class CatalogError(Exception):
+    """Catalog error."""
+
+    exit_code = 1
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "catalog error").strip())
+
+
+class DatabaseError(CatalogError):
+    """The database refused a statement."""
+
+
+class SchemaMissingError(CatalogError):
+    """The catalog has no schema (create it with ``bareoslab-catalog create``)."""
+
+    exit_code = 2
+
+
+class SchemaVersionError(CatalogError):
+    """The catalog schema has a version this program does not support."""
+
+    exit_code = 3
+
+
+class SchemaExistsError(CatalogError):
+    """The catalog schema already exists."""
+
+    exit_code = 4
+
+
+class NotFoundError(CatalogError):
+    """No such catalog record."""
+
+
+class VolumeExistsError(CatalogError):
+    """A volume with this name already exists."""
