@@ -26,7 +26,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bareoslab.lab import processes  # noqa: E402
-from bareoslab.net.trace import data_rate, read_trace  # noqa: E402
+from bareoslab.net.trace import read_trace  # noqa: E402
+from bareoslab.trace.rates import data_rate  # noqa: E402
 from bench_data import BenchError  # noqa: E402
 from bench_lab import BenchLab  # noqa: E402
 from bench_rev import DEFAULT_WORK  # noqa: E402

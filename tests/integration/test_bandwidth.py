@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from bareoslab.lab.topology_extra import render_copy_migrate, sd2_process, start_sd2, stop_sd2
-from bareoslab.net.trace import data_rate, read_trace
+from bareoslab.net.trace import read_trace
+from bareoslab.trace.rates import data_rate
 
 from .conftest import Lab, wait_until
 from .test_client_mode_faults import dir_conf, edit, fd_conf

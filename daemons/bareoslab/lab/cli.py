@@ -43,9 +43,7 @@ from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, 
 from ..console.client import Console
 from ..net.auth import password_key
 from ..net.errors import ProtocolError
-from . import containers, image, processes, state
-from .render import LocalTopology, free_port, render
-from .sequence import (
+from ..trace.sequence import (
     Arrow,
     build_sequence,
     human_size,
@@ -54,6 +52,8 @@ from .sequence import (
     render_plantuml,
     render_text,
 )
+from . import containers, image, processes, state
+from .render import LocalTopology, free_port, render
 from .state import LabError
 from .table import text_table
 

@@ -28,12 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-import yaml
-
 from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
+from ..trace.sequence import human_size
 from .deployed import DeployedLab, DeployedLabError, JobRow, Topology, connection_lines
 from .image import build_image
-from .sequence import human_size
 from .state import LabError
 from .table import text_table
 
@@ -67,6 +65,10 @@ class Scenario:
             known = sorted(p.parent.name for p in (self.project / "molecule").glob("*/molecule.yml"))
             raise ContainersError(f"no scenario {self.name!r} in {self.project / 'molecule'} (scenarios: "
                                   f"{', '.join(known)})")
+        try:
+            import yaml  # the [lab] extra
+        except ModuleNotFoundError as exc:
+            raise ContainersError("the container lab needs the [lab] extra: pip install 'bareoslab[lab]'") from exc
         return yaml.safe_load(path.read_text(encoding="utf-8"))
 
     @property

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,26 @@ def test_cli_local_up_status_down(tmp_path: Path, capsys: pytest.CaptureFixture[
     finally:
         if state.exists(base):
             processes.stop(state.load(base))
+
+
+# what only the [lab] extra installs; the base package must not need any of it to start
+LAB_ONLY = ("yaml", "docker", "ansible", "molecule", "testinfra", "paramiko")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["trace", "--help"], ["local", "--help"], ["containers", "--help"]])
+def test_cli_starts_without_the_lab_extra(argv: list[str]) -> None:
+    blocked = "".join(f"sys.modules[{m!r}] = None; " for m in LAB_ONLY)  # import fails as if absent
+    code = f"import sys; {blocked}from bareoslab.lab.cli import main; sys.exit(main({argv!r}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "usage: bareoslab" in done.stdout
+
+
+def test_cli_container_lab_without_the_lab_extra_says_what_to_install(tmp_path: Path) -> None:
+    blocked = "".join(f"sys.modules[{m!r}] = None; " for m in LAB_ONLY)
+    code = (f"import sys; {blocked}from bareoslab.lab.cli import main; "
+            f"sys.exit(main(['containers', 'status', '--project', {str(Path.cwd())!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "pip install 'bareoslab[lab]'" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr

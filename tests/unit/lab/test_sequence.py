@@ -1,4 +1,4 @@
-"""bareoslab.lab.sequence: traces of several daemons -> arrows -> PlantUML / text."""
+"""bareoslab.trace.sequence: traces of several daemons -> arrows -> PlantUML / text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from bareoslab.lab.sequence import (
+from bareoslab.trace.sequence import (
     Arrow,
     build_sequence,
     job_names,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bareoslab.net.bandwidth import BandwidthLimit, parse_setbandwidth, setbandwidth_line
-from bareoslab.net.trace import data_rate
+from bareoslab.trace.rates import data_rate
 
 
 class Clock:
