@@ -135,6 +135,46 @@ class JobSql(SqlBase):
         ).fetchone()
         return None if row is None else JOB.row(row)
 
+    def accurate_jobids(
+        self, client_id: int, fileset_id: int, level: Code, before: TimeLike | None = None,
+        *, job_type: Code = JobType.BACKUP,
+    ) -> list[int]:
+        """The jobs an accurate Incremental or Differential compares against (Bareos
+        ``AccurateGetJobids``), oldest first: the newest good Full of this client and
+        FileSetId started before ``before``; for an Incremental also the newest Differential
+        and then every Incremental of a FileSet of the same name that started after the
+        end of the last job taken (times to the second, as stored)."""
+        date = db_time(epoch(before if before is not None else _now()) + 1)
+        row = self._db.execute(
+            "SELECT JobId, EndTime, JobTDate FROM Job WHERE ClientId = ? AND Level = 'F' "
+            "AND JobStatus IN (?, ?) AND Type = ? AND StartTime < ? AND FileSetId = ? "
+            "ORDER BY JobId DESC, JobTDate DESC LIMIT 1",
+            (client_id, *OK_STATUSES, code(job_type), date, fileset_id),
+        ).fetchone()
+        if row is None:
+            return []
+        jobs = [(to_int(row[2]), to_int(row[0]), row[1])]
+        if code(level) == JobLevel.INCREMENTAL:
+            after = (
+                "FROM Job JOIN FileSet ON FileSet.FileSetId = Job.FileSetId WHERE ClientId = ? "
+                "AND JobStatus IN (?, ?) AND Type = ? AND StartTime > ? AND StartTime < ? "
+                "AND FileSet.FileSet = (SELECT FileSet FROM FileSet WHERE FileSetId = ?)"
+            )
+            for level_code, extra, limit in (("D", "AND JobFiles > 0 ", " LIMIT 1"), ("I", "", "")):
+                last_end = jobs[-1][2]  # the Differential ended after the Full
+                rows = self._db.execute(
+                    f"SELECT JobId, EndTime, JobTDate {after} AND Level = ? {extra}"
+                    f"ORDER BY Job.JobTDate DESC{limit}",
+                    (client_id, *OK_STATUSES, code(job_type), last_end, date, fileset_id, level_code),
+                ).fetchall()
+                jobs += [(to_int(r[2]), to_int(r[0]), r[1]) for r in rows]
+        return [jobid for _, jobid, _ in sorted(jobs)]
+
+    def sum_job_files(self, job_ids: Iterable[int]) -> int:
+        """JobFiles of the jobs added up (Bareos' estimate of an accurate list)."""
+        ids = [int(i) for i in job_ids]
+        return to_int(self._one(f"SELECT sum(JobFiles) FROM Job WHERE JobId IN ({marks(len(ids))})", ids))
+
     def find_since_job(
         self, name: str, client_id: int, fileset_id: int, level: Code
     ) -> JobRow | None:

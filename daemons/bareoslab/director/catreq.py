@@ -12,7 +12,7 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.api import MediaUpdate, NotFoundError
-from ..codes import DIGEST_STREAMS, STREAM_MASK, MsgType, Stream
+from ..codes import DIGEST_STREAMS, STREAM_MASK, FileType, MsgType, Stream
 from ..net.bareos64 import bin_to_base64
 from ..net.framing import bash_spaces, unbash_spaces
 from .next_vol import NextVolume
@@ -180,9 +180,10 @@ class CatalogRequests:
         stream &= STREAM_MASK
         batch = self.jcr.file_batch
         if stream in (Stream.UNIX_ATTRIBUTES, Stream.UNIX_ATTRIBUTES_EX):
-            _index, _ftype, name, lstat, _link = split_attributes(data)
-            # the record's FileIndex (a copy renumbers records, not the attribute text)
-            batch.add(file_index, name, lstat, "0")
+            _index, ftype, name, lstat, _link = split_attributes(data)
+            # the record's FileIndex (a copy renumbers records, not the attribute text); a file
+            # accurate mode reports deleted gets FileIndex 0, which hides it from restores
+            batch.add(0 if ftype == FileType.DELETED else file_index, name, lstat, "0")
         elif stream in DIGEST_STREAMS:
             batch.set_digest(file_index, bin_to_base64(data, compat=True))
         if batch.pending >= ATTRIBUTE_FLUSH_ROWS:

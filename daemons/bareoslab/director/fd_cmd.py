@@ -91,6 +91,8 @@ class ClientSession:
     async def send_level(self) -> None:
         jcr = self.jcr
         word = LEVEL_WORDS.get(jcr.level, "full")
+        if jcr.sends_accurate_list:
+            word = "accurate_" + word
         await self.conn.send(f"level = {word}  mtime_only=0 \n")
         if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):
             await self.conn.send(

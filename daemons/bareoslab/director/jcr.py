@@ -51,6 +51,7 @@ class JobControlRecord:
     fileset_md5: str = ""
     fileset_lines: list[str] = field(default_factory=list)
     since: float | None = None
+    accurate: bool = False  # the Job's Accurate: the FD compares against the catalog's list
     prev_job: str = ""
     comment: str = ""
     vol_session_id: int = 0
@@ -89,6 +90,12 @@ class JobControlRecord:
     catalog_jobid: int = 0
     copy_control: Control | None = None  # a control job: what it selected, its workers
     copy_worker: Migration | None = None  # a worker: the job it copies and the one it makes
+
+    @property
+    def sends_accurate_list(self) -> bool:
+        """An accurate Incremental or Differential: the FD gets the catalog's list (and the level
+        word ``accurate_...``); Bareos sends none for a Full without Base jobs."""
+        return self.accurate and self.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL)
 
     def set_status(self, status: JobStatus) -> None:
         self.status = merge_status(self.status, status)

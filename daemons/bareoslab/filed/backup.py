@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
-from ..codes import MsgType
+from ..codes import FileType, MsgType, Stream
 from ..net.framing import Connection, Signal
+from .accurate import AccurateList
+from .attribs import encode_attributes
 from .backup_stream import file_streams
 from .fileset import FileSetSpec, WalkIssue, walk
 
@@ -51,11 +53,13 @@ def _issue_type(issue: WalkIssue) -> MsgType:
 
 
 def generate(spec: FileSetSpec, since: float | None, totals: Totals,
-             stop: threading.Event) -> Iterator[Item]:
-    """Every message of the data stream, in order: header, records, EOD per stream."""
+             stop: threading.Event, accurate: AccurateList | None = None) -> Iterator[Item]:
+    """Every message of the data stream, in order: header, records, EOD per stream; in accurate
+    mode the deleted entries last."""
     pending: list[Note] = []
     file_index = 0
-    for entry in walk(spec, since=since, on_error=lambda i: pending.append(Note(_issue_type(i), i.message))):
+    for entry in walk(spec, since=since, check=accurate,
+                      on_error=lambda i: pending.append(Note(_issue_type(i), i.message))):
         yield from pending
         pending.clear()
         if stop.is_set():
@@ -79,6 +83,17 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         totals.read_bytes += outcome.read_bytes
         totals.job_bytes += outcome.sent_bytes
     yield from pending
+    if accurate is None:
+        return
+    for name, lstat in accurate.deleted():  # Bareos' SendDeletedList
+        if stop.is_set():
+            return
+        file_index += 1
+        yield f"{file_index} {int(Stream.UNIX_ATTRIBUTES)} 0".encode()
+        yield encode_attributes(file_index, FileType.DELETED, name,
+                                lstat._replace(data_stream=int(Stream.FILE_DATA)))
+        yield EOD
+        totals.files = file_index
 
 
 def _worker(items: Iterator[Item], out: queue.Queue[list[Item] | BaseException | None],
@@ -111,13 +126,13 @@ def _worker(items: Iterator[Item], out: queue.Queue[list[Item] | BaseException |
         put(exc)
 
 
-async def send_data(conn: Connection, spec: FileSetSpec, since: float | None,
+async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, accurate: AccurateList | None,
                     on_note: Callable[[Note], None], canceled: Callable[[], bool]) -> Totals:
     """Send the FileSet's data stream (without the final EOD); returns what was sent."""
     totals = Totals()
     stop = threading.Event()
     out: queue.Queue[list[Item] | BaseException | None] = queue.Queue(QUEUE_BATCHES)
-    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop), out, stop),
+    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop, accurate), out, stop),
                               name="backup-reader", daemon=True)
     worker.start()
     loop = asyncio.get_running_loop()

@@ -18,6 +18,7 @@ from ..net.server import connect
 from ..net.session import serve_commands
 from ..net.tls import TlsPolicy
 from . import sd_cmd
+from .accurate import AccurateList
 from .fileset import parse_fileset_lines
 from .job import FdJob
 from .passive import wait_for_storage
@@ -34,6 +35,7 @@ BTIME_ROUNDS = 10
 _JOB = re.compile(r"^JobId=(\d+) Job=(\S+) SDid=(\d+) SDtime=(\d+) Authorization=(\S+)(?: ssl=(\d+))?")
 _LEVEL = re.compile(r"^level = (\S+)")
 _SINCE = re.compile(r"^level = since_utime (\d+)")
+_ACCURATE = re.compile(r"^accurate files=(\d+)")
 _STORAGE = re.compile(r"^storage address=(\S+) port=(\d+) ssl=(\d+)(?: Authorization=(\S+))?")
 _RESTORE = re.compile(r"^restore replace=(\w) prelinks=(\d+) (where|regexwhere)=(.*)$", re.S)
 
@@ -49,6 +51,7 @@ class DirectorSession:
         self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
             "JobId": self.job_cmd,
             "level": self.level_cmd,
+            "accurate": self.accurate_cmd,
             "fileset": self.fileset_cmd,
             "getSecureEraseCmd": self.secure_erase_cmd,
             "pluginoptions": self.plugin_options_cmd,
@@ -110,6 +113,8 @@ class DirectorSession:
 
     async def level_cmd(self, line: str) -> bool:
         job = self._need_job()
+        if "accurate" in line:  # ``accurate_incremental`` (and older Directors' spellings)
+            job.accurate = True
         since = _SINCE.match(line)
         if since:
             job.since = int(since.group(1))
@@ -127,6 +132,19 @@ class DirectorSession:
         if job.level in ("full", "base"):
             await self.conn.send("2000 OK level\n")
         # incremental/differential: no answer; the since_utime line follows
+        return True
+
+    async def accurate_cmd(self, line: str) -> bool:
+        """``accurate files=<N>``, then the list up to EOD; no answer (Bareos' AccurateCmd)."""
+        job = self._need_job()
+        match = _ACCURATE.match(line)
+        if not match:
+            await self.conn.send("2991 Bad accurate command\n")
+            return False
+        listed = AccurateList(int(match.group(1)))
+        for message in await self.conn.recv_until_eod():
+            listed.add(message)
+        job.accurate, job.accurate_list = True, listed
         return True
 
     async def fileset_cmd(self, line: str) -> bool:

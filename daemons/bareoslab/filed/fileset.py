@@ -43,7 +43,8 @@ Rules, as in Bareos' find library:
   ``FT_DIRNOCHG``), except one that is not descended into (another file system,
   ``recurse=no``): that one is sent as Bareos does, whatever its times.
   ``mtime_only`` on the Director's ``level`` line is ignored, as Bareos' FD
-  ignores it: the option letter is what counts.
+  ignores it: the option letter is what counts. In accurate mode a
+  :class:`ChangeCheck` against the Director's list decides instead (``accurate.py``).
 * Hard links (``st_nlink > 1`` on a non-directory, unless ``hardlinks=no``): the
   first name met is sent in full; later names are ``FT_LNKSAVED`` with
   ``link`` = the first name. All names share one :class:`HardLink`, which the
@@ -65,6 +66,7 @@ import re
 import stat as statmod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bareoslab.codes import FileType
 
@@ -75,8 +77,10 @@ __all__ = [
     "FileEntry",
     "FileSetSpec",
     "HardLink",
+    "ChangeCheck",
     "IncludeBlock",
     "Options",
+    "SinceCheck",
     "WalkIssue",
     "fileset_lines",
     "parse_fileset_lines",
@@ -162,6 +166,7 @@ class Options:
     force_encryption: bool = False
     replace: str | None = None  # a w n o
     shadowing: int = 0  # 1..4
+    accurate: str = ""  # the ``accurate`` letters (``C...:``); empty: Bareos' default, mtime ctime size
     extra: str = ""  # letters this lab does not interpret (kept for the round trip)
     wild: list[str] = field(default_factory=list)
     wild_dir: list[str] = field(default_factory=list)
@@ -225,6 +230,8 @@ class Options:
             out.append(self.replace)
         if self.shadowing:
             out.append(f"d{self.shadowing}")
+        if self.accurate:
+            out.append(f"C{self.accurate}:")
         out.append(self.extra)
         return "".join(out) or "0"
 
@@ -315,6 +322,10 @@ def parse_option_letters(letters: str) -> Options:
             setattr(opts, attr, value)
         elif c in _REPLACE_LETTERS:
             opts.replace = c
+        elif c == "C":
+            end = letters.find(":", i)
+            end = n if end < 0 else end
+            opts.accurate, i = letters[i:end], end + 1
         elif c in _COLON_LETTERS:
             end = letters.find(":", i)
             end = n if end < 0 else end + 1
@@ -545,6 +556,27 @@ _ERROR_TYPES = frozenset({FileType.NOSTAT, FileType.NOACCESS, FileType.NOOPEN, F
 
 OnError = Callable[[WalkIssue], None]
 
+
+class ChangeCheck(Protocol):
+    """Decides, for an Incremental or Differential, whether an entry is sent (Bareos' CheckChanges
+    and the function accurate mode puts in its place). ``key`` is the path, with a trailing ``/``
+    for a directory."""
+
+    def changed(self, key: str, st: os.stat_result, opts: Options) -> bool: ...
+
+
+@dataclass(frozen=True)
+class SinceCheck:
+    """Bareos' CheckChanges: unchanged when the mtime and the ctime are both before ``since``
+    (``mtimeonly``: the mtime alone)."""
+
+    since: float
+
+    def changed(self, key: str, st: os.stat_result, opts: Options) -> bool:
+        if st.st_mtime >= self.since:
+            return True
+        return not opts.mtimeonly and st.st_ctime >= self.since
+
 # indirections tests can monkeypatch
 _lstat = os.lstat
 _scandir = os.scandir
@@ -563,9 +595,9 @@ class _DirFrame:
 
 
 class _Walker:
-    def __init__(self, spec: FileSetSpec, since: float | None, on_error: OnError) -> None:
+    def __init__(self, spec: FileSetSpec, check: ChangeCheck | None, on_error: OnError) -> None:
         self.spec = spec
-        self.since = since
+        self.check = check
         self.on_error = on_error
         self.excludes = [_CompiledExclude(b) for b in spec.exclude]
         self.hardlinks: dict[tuple[int, int], HardLink] = {}
@@ -624,7 +656,7 @@ class _Walker:
             return None
         if is_dir:
             return self.visit_dir(inc, path, st, opts, top_level, parent_dev)
-        if not self.changed(st, opts):
+        if not self.changed(path, st, opts):
             return None
         if statmod.S_ISREG(mode):
             ftype = FileType.REG if st.st_size > 0 else FileType.REGE
@@ -664,13 +696,8 @@ class _Walker:
         entry.hardlink = hl
         return entry
 
-    def changed(self, st: os.stat_result, opts: Options) -> bool:
-        since = self.since
-        if since is None:
-            return True
-        if st.st_mtime >= since:
-            return True
-        return not opts.mtimeonly and st.st_ctime >= since
+    def changed(self, key: str, st: os.stat_result, opts: Options) -> bool:
+        return self.check is None or self.check.changed(key, st, opts)
 
     def visit_dir(
         self,
@@ -708,13 +735,15 @@ class _Walker:
                 path, FileType.NOOPEN, f'Could not open directory "{path}": ERR={exc.strerror}', exc
             )
             return None
-        return _DirFrame(entry, iter(names), st.st_dev, self.changed(st, opts))
+        key = path if path.endswith("/") else path + "/"
+        return _DirFrame(entry, iter(names), st.st_dev, self.changed(key, st, opts))
 
 
 def walk(
     spec: FileSetSpec,
     since: float | None = None,
     on_error: OnError | None = None,
+    check: ChangeCheck | None = None,
 ) -> Iterator[FileEntry]:
     """Yield the entries to save for ``spec`` in Bareos order (see the module doc).
 
@@ -722,5 +751,8 @@ def walk(
         of the reference job; None for Full.
     :param on_error: called with a :class:`WalkIssue` for every path not saved
         (or saved without its contents); by default issues are logged.
+    :param check: decides which entries changed instead of ``since`` (accurate mode).
     """
-    return _Walker(spec, since, on_error or _log_issue).run()
+    if check is None and since is not None:
+        check = SinceCheck(since)
+    return _Walker(spec, check, on_error or _log_issue).run()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
 from ..net.framing import Connection
 from ..net.tls import TlsPolicy
+from .accurate import AccurateList
 from .fileset import FileSetSpec
 
 
@@ -24,6 +25,8 @@ class FdJob:
     sd_tls_policy: TlsPolicy = TlsPolicy.NONE  # the Director's ssl= for this job's data session
     level: str = "full"
     since: float | None = None
+    accurate: bool = False  # the Director said ``accurate_<level>``
+    accurate_list: AccurateList | None = None  # what ``accurate files=`` listed
     fileset: FileSetSpec | None = None
     sd_conn: Connection | None = None
     max_bandwidth: int = 0  # bytes/s on the data connection; 0: the Director's or the FD's default

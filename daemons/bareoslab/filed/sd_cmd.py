@@ -68,7 +68,7 @@ async def backup(job: FdJob) -> None:
     await conn.send(f"append data {ticket}\n")
     await _expect(conn, "3000 OK data")
 
-    totals = await send_data(conn, job.fileset, job.since,
+    totals = await send_data(conn, job.fileset, job.since, job.accurate_list,
                              on_note=lambda note: job.message(note.mtype, note.text),
                              canceled=lambda: job.canceled)
     job.job_files = totals.files

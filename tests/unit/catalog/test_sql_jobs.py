@@ -224,3 +224,23 @@ def test_copy_migrate_bookkeeping(catalog: Catalog, basics: Basics) -> None:
     assert catalog.job_log(prior) == []
     with pytest.raises(NotFoundError):
         catalog.copy_job_times(new, 999)
+
+
+def test_accurate_jobids_as_bareos_picks_them(catalog: Catalog, basics: Basics) -> None:
+    """Bareos AccurateGetJobids: the newest good Full, then for an Incremental the newest
+    Differential after it and every Incremental after that; a Differential takes the Full alone."""
+    old_full = run_job(catalog, basics, JobLevel.FULL, T0)
+    full = run_job(catalog, basics, JobLevel.FULL, T0 + timedelta(hours=1))
+    run_job(catalog, basics, JobLevel.INCREMENTAL, T0 + timedelta(hours=2))  # before the Differential
+    diff = run_job(catalog, basics, JobLevel.DIFFERENTIAL, T0 + timedelta(hours=3))
+    incr1 = run_job(catalog, basics, JobLevel.INCREMENTAL, T0 + timedelta(hours=4))
+    run_job(catalog, basics, JobLevel.INCREMENTAL, T0 + timedelta(hours=5), status=JobStatus.ERROR_TERMINATED)
+    incr2 = run_job(catalog, basics, JobLevel.INCREMENTAL, T0 + timedelta(hours=6))
+    now = T0 + timedelta(hours=7)
+    cid, fid = basics.client_id, basics.fileset_id
+    assert catalog.accurate_jobids(cid, fid, JobLevel.INCREMENTAL, now) == [full, diff, incr1, incr2]
+    assert catalog.accurate_jobids(cid, fid, JobLevel.DIFFERENTIAL, now) == [full]
+    # only what started before the job asking
+    assert catalog.accurate_jobids(cid, fid, JobLevel.INCREMENTAL, T0 + timedelta(minutes=30)) == [old_full]
+    assert catalog.accurate_jobids(cid, fid, JobLevel.INCREMENTAL, T0 - timedelta(hours=1)) == []
+    assert catalog.sum_job_files([full, diff, incr1]) == 30

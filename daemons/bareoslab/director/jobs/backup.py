@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ...codes import JobLevel, JobType, MsgType
 from ...net.bandwidth import OK_BANDWIDTH, setbandwidth_line
+from ..accurate import send_accurate_files
 from ..fd_cmd import ClientError, ClientSession, connect_client
 from ..fileset import fileset_definition
 from ..passive_client import send_passive_client
@@ -27,6 +28,7 @@ async def init(director: Director, jcr: JobControlRecord) -> None:
     cat = director.catalog
     if jcr.client is None or jcr.fileset is None:
         raise JobError(f'Job "{jcr.name}" needs a Client and a FileSet.')
+    jcr.accurate = bool(jcr.job_res.accurate)
     definition = fileset_definition(director, jcr.fileset)
     jcr.fileset_md5 = definition.md5
     jcr.fileset_id = await director.db(cat.get_or_create_fileset, jcr.fileset.name, definition.md5,
@@ -75,6 +77,7 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
         jcr.max_bandwidth = jcr.job_res.maximum_bandwidth or jcr.client.maximum_bandwidth_per_job or 0
         if jcr.max_bandwidth:
             await fd.command(setbandwidth_line(jcr.max_bandwidth, jcr.job), OK_BANDWIDTH)
+        await send_accurate_files(director, jcr, fd.conn)
         await sd.reserve(jcr.pool, append=True)
         if jcr.client.passive:  # the SD connects to the FD
             await send_passive_client(sd, jcr.client)
