@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Lab
+from .conftest import DRIVERS, Lab
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,15 @@ def job_row(lab: Lab, jobid: int) -> tuple:
     return tuple(rows[0])
 
 
-def test_backup_full_then_incremental_then_restore(lab: Lab) -> None:
+def keep_hard_links(t) -> None:
+    """``HardLinks = yes``: Bareos' default is no since 23.0 (each name saved and restored alone)."""
+    conf = t.etc / "dir" / "bareos-dir.d" / "fileset" / "LabData.conf"
+    conf.write_text(conf.read_text().replace("Signature =", "HardLinks = yes\n      Signature ="))
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_backup_full_then_incremental_then_restore(lab_factory, driver: str) -> None:
+    lab: Lab = lab_factory(driver, configure=keep_hard_links)
     data = lab.t.fileset_dir
     full = lab.run_job("run job=backup level=Full yes")
     messages = lab.run("messages")

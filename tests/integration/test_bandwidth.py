@@ -90,6 +90,8 @@ def test_setbandwidth_slows_a_running_job(lab_factory, tmp_path: Path) -> None:
     changed = time.time()
     assert f"Connecting to Client {lab.t.client} at" in answer
     assert f"OK Limiting bandwidth to 2000kb/s {job}" in answer
+    status = lab.run(f"status client={lab.t.client}")
+    assert "Bwlimit=2,048,000" in status  # the job still runs: 8 MB to go at 2 MB/s
     lab.console.command(f"wait jobid={jobid}", timeout=120)
     assert lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0] == "T"
 

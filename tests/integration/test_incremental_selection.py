@@ -105,6 +105,8 @@ def test_incremental_and_differential_store_what_bareos_stores(
     restored = restore_dir / str(data).lstrip("/")
     got = tree_listing(restored)
     assert sorted(set(got) - set(tree_listing(data))) == ["lose/gone.txt", "rename-from.txt"]
+    # Bareos' default HardLinks = no: each name of a hard-linked file comes back on its own
+    assert (restored / "hardpair-a").stat().st_ino != (restored / "hardpair-b").stat().st_ino
     for name, entry in tree_listing(data).items():
         if mtimeonly and name in ("mode.txt", "rename-to.txt", "hl-new.txt"):
             continue  # moved only their ctime: mtimeonly left them out

@@ -28,6 +28,7 @@ _FLAG_LETTERS = {  # (option, value that sets the letter): letter
 }
 _SIGNATURES = {"MD5": "M", "SHA1": "S", "SHA256": "S2", "SHA512": "S3", "XXH128": "S4"}
 _REPLACE = {"always": "a", "ifnewer": "w", "never": "n", "ifolder": "o"}
+_DEFAULT_LETTERS = (("hardlinks", "H"), ("aclsupport", "A"), ("xattrsupport", "X"))
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ def option_letters(opts: OptionsBlock) -> str:
     replace = opts.options.get("replace")
     if isinstance(replace, str):
         letters.append(_REPLACE.get(replace.lower(), ""))
+    for key, letter in (("verify", "V"), ("accurate", "C")):  # letters up to ':', as Bareos
+        value = opts.options.get(key)
+        if isinstance(value, str):
+            letters.append(f"{letter}{value}:")
+    # options a block leaves unset take Bareos' defaults (since 23.0: no hard links, ACLs and
+    # extended attributes on), appended as Bareos appends them
+    letters += [letter for key, letter in _DEFAULT_LETTERS if key not in opts.options]
     return "".join(letters) or "0"
 
 

@@ -65,8 +65,9 @@ class FileDaemon:
     def limit_data(self, job: FdJob) -> None:
         """Limit the job's data connection: its own limit, else its Director's, else the FD's."""
         if job.sd_conn is not None:
-            rate = job.max_bandwidth or job.director_bandwidth or self.max_bandwidth_per_job
-            job.sd_conn.limit_bandwidth(rate, self.bandwidth_bursting)
+            # the job keeps the limit it got (``status client`` shows it, as Bareos)
+            job.max_bandwidth = job.max_bandwidth or job.director_bandwidth or self.max_bandwidth_per_job
+            job.sd_conn.limit_bandwidth(job.max_bandwidth, self.bandwidth_bursting)
 
     def status_lines(self) -> list[str]:
         lines = [
@@ -79,7 +80,8 @@ class FileDaemon:
             lines.append("No Jobs running.")
         for job in self.jobs.values():
             lines.append(f"JobId {job.jobid} Job {job.job} is running.")
-            lines.append(f"    Files={job.job_files} Bytes={job.job_bytes}")
+            lines.append(f"    Files={job.job_files:,} Bytes={job.job_bytes:,} Errors={job.errors}")
+            lines.append(f"    Bwlimit={job.max_bandwidth:,}")
         lines.append("====")
         return lines
 
