@@ -55,9 +55,9 @@ def option_letters(opts: OptionsBlock) -> str:
     if isinstance(replace, str):
         letters.append(_REPLACE.get(replace.lower(), ""))
     for key, letter in (("verify", "V"), ("accurate", "C")):  # letters up to ':', as Bareos
-        value = opts.options.get(key)
-        if isinstance(value, str):
-            letters.append(f"{letter}{value}:")
+        text = opts.options.get(key)
+        if isinstance(text, str):
+            letters.append(f"{letter}{text}:")
     # options a block leaves unset take Bareos' defaults (since 23.0: no hard links, ACLs and
     # extended attributes on), appended as Bareos appends them
     letters += [letter for key, letter in _DEFAULT_LETTERS if key not in opts.options]
