@@ -28,7 +28,8 @@ class StartupError(Exception):
     """A daemon cannot start (its catalog cannot be opened, ...): said in one line, no traceback."""
 
 
-def build_parser(prog: str, description: str) -> argparse.ArgumentParser:
+def build_parser(prog: str, description: str,
+                 options: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("-c", "--config", default=DEFAULT_CONFIG_DIR,
                         help="configuration directory (holding bareos-*.d/) or a single file")
@@ -41,6 +42,8 @@ def build_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument("--trace", metavar="FILE",
                         help="append one JSON line per protocol message to FILE")
     parser.add_argument("--log-file", metavar="FILE", help="log to FILE instead of stderr")
+    if options is not None:
+        options(parser)
     return parser
 
 
@@ -61,9 +64,11 @@ def run_daemon(
     description: str,
     serve: Callable[[Any, argparse.Namespace, Tracer | None], Awaitable[None]],
     argv: list[str] | None = None,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> int:
-    """Parse arguments, load the configuration and serve until stopped."""
-    args = build_parser(prog, description).parse_args(argv)
+    """Parse arguments (the common ones and the daemon's ``options``), load the configuration
+    and serve until stopped."""
+    args = build_parser(prog, description, options).parse_args(argv)
     try:
         cfg = load_config(args.config, daemon_kind)
     except ConfigError as exc:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 from bareoslab.config.lexer import LexMode, Token, TokenKind
+from bareoslab.config.schedule import parse_run
 from bareoslab.config.types import (
     RUNS_WHEN,
     ChoiceType,
@@ -355,7 +356,8 @@ ADDRESSES = AddressesType()
 
 
 class ScheduleRunType(ValueType):
-    """``Run = Level=Full Pool=Weekly 1st sat at 21:00``, kept as normalised text."""
+    """``Run = Level=Full Pool=Weekly 1st sat at 21:00``, kept as normalised text and checked
+    against Bareos' grammar (:mod:`bareoslab.config.schedule`) as it is read."""
 
     name = "schedule_run"
     accumulate = True
@@ -367,11 +369,19 @@ class ScheduleRunType(ValueType):
             token = ts.next(LexMode.NO_IDENT)
             if token.kind in (TokenKind.EOL, TokenKind.EOF, TokenKind.RBRACE):
                 ts.unget(token)
-                return [text]
+                break
             if token.kind in (TokenKind.EQUALS, TokenKind.COMMA) or text.endswith(("=", ",")):
                 text += token.text
             else:
                 text += " " + token.text
+        try:
+            parse_run(text)
+        except ValueError as exc:
+            fail(first, f"Run = {text}: {exc}")
+        return [text]
+
+    def references(self, value: list[str]) -> list[tuple[str, str]]:
+        return [ref for text in value for ref in parse_run(text).references()]
 
 
 SCHEDULE_RUN = ScheduleRunType()

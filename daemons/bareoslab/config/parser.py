@@ -168,4 +168,6 @@ class _Parser:
         if target is not None:
             for name in value if isinstance(value, list) else [value]:
                 raw.refs.append(RefUse(directive.name, target, name, token.file, token.line))
+        for rtype, name in directive.type.references(value):
+            raw.refs.append(RefUse(directive.name, rtype, name, token.file, token.line))
         skip_to_eol(self.lexer)

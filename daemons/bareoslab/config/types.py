@@ -254,6 +254,11 @@ class ValueType:
         """The value of an unset directive without a default."""
         return [] if self.accumulate else None
 
+    def references(self, value: Any) -> list[tuple[str, str]]:
+        """(resource type, name) of the resources a value names inside it, checked in pass 2
+        like a reference directive's (a Schedule Run line's ``Pool=``)."""
+        return []
+
     def __repr__(self) -> str:
         extra = self.ref_type or ",".join(self.choices)
         return f"<{self.name}{':' + extra if extra else ''}>"

@@ -26,6 +26,7 @@ from .client_connections import ClientConnections, serve_client_connection
 from .jcr import JobControlRecord
 from .jobq import JobQueue
 from .messages import MessageRouter
+from .scheduler import Clock, FileClock, Scheduler, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ HELLO_TIMEOUT = 30.0
 
 
 class Director:
-    def __init__(self, cfg: Config, tracer: Tracer | None = None) -> None:
+    def __init__(self, cfg: Config, tracer: Tracer | None = None, clock: Clock | None = None) -> None:
         self.cfg = cfg
         self.tracer = tracer
         self.res: Resource = cfg.one("Director")
@@ -53,6 +54,9 @@ class Director:
         self.console_connections = 0
         self.waiting_clients = ClientConnections()  # client-initiated FD connections, per client
         self.configure_tls()
+        #: ``enable``/``disable`` of Jobs, Clients, Schedules and Storages until the next reload
+        self.enabled: dict[tuple[str, str], bool] = {}
+        self.scheduler = Scheduler(self, clock or SystemClock())
 
     def configure_tls(self) -> None:
         """TLS from the Director resource (at start and at ``reload``)."""
@@ -217,6 +221,7 @@ class Director:
             raise StartupError(f'Could not open Catalog "{c.name}", database "{c.db_name}": {exc}') from exc
         await self.db(self._sync_config)
         self.jobq.start()
+        self.tasks.spawn(self.scheduler.serve(), "scheduler")
         addresses = listen_addresses(self.res)
         servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
         log.info("%s listening on %s", self.name, addresses)
@@ -233,9 +238,20 @@ class Director:
             self._db_executor.shutdown(wait=True)
 
 
+    def is_enabled(self, res: Resource) -> bool:
+        """A resource's Enabled, or what ``enable``/``disable`` said since the last reload."""
+        return self.enabled.get((res.rtype, res.name), bool(res.get("Enabled", True)))
+
+
+def clock_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--clock", metavar="FILE",
+                        help="the scheduler takes the time from FILE (epoch seconds or 'YYYY-MM-DD HH:MM:SS'), "
+                             "for a lab that plays schedules forward")
+
+
 async def serve(cfg: Config, args: argparse.Namespace, tracer: Tracer | None) -> None:
-    await Director(cfg, tracer).serve()
+    await Director(cfg, tracer, FileClock(args.clock) if args.clock else None).serve()
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_daemon("bareoslab-dir", "dir", "bareoslab Director", serve, argv)
+    return run_daemon("bareoslab-dir", "dir", "bareoslab Director", serve, argv, clock_option)

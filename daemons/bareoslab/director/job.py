@@ -151,8 +151,8 @@ def new_jcr(director: Director, job_res: Resource, **overrides: object) -> JobCo
     if job_type in (JobType.COPY, JobType.MIGRATE):
         jcr.migrate_jobid = int(str(overrides.get("jobid") or 0))
         jcr.next_pool = pick("Pool", "nextpool") if overrides.get("nextpool") else None
-    if jcr.client is not None and not jcr.client.enabled:
+    if jcr.client is not None and not director.is_enabled(jcr.client):
         raise RunError(f'Client "{jcr.client.name}" is disabled.')
-    if not job_res.enabled:
+    if not director.is_enabled(job_res):
         raise RunError(f'Job "{job_res.name}" is disabled.')
     return jcr

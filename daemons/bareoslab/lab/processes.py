@@ -92,6 +92,8 @@ def start(t: LocalTopology, trace: bool = True, debug: int = 1) -> dict[str, Dae
                "--log-file", str(p.log_file)]
         if trace:
             cmd += ["--trace", str(p.trace_file)]
+        if kind == "dir" and t.clock_file is not None:
+            cmd += ["--clock", str(t.clock_file)]
         offset = p.log_file.stat().st_size if p.log_file.exists() else 0
         with open(p.log_file, "a") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

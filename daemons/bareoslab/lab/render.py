@@ -81,6 +81,8 @@ class LocalTopology:
     #: ``psk``: Bareos' defaults (no TLS directive: TLS-PSK on every connection);
     #: ``off``: ``TLS Enable = no`` on every resource (cleartext)
     tls: str = "psk"
+    #: the Director's scheduler reads the time from this file (``bareoslab-dir --clock``)
+    clock_file: Path | None = None
 
     @property
     def tls_lines(self) -> str:

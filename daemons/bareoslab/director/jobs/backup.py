@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 LEVEL_POOLS = {JobLevel.FULL: "full_backup_pool", JobLevel.INCREMENTAL: "incremental_backup_pool",
                JobLevel.DIFFERENTIAL: "differential_backup_pool"}
+LEVEL_POOL_WORDS = {JobLevel.FULL: "FullPool", JobLevel.INCREMENTAL: "IncPool", JobLevel.DIFFERENTIAL: "DiffPool"}
 
 
 async def init(director: Director, jcr: JobControlRecord) -> None:
@@ -28,7 +29,7 @@ async def init(director: Director, jcr: JobControlRecord) -> None:
     cat = director.catalog
     if jcr.client is None or jcr.fileset is None:
         raise JobError(f'Job "{jcr.name}" needs a Client and a FileSet.')
-    jcr.accurate = bool(jcr.job_res.accurate)
+    jcr.accurate = bool(jcr.job_res.accurate) if jcr.accurate_override is None else jcr.accurate_override
     definition = fileset_definition(director, jcr.fileset)
     jcr.fileset_md5 = definition.md5
     jcr.fileset_id = await director.db(cat.get_or_create_fileset, jcr.fileset.name, definition.md5,
@@ -44,10 +45,12 @@ async def init(director: Director, jcr: JobControlRecord) -> None:
             jcr.since = prior.start_time.timestamp() if prior.start_time else 0
             jcr.prev_job = prior.job
             await director.job_msg(jcr, MsgType.INFO, f"Since time={time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(jcr.since))}")
-    override = getattr(jcr.job_res, LEVEL_POOLS.get(jcr.level, ""), None) if jcr.level in LEVEL_POOLS else None
+    # the pool for the level: a Run line's Full/Inc/DiffPool=, else the Job's
+    run_pool = jcr.run_level_pools.get(jcr.level)
+    override = run_pool or (getattr(jcr.job_res, LEVEL_POOLS[jcr.level], None) if jcr.level in LEVEL_POOLS else None)
     if override and jcr.pool_source != "Command input":
         jcr.pool = director.cfg.get("Pool", override)
-        jcr.pool_source = f"Job {jcr.level.name.capitalize()}Pool override"
+        jcr.pool_source = f"{'Run' if run_pool else 'Job'} {LEVEL_POOL_WORDS[jcr.level]} override"
     if jcr.pool is None:
         raise JobError(f'Job "{jcr.name}" has no Pool.')
     if jcr.storage is None:

@@ -37,6 +37,7 @@ from .listing import (
     dot_storages,
 )
 from .restore import RESTORE_USAGE, cmd_restore
+from .schedule import ENABLE_USAGE, cmd_disable, cmd_enable
 from .show import SHOW_USAGE, cmd_reload, cmd_show
 from .status import cmd_status, dot_status
 from .update import UPDATE_USAGE, cmd_delete, cmd_prune, cmd_purge, cmd_update
@@ -420,6 +421,8 @@ TABLE: list[Command] = [
         "Delete volume, pool or job",
         "delete volume=<volume-name> [yes] | jobid=<jobid>[,...]",
     ),
+    Command("disable", cmd_disable, "Disable a job/client/schedule", ENABLE_USAGE),
+    Command("enable", cmd_enable, "Enable a job/client/schedule", ENABLE_USAGE),
     Command("exit", cmd_quit, "Terminate Bconsole session", "exit"),
     Command("help", cmd_help, "Print help on specific command", "help [<command>]"),
     Command(

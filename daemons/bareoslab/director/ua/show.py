@@ -164,6 +164,8 @@ async def cmd_reload(ua: UserAgent, args: Args) -> bool:
         director.cfg, director.res = old, old.one("Director")
         raise CommandFailed(f"reload failed, the configuration is unchanged: {exc}") from exc
     director.configure_tls()
+    director.enabled.clear()  # enable/disable last until the next reload, as in Bareos
+    director.scheduler.reload()
     log.info("configuration reloaded by console %s", ua.name)
     ua.json_result = {"reload": {"success": True}}
     return True

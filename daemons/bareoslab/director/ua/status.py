@@ -16,7 +16,8 @@ from ...net.framing import Connection, bash_spaces, decode_text
 from ..fd_cmd import PROBING_CLIENT, ClientError, open_client
 from ..jcr import JobControlRecord
 from ..sd_cmd import StorageError, open_storage
-from .args import Args, CommandFailed, UsageError, keyword
+from .args import Args, CommandFailed, UsageError, int_arg, keyword
+from .schedule import scheduled_jobs_lines, status_scheduler
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -85,7 +86,7 @@ async def _terminated(ua: UserAgent) -> list[tuple[Any, ...]]:
     return [r for r in rows if ua.acl.ok("Job ACL", r[6] or "")]
 
 
-async def status_dir(ua: UserAgent) -> bool:
+async def status_dir(ua: UserAgent, args: Args) -> bool:
     director = ua.director
     started = _stamp(director.started)
     await ua.send(
@@ -95,9 +96,8 @@ async def status_dir(ua: UserAgent) -> bool:
         f"Daemon started {started}. Jobs: run={len(director.jobs)}, running={len(director.jobq.running)} "
         f"db:{director.catalog_res.db_driver}, bareoslab binary"
     )
-    await ua.send(
-        " Heap: bytes=0 max_bytes=0 bufs=0 max_bufs=0\n\nScheduled Jobs:\nNo Scheduled Jobs.\n===="
-    )
+    await ua.send(" Heap: bytes=0 max_bytes=0 bufs=0 max_bufs=0")
+    await ua.lines(scheduled_jobs_lines(ua, int_arg(args, "days") or 1))
     await ua.send("\nRunning Jobs:\nConsole connected at " + started)
     unfinished = _unfinished(ua)
     if not unfinished:
@@ -210,7 +210,7 @@ async def _open(ua: UserAgent, res: Resource) -> Connection:
 async def cmd_status(ua: UserAgent, args: Args) -> bool:
     what = keyword(args) or "dir"
     if what.startswith("dir"):
-        return await status_dir(ua)
+        return await status_dir(ua, args)
     if what in ("storage", "client"):
         res = ua.pick(args, what.capitalize(), what)
         conn = await _open(ua, res)
@@ -224,6 +224,8 @@ async def cmd_status(ua: UserAgent, args: Args) -> bool:
         if ua.api == 2:
             ua.json_result = {"status": lines}
         return True
+    if what.startswith("sched"):
+        return await status_scheduler(ua, args)
     raise UsageError(f"status {what}: unknown status.")
 
 
@@ -248,4 +250,4 @@ async def dot_status(ua: UserAgent, args: Args) -> bool:
             "terminated": [{"jobid": r[0], "name": r[6], "status": r[4]} for r in rows]
         }
         return True
-    return await status_dir(ua)
+    return await status_dir(ua, args)
