@@ -3,15 +3,16 @@
 For a Director resource with ``Connection From Client To Director = yes`` (and
 ``Address``/``Port``) the FD keeps one idle, authenticated connection open:
 ``Hello Client <name> FdProtocolVersion=54 calling``, CRAM-MD5 (the Director
-challenges first), ``1000 OK: <dir> Version: ...``. While idle it sends a
-heartbeat now and then. When the Director sends the first command (``JobId=``
+challenges first), ``1000 OK: <dir> Version: ...``. While idle it sends nothing, as
+Bareos' FD (a Bareos Director drops a parked connection that has data waiting); TCP
+keepalive after the heartbeat interval finds a dead Director. When the Director sends the first command (``JobId=``
 or ``status``) the connection belongs to that job: the FD serves it like any
 Director connection and at once opens a new idle one. A connection that fails
 or drops is retried after the retry interval.
 
 The intervals come from the FD's Client resource: ``Heartbeat Interval`` when
-set (Bareos' default otherwise, 60 s) is both the idle heartbeat and the retry
-interval, bounded to ``MAX_RETRY_INTERVAL``.
+set (Bareos' default otherwise, 60 s) is both the keepalive time of the idle connection and
+the retry interval, bounded to ``MAX_RETRY_INTERVAL``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from ..config import Resource
@@ -27,7 +27,7 @@ from ..net.auth import hello_client
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import KEEPALIVE, Connection, Message, Signal
 from ..net.handshake import Outbound, authenticate_outbound, start_outbound
-from ..net.server import connect
+from ..net.server import connect, set_keepalive
 from ..net.tls import TlsSettings, qualified_name
 from .dir_cmd import DirectorSession
 
@@ -109,25 +109,15 @@ class DirectorLink:
         return conn
 
     async def idle(self, conn: Connection) -> bytes:
-        """Heartbeat until the Director sends its first command, which is returned."""
-        beat = asyncio.ensure_future(self._heartbeat(conn))
-        try:
-            while True:
-                msg = await conn.recv()
-                if isinstance(msg, Signal):
-                    if msg in KEEPALIVE or msg in (Signal.EOD, Signal.POLL, Signal.EOD_POLL):
-                        continue
-                    raise ProtocolError(f"Director sent {msg.name} while the connection was idle")
-                return msg
-        finally:
-            beat.cancel()
-            with suppress(asyncio.CancelledError, ProtocolError):
-                await beat
-
-    async def _heartbeat(self, conn: Connection) -> None:
+        """Wait, silent, until the Director sends its first command, which is returned."""
+        set_keepalive(conn.writer, self.heartbeat)
         while True:
-            await asyncio.sleep(self.heartbeat)
-            await conn.signal(Signal.HEARTBEAT)
+            msg = await conn.recv()
+            if isinstance(msg, Signal):
+                if msg in KEEPALIVE or msg in (Signal.EOD, Signal.POLL, Signal.EOD_POLL):
+                    continue
+                raise ProtocolError(f"Director sent {msg.name} while the connection was idle")
+            return msg
 
     async def serve(self, conn: Connection, first: bytes) -> None:
         """Serve the Director's commands on ``conn``, starting with ``first`` (already read)."""

@@ -25,6 +25,19 @@ def _tune(writer: asyncio.StreamWriter) -> None:
         transport.set_write_buffer_limits(high=4 * 1024 * 1024)
 
 
+def set_keepalive(writer: asyncio.StreamWriter, idle: float) -> None:
+    """TCP keepalive probes after ``idle`` seconds of silence (Bareos' SetKeepalive with the
+    Heartbeat Interval): the kernel finds a dead peer, nothing is sent in the protocol."""
+    sock = writer.get_extra_info("socket")
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    seconds = max(1, int(idle))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option in ("TCP_KEEPIDLE", "TCP_KEEPINTVL"):
+        if hasattr(socket, option):
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), seconds)
+
+
 async def connect(
     host: str,
     port: int,
