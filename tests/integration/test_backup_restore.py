@@ -69,6 +69,9 @@ def test_backup_full_then_incremental_then_restore(lab_factory, driver: str) -> 
     full = lab.run_job("run job=backup level=Full yes")
     messages = lab.run("messages")
     assert "Termination:            Backup OK" in messages, messages
+    # the FD's start lines, as Bareos' BackupCmd and BlastDataToStorageDaemon say them
+    for line in ("Extended attribute support is enabled", "ACL support is enabled", "Version: 25.0.0 ("):
+        assert f"{lab.t.client} JobId {full}: {line}" in messages, line
     entries = sum(len(d) + len(f) for _, d, f in os.walk(data)) + 1  # + the top directory
     jtype, level, status, files, nbytes = job_row(lab, full)
     assert (jtype, level, status) == ("B", "F", "T")

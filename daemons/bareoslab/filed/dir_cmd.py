@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
-from ..net.auth import VERSION, hello_start_job
+from ..net.auth import VERSION, hello_start_job, version_line
 from ..net.bandwidth import serve_setbandwidth
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
@@ -216,8 +216,8 @@ class DirectorSession:
             )
             await self.conn.send("2902 Bad storage\n")
             return True
+        job.message(MsgType.INFO, f" Encryption: {conn.encryption}")  # Bareos says it first
         job.message(MsgType.INFO, connected_info("Storage daemon", address, port, conn))
-        job.message(MsgType.INFO, f" Encryption: {conn.encryption}")
         job.sd_conn = conn
         self.fd.limit_data(job)
         await self.conn.send("2000 OK storage\n")
@@ -240,6 +240,10 @@ class DirectorSession:
             await self.conn.send("2902 Bad backup: no storage or fileset\n")
             return True
         await self.conn.send("2000 OK backup\n")
+        for flag, text in (("xattr", "Extended attribute support "), ("acl", "ACL support ")):  # LogFlagStatus
+            on = any(getattr(o, flag) for inc in job.fileset.include for o in inc.options)
+            job.message(MsgType.INFO, text + ("is enabled" if on else "is disabled"))
+        job.message(MsgType.INFO, version_line())
         try:
             await sd_cmd.backup(job)
         except (ProtocolError, sd_cmd.SessionError, OSError) as exc:
@@ -262,6 +266,7 @@ class DirectorSession:
             )
             where = ""
         await self.conn.send("2000 OK restore\n")
+        job.message(MsgType.INFO, version_line())
         try:
             await sd_cmd.restore(job, where, replace)
         except (ProtocolError, sd_cmd.SessionError, OSError) as exc:

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import platform
 import random
 import re
 import time
@@ -32,6 +33,19 @@ AUTH_TOTAL_TIMEOUT = 600.0
 VERSION = "25.0.0"
 VERSION_DATE = "25 November 2026"
 VERSION_SHORT_DATE = "25Nov26"  # as in job report headers: "Bareos bareos-dir 25.0.0 (25Nov26):"
+
+
+def os_info() -> str:
+    """The operating system as Bareos names it in its version lines (``Debian GNU/Linux 12 (bookworm)``)."""
+    try:
+        return platform.freedesktop_os_release()["PRETTY_NAME"]
+    except (OSError, KeyError):
+        return platform.system()
+
+
+def version_line() -> str:
+    """What a daemon says of itself at a job's start: ``Version: 25.0.0 (25 November 2026) <os>``."""
+    return f"Version: {VERSION} ({VERSION_DATE}) {os_info()}"
 FD_PROTOCOL_VERSION = 54
 _VERSION_TAG = f'Version="{VERSION}"'
 
