@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import resource
 import signal
@@ -16,8 +17,11 @@ import pytest
 from bareoslab.console.client import Console
 from bareoslab.lab import processes
 from bareoslab.net.auth import hello_director, password_key
-from bareoslab.net.errors import AuthenticationError
-from bareoslab.net.tls import NO_TLS, TlsError, TlsSettings
+from bareoslab.net.errors import AuthenticationError, ConnectionClosed
+from bareoslab.net.framing import Signal
+from bareoslab.net.handshake import Outbound, authenticate_outbound, start_outbound
+from bareoslab.net.server import connect
+from bareoslab.net.tls import NO_TLS, TlsError, TlsSettings, qualified_name
 from bareoslab.volume.device import FileDevice
 
 from .conftest import Lab, job_status, read_frame, wait_until
@@ -161,3 +165,38 @@ def test_full_disk_fails_the_job_and_keeps_the_volume_readable(lab_factory, tmp_
     assert job_status(lab, restore) == "T"
     restored = lab.t.restore_dir / str(data).lstrip("/") / "first"
     assert restored.read_bytes() == (data / "first").read_bytes()
+
+
+@pytest.mark.parametrize("kind, answer", [
+    ("sd", "3900 Invalid command: frobnicate now\n"),
+    ("fd", "2999 Invalid command\n"),
+])
+def test_an_unknown_command_ends_the_directors_session(lab_factory, kind: str, answer: str) -> None:
+    """Bareos' FD and SD answer an unknown command once and hang up (they do not read on)."""
+    lab: Lab = lab_factory()
+    t = lab.t
+    port, password, rtype = ((t.sd_port, t.sd_password, "R_STORAGE") if kind == "sd"
+                             else (t.fd_port, t.fd_password, "R_CLIENT"))
+
+    async def speak() -> tuple[str, bool]:
+        conn = await connect(t.host, port, daemon=t.director, peer=kind)
+        how = Outbound.for_resource(TlsSettings(), qualified_name("R_DIRECTOR", t.director),
+                                    password_key(password), t.host)
+        await start_outbound(conn, how)
+        await conn.send(hello_director(t.director))
+        await authenticate_outbound(conn, f"R_DIRECTOR::{t.director}", how)
+        await conn.recv_text(timeout=10)  # 3000 OK Hello / 2000 OK Hello
+        await conn.send("frobnicate now")
+        reply = await conn.recv_text(timeout=10)
+        try:
+            while True:  # a TERMINATE may come, then the end
+                if not isinstance(await conn.recv(timeout=10), Signal):
+                    return reply, False
+        except ConnectionClosed:
+            return reply, True
+        finally:
+            await conn.close()
+
+    reply, closed = asyncio.run(speak())
+    assert (reply, closed) == (answer, True)
+    assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"

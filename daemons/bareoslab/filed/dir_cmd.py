@@ -71,7 +71,7 @@ class DirectorSession:
 
     async def serve(self) -> None:
         try:
-            await serve_commands(self.conn, self.commands, bad_command="2999 Invalid command\n",
+            await serve_commands(self.conn, self.commands, bad_command=lambda _line: "2999 Invalid command\n",
                                  poll_reply="2000 OK\n")
         except ProtocolError as exc:
             log.info("director connection ended: %s", exc)

@@ -1,8 +1,8 @@
 """The command loop every daemon runs on an incoming control connection.
 
 A peer sends one command per message; the first word (up to a blank or ``=``)
-selects the handler from one explicit table. Unknown commands get the
-daemon's refusal line; after ``max_unknown`` of them the peer is dropped.
+selects the handler from one explicit table. An unknown command gets the
+daemon's refusal line and ends the conversation, as Bareos' FD and SD end it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[str], Awaitable[bool]]
 """Handles one command line; returns False to end the conversation."""
 
-MAX_UNKNOWN_COMMANDS = 10
 _WORD = re.compile(r"[ =]")
 
 
@@ -30,13 +29,12 @@ async def serve_commands(
     conn: Connection,
     commands: Mapping[str, Handler],
     *,
-    bad_command: str,
+    bad_command: Callable[[str], str],
     poll_reply: str,
-    max_unknown: int = MAX_UNKNOWN_COMMANDS,
 ) -> None:
-    """Dispatch commands until the peer terminates, a handler ends the session or
-    too many unknown commands arrive. Connection errors propagate (ProtocolError)."""
-    unknown = 0
+    """Dispatch commands until the peer terminates, a handler ends the session or an unknown
+    command arrives (answered with ``bad_command(line)``). Connection errors propagate
+    (ProtocolError)."""
     while True:
         msg = await conn.recv()
         if isinstance(msg, Signal):
@@ -48,12 +46,8 @@ async def serve_commands(
         line = decode_text(msg)
         handler = commands.get(command_word(line))
         if handler is None:
-            unknown += 1
-            log.warning("unknown command from %s: %r", conn.peer, line[:80])
-            await conn.send(bad_command)
-            if unknown >= max_unknown:
-                log.warning("dropping %s after %d unknown commands", conn.peer, unknown)
-                return
-            continue
+            log.warning("unknown command from %s: %r; ending the session", conn.peer, line[:80])
+            await conn.send(bad_command(line))
+            return
         if not await handler(line):
             return

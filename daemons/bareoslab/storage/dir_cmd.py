@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 OK_HELLO = "3000 OK Hello\n"
 BAD_COMMAND = "3900 Invalid command\n"
+
+
+def invalid_command(line: str) -> str:
+    """Bareos' SD answer to a command it does not know (``3900 Invalid command: <command>``)."""
+    return f"3900 Invalid command: {line.rstrip()}\n"
 OK_BOOTSTRAP = "3000 OK bootstrap\n"
 ERROR_BOOTSTRAP = "3904 Error bootstrap\n"
 
@@ -61,7 +66,7 @@ class DirectorSession:
 
     async def serve(self) -> None:
         try:
-            await serve_commands(self.conn, self.commands, bad_command=BAD_COMMAND, poll_reply="2000 OK\n")
+            await serve_commands(self.conn, self.commands, bad_command=invalid_command, poll_reply="2000 OK\n")
         except ProtocolError as exc:
             log.info("director connection ended: %s", exc)
         finally:
