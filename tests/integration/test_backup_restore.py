@@ -150,3 +150,18 @@ def test_differential_holds_every_change_since_the_full(lab_factory) -> None:
 
     assert names(incr) == {"plain.txt"}
     assert names(diff) == {"plain.txt", "second"}
+
+
+def test_xxh128_signature_as_bareos_stock_filesets(lab_factory) -> None:
+    """Bareos' stock FileSets use Signature = XXH128: the catalog gets the digest, the restore checks it."""
+    lab: Lab = lab_factory(signature="XXH128")
+    data = lab.t.fileset_dir
+    full = lab.run_job("run job=backup level=Full yes")
+    (digest,) = lab.query(f"SELECT Md5 FROM File WHERE JobId = {full} AND Name = 'plain.txt'")[0]
+    assert len(digest) == 22  # 16 bytes in Bareos' base64
+    restore_dir = lab.t.restore_dir
+    out = lab.run(f"restore jobid={full} where={restore_dir} all done yes")
+    restore = int(out.split("JobId=")[-1].split()[0])
+    lab.console.command(f"wait jobid={restore}", timeout=120)
+    assert "Termination:            Restore OK" in lab.run(f"list joblog jobid={restore}")
+    assert_same_tree(data, restore_dir / str(data).lstrip("/"))

@@ -21,7 +21,7 @@ For one :class:`~bareoslab.filed.fileset.FileEntry` and its FileIndex,
      and zlib stream;
 
 3. the digest (signature=...): stream 3 MD5, 10 SHA1, 17 SHA256, 18 SHA512,
-   40 XXH128 (if the ``xxhash`` package is installed), one message with the raw
+   40 XXH128 (XXH3 128-bit, the ``xxhash`` binding), one message with the raw
    digest of all bytes read (holes included). An FT_REGE file gets the digest of
    no data; FT_LNKSAVED repeats the digest of the saved name, as Bareos does.
 
@@ -51,14 +51,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import xxhash
+
 from bareoslab.codes import FileType, Stream
 from bareoslab.filed.attribs import encode_attributes, encode_lstat
 from bareoslab.filed.fileset import FileEntry, Options
-
-try:  # optional: Signature = XXH128
-    import xxhash as _xxhash
-except ImportError:  # pragma: no cover - depends on the environment
-    _xxhash = None
 
 __all__ = [
     "COMPRESSION_HEADER",
@@ -83,9 +80,8 @@ _DIGESTS: dict[str, tuple[Stream, Any]] = {
     "SHA1": (Stream.SHA1_DIGEST, hashlib.sha1),
     "SHA256": (Stream.SHA256_DIGEST, hashlib.sha256),
     "SHA512": (Stream.SHA512_DIGEST, hashlib.sha512),
+    "XXH128": (Stream.XXH128_DIGEST, xxhash.xxh3_128),  # canonical big-endian digest, as Bareos sends
 }
-if _xxhash is not None:  # pragma: no cover - depends on the environment
-    _DIGESTS["XXH128"] = (Stream.XXH128_DIGEST, _xxhash.xxh3_128)
 
 
 def digest_for(signature: str | None) -> tuple[Stream, Any] | None:

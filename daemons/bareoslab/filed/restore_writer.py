@@ -42,13 +42,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import xxhash
+
 from bareoslab.codes import STREAM_MASK, FileType, MsgType, Stream
 from bareoslab.filed.attribs import Attributes, LStat, decode_attributes
-
-try:  # optional, for Signature = XXH128
-    import xxhash as _xxhash
-except ImportError:  # pragma: no cover - depends on the environment
-    _xxhash = None
 
 __all__ = ["RestoreStats", "RestoreWriter", "OnMessage"]
 
@@ -68,9 +65,8 @@ _HASHES: dict[int, Any] = {
     Stream.SHA1_DIGEST: hashlib.sha1,
     Stream.SHA256_DIGEST: hashlib.sha256,
     Stream.SHA512_DIGEST: hashlib.sha512,
+    Stream.XXH128_DIGEST: xxhash.xxh3_128,  # the canonical (big-endian) 16 bytes, as Bareos sends
 }
-if _xxhash is not None:  # pragma: no cover - depends on the environment
-    _HASHES[Stream.XXH128_DIGEST] = _xxhash.xxh3_128
 
 _DIGEST_STREAMS = frozenset(
     {

@@ -5,6 +5,7 @@ import struct
 import zlib
 
 import pytest
+import xxhash
 from bareoslab.codes import FileType, Stream
 from bareoslab.filed import backup_stream
 from bareoslab.filed.attribs import decode_attributes
@@ -72,12 +73,16 @@ def test_backup_digest_streams(data_file, signature, stream, algo):
     assert (fs.outcome.digest, fs.outcome.digest_stream) == (expected, stream)
 
 
-def test_backup_xxh128_without_xxhash_warns(data_file):
-    if backup_stream.digest_for("XXH128") is not None:
-        pytest.skip("xxhash is installed")
+def test_backup_xxh128_digest_is_the_canonical_xxh3_128(data_file):
+    """Bareos' stock FileSets say Signature = XXH128: XXH3 128-bit, sent as its canonical
+    (big-endian) 16 bytes on stream 40."""
     fs = file_streams(entry_for(data_file, signature="XXH128"), 1, chunk_size=CHUNK)
-    assert [s for s, _ in collect(fs)] == [1, 2]
-    assert "XXH128 not available" in fs.outcome.warnings[0]
+    got = collect(fs)
+    assert [s for s, _ in got] == [1, 2, Stream.XXH128_DIGEST]
+    digest = got[2][1][0]
+    assert len(digest) == 16 and digest == xxhash.xxh3_128(data_file.read_bytes()).digest()
+    assert int.from_bytes(digest, "big") == xxhash.xxh3_128_intdigest(data_file.read_bytes())
+    assert fs.outcome.warnings == []
 
 
 @pytest.mark.parametrize(("compression", "level"), [("GZIP", 6), ("GZIP1", 1), ("GZIP9", 9)])
