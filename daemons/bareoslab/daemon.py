@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, load_config
+from .net.auth import VERSION
 from .net.trace import Tracer
 
 log = logging.getLogger("bareoslab")
@@ -42,6 +43,8 @@ def build_parser(prog: str, description: str,
     parser.add_argument("--trace", metavar="FILE",
                         help="append one JSON line per protocol message to FILE")
     parser.add_argument("--log-file", metavar="FILE", help="log to FILE instead of stderr")
+    parser.add_argument("--version", action="version", version=VERSION,
+                        help="print the version (as Bareos' daemons print theirs) and exit")
     if options is not None:
         options(parser)
     return parser

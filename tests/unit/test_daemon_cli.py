@@ -58,3 +58,17 @@ def test_director_without_its_catalog_says_so_in_one_line(tmp_path: Path, capsys
     err = capsys.readouterr().err
     assert 'Could not open Catalog "MyCatalog", database "bareos"' in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("main", [dir_main, sd_main, fd_main])
+def test_version_prints_the_version_and_exits(main, capsys) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == "25.0.0"
+
+
+def test_the_director_takes_a_clock_file(capsys) -> None:
+    with pytest.raises(SystemExit):
+        dir_main(["--help"])
+    assert "--clock FILE" in capsys.readouterr().out
