@@ -16,6 +16,7 @@ from ..net.tls import TlsError, TlsSettings
 from .client_connections import NoClientConnection, acquire_client_connection
 from .messages import JMSG
 from .peers import open_daemon
+from .runscript import client_script_lines
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -113,6 +114,19 @@ class ClientSession:
 
     async def secure_erase(self) -> None:
         await self.command("getSecureEraseCmd\n", "2000 OK FDSecureEraseCmd")
+
+    async def send_runscripts(self) -> None:
+        """The client's scripts, then ``RunBeforeNow`` when one runs before the job (Bareos'
+        SendRunscriptsCommands); a refusal fails the job."""
+        lines, before = client_script_lines(self.jcr)
+        try:
+            for line in lines:
+                await self.command(line, "2000 OK RunScript")
+            if before:
+                await self.command("RunBeforeNow\n", "2000 OK RunBeforeNow")
+        except ClientError as exc:
+            await self.director.job_msg(self.jcr, MsgType.FATAL, f'Client "{self.client.name}" RunScript failed.')
+            raise exc
 
     async def send_storage(self, storage: Resource, with_key: bool = False) -> None:
         key = f" Authorization={self.jcr.sd_auth}" if with_key else ""

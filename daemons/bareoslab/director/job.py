@@ -17,6 +17,7 @@ from ..config import Resource
 from .jcr import JobControlRecord, create_unique_job_name
 from .jobs import JOB_KINDS, JobError
 from .prune import do_autoprune
+from .runscript import run_scripts
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -66,7 +67,12 @@ async def job_thread(director: Director, jcr: JobControlRecord) -> None:
         await allow_duplicate_job(director, jcr)
         await kind.init(director, jcr)
         await director.update_job_start(jcr)
-        await kind.run(director, jcr)
+        await run_scripts(director, jcr, "BeforeJob")
+        if jcr.status is JobStatus.RUNNING:  # a failed BeforeJob script with Fail Job On Error: no job
+            # started again after the script, so what it wrote is not saved twice (as Bareos)
+            jcr.start_time = time.time()
+            await director.update_job_start(jcr)
+            await kind.run(director, jcr)
     except JobError as exc:
         await director.job_msg(jcr, MsgType.FATAL, str(exc))
     except asyncio.CancelledError:
@@ -81,6 +87,7 @@ async def job_thread(director: Director, jcr: JobControlRecord) -> None:
             await asyncio.shield(kind.cleanup(director, jcr))
         else:
             await asyncio.shield(director.end_job_without_kind(jcr))
+    await run_scripts(director, jcr, "AfterJob")  # after the report, as in Bareos
     if jcr.job_type is JobType.BACKUP and jcr.status.ok and not jcr.canceled:
         try:
             await do_autoprune(director, jcr)  # after the report, as Bareos does

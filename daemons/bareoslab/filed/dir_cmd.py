@@ -22,6 +22,7 @@ from .accurate import AccurateList
 from .fileset import parse_fileset_lines
 from .job import FdJob
 from .passive import wait_for_storage
+from .runscript import parse_run, run_client_scripts
 
 if TYPE_CHECKING:
     from ..config.model import Resource
@@ -177,12 +178,27 @@ class DirectorSession:
         return True
 
     async def runscript_cmd(self, line: str) -> bool:
+        """``Run OnSuccess=.. OnFailure=.. AbortOnError=.. When=.. Command=..``: one client script."""
+        job = self._need_job()
+        script = parse_run(line)
+        if script is None:
+            job.message(MsgType.FATAL, f"Bad RunScript command: {line.rstrip()}")
+            await self.conn.send("2905 Failed RunScript\n")
+            return False
+        job.scripts.append(script)
         await self.conn.send("2000 OK RunScript\n")
         return True
 
     async def run_before_now_cmd(self, line: str) -> bool:
-        await self.conn.send("2000 OK RunBeforeNow\n")
-        return True
+        """Run the scripts that run before the job; a failure that aborts answers 2905."""
+        job = self._need_job()
+        await run_client_scripts(job, self.fd.name, before=True)
+        if job.status.ok or job.status is JobStatus.RUNNING:
+            await self.conn.send("2000 OK RunBeforeNow\n")
+            return True
+        await self.conn.send("2905 Failed RunScript\n")
+        await self._end_job()  # the after scripts run and the job ends, as Bareos ends it
+        return False
 
     async def storage_cmd(self, line: str) -> bool:
         """Connect to the Storage Daemon the Director named, as the job's data session."""
@@ -287,6 +303,7 @@ class DirectorSession:
         if job.sd_conn is not None:
             await job.sd_conn.close()
             job.sd_conn = None
+        await run_client_scripts(job, self.fd.name, before=False)  # before End Job, as Bareos
         await self.conn.send(job.end_job_line())
         await self.conn.signal(Signal.TERMINATE)
 

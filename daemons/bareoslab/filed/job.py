@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
 from ..net.framing import Connection
 from ..net.tls import TlsPolicy
 from .accurate import AccurateList
 from .fileset import FileSetSpec
+
+if TYPE_CHECKING:
+    from .runscript import ClientScript
 
 
 @dataclass
@@ -27,6 +31,7 @@ class FdJob:
     since: float | None = None
     accurate: bool = False  # the Director said ``accurate_<level>``
     accurate_list: AccurateList | None = None  # what ``accurate files=`` listed
+    scripts: list[ClientScript] = field(default_factory=list)  # the client's run scripts
     fileset: FileSetSpec | None = None
     sd_conn: Connection | None = None
     max_bandwidth: int = 0  # bytes/s on the data connection; 0: the Director's or the FD's default

@@ -80,6 +80,7 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
         jcr.max_bandwidth = jcr.job_res.maximum_bandwidth or jcr.client.maximum_bandwidth_per_job or 0
         if jcr.max_bandwidth:
             await fd.command(setbandwidth_line(jcr.max_bandwidth, jcr.job), OK_BANDWIDTH)
+        await fd.send_runscripts()
         await send_accurate_files(director, jcr, fd.conn)
         await sd.reserve(jcr.pool, append=True)
         if jcr.client.passive:  # the SD connects to the FD

@@ -42,6 +42,7 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
         fd = await connect_client(director, jcr, client)
         await fd.start_job()
         await fd.secure_erase()
+        await fd.send_runscripts()
         await sd.send_bootstrap(jcr.bootstrap)
         if client.passive:  # the FD learns the key, then the SD connects to it
             await send_authorization(fd)
