@@ -152,10 +152,10 @@ def test_director_matches_the_daemons(rendered) -> None:
     assert "Copy" in jobs.values() and "Migrate" in jobs.values()
 
 
-def test_two_sd_copies_to_the_second_storage(rendered) -> None:
-    inventory, root, _ = rendered
-    if inventory.name != "two-sd":
-        pytest.skip("only the two-SD topology copies between SDs")
+def test_two_sd_copies_to_the_second_storage(renders) -> None:
+    """Only the two-SD topology copies between SDs."""
+    _, root, result = renders["two-sd"]
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     director = load_config(root / "lab-dir" / "dir" / "staging", "dir")
     full = director.get("Pool", "Full")
     assert full.get("Next Pool") == "FullCopy"
