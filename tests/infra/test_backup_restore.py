@@ -68,3 +68,14 @@ def test_backup_and_restore(lab: DeployedLab, api, client: Client, assert_encryp
     assert done.jobfiles == entries, _report(lab, restore)
     assert_encrypted(lab.job_log(restore))
     assert lab.listing(client.host, where + SOURCE) == lab.listing(client.host, SOURCE)
+
+    # an accurate Incremental after a deletion records it; the latest state restores without it
+    lab.sh(client.host, f"rm {SOURCE}/dir-2/file-2.txt")
+    incr = lab.run_job(f"run job=backup-{client.name} level=Incremental accurate=yes yes")
+    job = lab.wait_job(incr)
+    assert job.ok and job.level == "I", _report(lab, incr)
+    assert "Sending Accurate information" in lab.job_log(incr), _report(lab, incr)
+    where = f"/var/tmp/bareoslab-restore-{incr}"
+    latest = lab.run_job(f"restore client={client.name} fileset=LabData where={where} select all done yes")
+    assert lab.wait_job(latest).ok, _report(lab, latest)
+    assert lab.listing(client.host, where + SOURCE) == lab.listing(client.host, SOURCE)

@@ -73,3 +73,14 @@ def test_accurate_incremental_without_a_full_is_upgraded_and_a_second_one_sends_
     again = lab.run_job("run job=backup level=Incremental yes")
     assert lab.query(f"SELECT Level, JobStatus, JobFiles FROM Job WHERE JobId = {again}") == [("I", "T", 0)]
     assert stored(lab, again, data) == []
+
+
+def test_run_accurate_yes_makes_one_incremental_accurate(lab_factory, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    build_baseline(data)
+    lab: Lab = lab_factory(data=data)  # the Job has no Accurate
+    lab.run_job("run job=backup level=Full yes")
+    (data / "lose" / "gone.txt").unlink()
+    incr = lab.run_job("run job=backup level=Incremental accurate=yes yes")
+    assert deleted(lab, incr, data) == ["lose/gone.txt"]
+    assert "Invalid accurate value: maybe" in lab.run("run job=backup accurate=maybe yes")

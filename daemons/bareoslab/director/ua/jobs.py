@@ -9,14 +9,14 @@ from ...codes import JOB_LEVEL_NAMES, JobLevel, JobType
 from ..jcr import JobControlRecord
 from ..job import RunError, new_jcr, run_job, setup_job
 from . import acl
-from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg
+from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg, yesno
 
 if TYPE_CHECKING:
     from .commands import UserAgent
 
 RUN_USAGE = (
     "run job=<job-name> [level=<level>] [client=<client>] [fileset=<fileset>] [pool=<pool>] "
-    "[storage=<storage>] [when=<YYYY-MM-DD HH:MM:SS>] [priority=<n>] [comment=<text>] [yes]"
+    "[storage=<storage>] [when=<YYYY-MM-DD HH:MM:SS>] [priority=<n>] [accurate=<yes|no>] [comment=<text>] [yes]"
 )
 RUN_OVERRIDES = (
     "level",
@@ -132,6 +132,11 @@ async def cmd_run(ua: UserAgent, args: Args) -> bool:
     check_jcr_acl(ua, jcr)
     if arg(args, "when"):
         jcr.sched_time = _when(arg(args, "when") or "")
+    if arg(args, "accurate"):  # accurate=yes|no overrides the Job's Accurate, as in Bareos
+        accurate = yesno(arg(args, "accurate") or "")
+        if accurate is None:
+            raise CommandFailed(f"Invalid accurate value: {arg(args, 'accurate')}")
+        jcr.accurate_override = accurate
     if not has(args, "yes") and ua.api != 2:
         await ua.send(run_summary(jcr))
         if not await ua.confirm("OK to run? (yes/mod/no): "):
