@@ -86,19 +86,6 @@ class RunSpec:
         """(resource type, name) of every resource an override names."""
         return [(rtype, getattr(self, attr)) for attr, rtype in REFERENCES.items() if getattr(self, attr)]
 
-    def overrides(self) -> list[str]:
-        """``Key=value`` of every override set, in Bareos' order (``status scheduler``)."""
-        names = {"level": "Level", "pool": "Pool", "full_pool": "FullPool", "incremental_pool": "IncrementalPool",
-                 "differential_pool": "DifferentialPool", "next_pool": "NextPool", "storage": "Storage",
-                 "messages": "Messages", "priority": "Priority", "spool_data": "SpoolData",
-                 "accurate": "Accurate", "max_run_sched_time": "MaxRunSchedTime"}
-        out = []
-        for attr, name in names.items():
-            value = getattr(self, attr)
-            if value is not None:
-                out.append(f"{name}={('yes' if value else 'no') if isinstance(value, bool) else value}")
-        return out
-
     # -- when it fires ---------------------------------------------------------------
     def triggers_on_day(self, when: float) -> bool:
         tm = time.localtime(when)
