@@ -83,6 +83,18 @@ def test_incremental_and_differential_store_what_bareos_stores(
     expected = AFTER_CHANGES_MTIMEONLY if mtimeonly else AFTER_CHANGES
     assert stored(lab, incr, data) == expected
     assert job_files(lab, incr) == ("I", "T", len(expected))
+    # the report's lines as Bareos prints them (field names, order, the since-time, the client's uname)
+    report = lab.run(f"list joblog jobid={incr}")
+    fields = [line.split(":", 1)[0].strip() for line in report.splitlines() if line.startswith("  ")
+              and ":" in line]
+    assert fields[:9] == ["OS Information", "JobId", "Job", "Backup Level", "Client", "FileSet", "Pool",
+                          "Catalog", "Storage"]
+    assert fields.index("FD Files Written") < fields.index("SD Files Written") < fields.index(
+        "FD Bytes Read") < fields.index("FD Bytes Written") < fields.index("SD Bytes Written") < fields.index("Rate")
+    since = lab.query(f"SELECT StartTime FROM Job WHERE JobId = {full}")[0][0]
+    assert f"  Backup Level:           Incremental, since={str(since)[:19]}" in report
+    assert '  Client:                 "bareos-fd" 25.0.0 (25 November 2026) ' in report
+    assert "  Allow Mixed Priority:   no" in report
 
     next_second()
     (data / "late.txt").write_text("after the first Incremental\n")

@@ -52,6 +52,8 @@ class JobControlRecord:
     fileset_lines: list[str] = field(default_factory=list)
     since: float | None = None
     accurate: bool = False  # the Job's Accurate: the FD compares against the catalog's list
+    client_uname: str = ""  # what the FD said of itself in ``2000 OK Job`` (the report's Client line)
+    fileset_create_time: str = ""  # the FileSet row's CreateTime (the report's FileSet line)
     accurate_override: bool | None = None  # a Schedule Run line's Accurate=
     run_level_pools: dict[JobLevel, str] = field(default_factory=dict)  # a Run line's Full/Inc/DiffPool=
     prev_job: str = ""

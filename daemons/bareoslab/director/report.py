@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import platform
 import time
 from typing import TYPE_CHECKING
 
 from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobLevel, JobStatus, JobType
-from ..net.auth import VERSION, VERSION_DATE
+from ..net.auth import os_info
 
 if TYPE_CHECKING:
     from ..config import Resource
@@ -37,8 +36,13 @@ def _stamp(when: float) -> str:
     return time.strftime("%d-%b-%Y %H:%M:%S", time.localtime(when)) if when else ""
 
 
+def _run_seconds(jcr: JobControlRecord) -> int:
+    """Bareos' RunTime: the catalog's EndTime - StartTime, whole seconds."""
+    return max(0, int(jcr.end_time) - int(jcr.start_time))
+
+
 def _elapsed(jcr: JobControlRecord) -> str:
-    seconds = max(0, int(round(jcr.end_time - jcr.start_time)))
+    seconds = _run_seconds(jcr)
     parts = []
     for unit, size in (("hour", 3600), ("min", 60)):
         if seconds >= size:
@@ -48,16 +52,22 @@ def _elapsed(jcr: JobControlRecord) -> str:
     return " ".join(parts)
 
 
+def byte_size(n: int) -> str:
+    """Bareos' edit_uint64_with_suffix + "B": ``1.234 MB``, ``12.34 KB``, ``123.4 GB``, ``999 B``."""
+    groups = f"{n:,}".split(",")
+    if len(groups) == 1:
+        return f"{n} B"
+    suffix = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"][min(len(groups) - 1, 8)]
+    return f"{(groups[0] + '.' + groups[1])[:5]} {suffix}B"
+
+
 def _bytes(n: int) -> str:
-    for unit, size in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
-        if n >= size:
-            return f"{n:,} ({n / size:.1f} {unit})"
-    return f"{n:,} ({n} B)"
+    return f"{n:,} ({byte_size(n)})"
 
 
 def _rate(jcr: JobControlRecord, nbytes: int) -> str:
-    seconds = max(jcr.end_time - jcr.start_time, 0.001)
-    return f"{nbytes / seconds / 1000:.1f} KB/s"
+    seconds = _run_seconds(jcr)  # Bareos: 0.0 when the job took no whole second
+    return f"{nbytes / seconds / 1000 if seconds else 0.0:.1f} KB/s"
 
 
 def _status_word(status: JobStatus | None) -> str:
@@ -73,18 +83,25 @@ def _lines(pairs: list[tuple[str, object]]) -> str:
 
 def _header(director: Director, jcr: JobControlRecord) -> list[tuple[str, object]]:
     return [
-        ("Build OS", f"{platform.system()} {platform.release()} (bareoslab)"),
+        ("OS Information", os_info()),
         ("JobId", jcr.jobid),
         ("Job", jcr.job),
     ]
 
 
+def _since(jcr: JobControlRecord) -> str:
+    """``, since=<reference job's start>`` for an Incremental or Differential, as Bareos."""
+    if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL) and jcr.since is not None:
+        return ", since=" + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(jcr.since))
+    return ""
+
+
 def backup_report(director: Director, jcr: JobControlRecord) -> str:
     client = jcr.client.name if jcr.client else ""
     pairs = _header(director, jcr) + [
-        ("Backup Level", JOB_LEVEL_NAMES.get(jcr.level, "")),
-        ("Client", f'"{client}" {VERSION} ({VERSION_DATE}) {platform.system()},bareoslab'),
-        ("FileSet", f'"{jcr.fileset.name if jcr.fileset else ""}"'),
+        ("Backup Level", JOB_LEVEL_NAMES.get(jcr.level, "") + _since(jcr)),
+        ("Client", f'"{client}" {jcr.client_uname}'),
+        ("FileSet", f'"{jcr.fileset.name if jcr.fileset else ""}" {jcr.fileset_create_time}'),
         ("Pool", f'"{jcr.pool.name if jcr.pool else ""}" (From {jcr.pool_source})'),
         ("Catalog", f'"{director.catalog_res.name}" (From Client resource)'),
         ("Storage", f'"{jcr.storage.name if jcr.storage else ""}" (From {jcr.storage_source})'),
@@ -93,15 +110,17 @@ def backup_report(director: Director, jcr: JobControlRecord) -> str:
         ("End time", _stamp(jcr.end_time)),
         ("Elapsed time", _elapsed(jcr)),
         ("Priority", jcr.priority),
+        ("Allow Mixed Priority", "yes" if jcr.job_res.allow_mixed_priority else "no"),
         ("FD Files Written", f"{jcr.job_files:,}"),
         ("SD Files Written", f"{jcr.sd_job_files:,}"),
+        ("FD Bytes Read", _bytes(jcr.read_bytes)),
         ("FD Bytes Written", _bytes(jcr.job_bytes)),
         ("SD Bytes Written", _bytes(jcr.sd_job_bytes)),
         ("Rate", _rate(jcr, jcr.job_bytes)),
         ("Software Compression", "None"),
         ("VSS", "no"),
         ("Encryption", "no"),
-        ("Accurate", "no"),
+        ("Accurate", "yes" if jcr.accurate else "no"),
         ("Volume name(s)", "|".join(jcr.volumes)),
         ("Volume Session Id", jcr.vol_session_id),
         ("Volume Session Time", jcr.vol_session_time),

@@ -34,6 +34,7 @@ from ..scripts import (
     run_command,
     should_run,
 )
+from .report import byte_size
 
 if TYPE_CHECKING:
     from .daemon import Director
@@ -57,15 +58,6 @@ def job_codes(director: Director, jcr: JobControlRecord) -> dict[str, str]:
         "p": jcr.pool.name if jcr.pool else none, "w": jcr.storage.name if jcr.storage else none,
         "x": "no", "C": "no", "D": director.name, "V": ",".join(jcr.volumes) or none,
     }
-
-
-def byte_size(n: int) -> str:
-    """Bareos' ``%B``: edit_uint64_with_suffix + "B" (``1.234 MB``, ``12.34 KB``, ``999 B``)."""
-    groups = f"{n:,}".split(",")
-    if len(groups) == 1:
-        return f"{n} B"
-    suffix = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"][min(len(groups) - 1, 8)]
-    return f"{(groups[0] + '.' + groups[1])[:5]} {suffix}B"
 
 
 def _type_name(job_type: JobType) -> str:

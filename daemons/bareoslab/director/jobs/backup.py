@@ -34,6 +34,9 @@ async def init(director: Director, jcr: JobControlRecord) -> None:
     jcr.fileset_md5 = definition.md5
     jcr.fileset_id = await director.db(cat.get_or_create_fileset, jcr.fileset.name, definition.md5,
                                        definition.text)
+    row = await director.db(cat.get_fileset, jcr.fileset_id)
+    if row is not None and row.create_time is not None:
+        jcr.fileset_create_time = row.create_time.strftime("%Y-%m-%d %H:%M:%S")
     if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):
         prior = await director.db(cat.find_since_job, jcr.name, jcr.client_id, jcr.fileset_id, jcr.level)
         if prior is None:
@@ -74,6 +77,7 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
         fd = await connect_client(director, jcr, jcr.client)
         await fd.start_job()
         await director.db(director.catalog.update_client_uname, jcr.client_id, fd.uname)
+        jcr.client_uname = fd.uname
         await fd.send_level()
         await fd.send_fileset(jcr.fileset_lines)
         await fd.secure_erase()
