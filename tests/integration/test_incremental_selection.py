@@ -93,7 +93,7 @@ def test_incremental_and_differential_store_what_bareos_stores(
         "FD Bytes Read") < fields.index("FD Bytes Written") < fields.index("SD Bytes Written") < fields.index("Rate")
     since = lab.query(f"SELECT StartTime FROM Job WHERE JobId = {full}")[0][0]
     assert f"  Backup Level:           Incremental, since={str(since)[:19]}" in report
-    assert '  Client:                 "bareos-fd" 25.0.0 (25 November 2026) ' in report
+    assert '  Client:                 "bareos-fd" 25.0.0 (25Nov26) ' in report
     assert "  Allow Mixed Priority:   no" in report
 
     next_second()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import platform
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
-from ..net.auth import VERSION, hello_start_job, version_line
+from ..net.auth import VERSION, VERSION_SHORT_DATE, hello_start_job, os_info, version_line
 from ..net.bandwidth import serve_setbandwidth
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
@@ -108,7 +107,8 @@ class DirectorSession:
         )
         self.conn.job, self.conn.jobid = job, int(jobid)
         self.fd.jobs[job] = self.job
-        self.conn.write(f"2000 OK Job {VERSION} (25 November 2026) {platform.system()},bareoslab")
+        # Bareos' OKjob: version (short date) OS,platform -- the Client line of the job report
+        self.conn.write(f"2000 OK Job {VERSION} ({VERSION_SHORT_DATE}) {os_info()},bareoslab")
         await self.conn.drain()
         return True
 
