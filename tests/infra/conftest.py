@@ -31,6 +31,38 @@ def topology() -> Topology:
     return _topology
 
 
+def ssh_key() -> Path:
+    """The key the ssh scenario provisions with (absent in the others)."""
+    return Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "ssh" / "id_ed25519"
+
+
+@pytest.fixture(scope="module")
+def key() -> Path:
+    """The ssh scenario's key (tests that use it are marked ``needs("ssh")``)."""
+    return ssh_key()
+
+
+def features() -> set[str]:
+    """What this scenario's topology offers, for the ``needs`` marker."""
+    t = topology()
+    found = {name for name, present in (("local copy", t.copy_pools(remote=False)),
+                                        ("remote copy", t.copy_pools(remote=True))) if present}
+    return found | ({"ssh"} if ssh_key().is_file() else set())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``needs("remote copy")`` and the like is collected only where the
+    topology offers it (deselected elsewhere, not skipped)."""
+    offered = features()
+    kept, dropped = [], []
+    for item in items:
+        needed = {m.args[0] for m in item.iter_markers("needs")}
+        (kept if needed <= offered else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "client" in metafunc.fixturenames:
         clients = topology().clients

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import paramiko
@@ -10,14 +9,7 @@ import pytest
 from bareoslab.lab.deployed import DeployedLab
 
 
-@pytest.fixture(scope="module")
-def key() -> Path:
-    path = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "ssh" / "id_ed25519"
-    if not path.is_file():
-        pytest.skip("this scenario does not provision over SSH")
-    return path
-
-
+@pytest.mark.needs("ssh")
 def test_every_host_logs_in_over_ssh_with_its_own_host_key(lab: DeployedLab, key: Path) -> None:
     seen = set()
     for host in sorted(lab.topology.hostvars):
