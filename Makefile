@@ -5,18 +5,22 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 LAB_DIR ?= lab
 
-.PHONY: all venv test unit integration roles molecule lint lint-ansible image lab lab-down specs \
+.PHONY: all system venv test unit integration roles molecule lint lint-ansible image lab lab-down specs \
 	lab-local lab-local-down bench clean
 
 all: test
 
-$(STAMP): pyproject.toml
+# The Debian packages the lab and the tests need (installed as root, else named in one line).
+system:
+	@tools/system-packages
+
+$(STAMP): pyproject.toml | system
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,lab]'
 	touch $@
 
-venv: $(STAMP)
+venv: system $(STAMP)
 
 lint: venv lint-ansible
 	$(VENV)/bin/ruff check daemons tests bench tools
