@@ -50,14 +50,19 @@ async def send_accurate_files(director: Director, jcr: JobControlRecord, conn: C
     """Send the accurate list to the FD on ``conn``; a job without reference jobs fails."""
     if not jcr.sends_accurate_list:
         return
+
+    async def say(mtype: MsgType, text: str) -> None:
+        if jcr.jobid:  # a console's estimate (JobId 0) says nothing, as Bareos
+            await director.job_msg(jcr, mtype, text)
+
     cat = director.catalog
     jobids = await director.db(cat.accurate_jobids, jcr.client_id, jcr.fileset_id, jcr.level,
                                jcr.start_time or None)
     if not jobids:
-        await director.job_msg(jcr, MsgType.FATAL, "Cannot find previous jobids.")
+        await say(MsgType.FATAL, "Cannot find previous jobids.")
         raise JobError("Cannot find previous jobids.")
     estimate = await director.db(cat.sum_job_files, jobids)
-    await director.job_msg(jcr, MsgType.INFO, f"Sending Accurate information (estimated {estimate} files).")
+    await say(MsgType.INFO, f"Sending Accurate information (estimated {estimate} files).")
     started = time.monotonic()
     with_checksum = checksum_needed(jcr.fileset)
     files = await director.db(lambda: list(cat.restore_files(jobids)))
@@ -70,5 +75,5 @@ async def send_accurate_files(director: Director, jcr: JobControlRecord, conn: C
             await conn.drain()
     conn.write_signal(Signal.EOD)
     await conn.drain()
-    await director.job_msg(jcr, MsgType.INFO, f"Sent Accurate information for {len(files)} files "
+    await say(MsgType.INFO, f"Sent Accurate information for {len(files)} files "
                            f"(skipping 0 deleted files) in {_hms(time.monotonic() - started)}.")

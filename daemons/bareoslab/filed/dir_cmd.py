@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from ..net.session import serve_commands
 from ..net.tls import TlsPolicy
 from . import sd_cmd
 from .accurate import AccurateList
+from .estimate import estimate
 from .fileset import parse_fileset_lines
 from .job import FdJob
 from .passive import wait_for_storage
@@ -36,6 +38,7 @@ _JOB = re.compile(r"^JobId=(\d+) Job=(\S+) SDid=(\d+) SDtime=(\d+) Authorization
 _LEVEL = re.compile(r"^level = (\S+)")
 _SINCE = re.compile(r"^level = since_utime (\d+)")
 _ACCURATE = re.compile(r"^accurate files=(\d+)")
+_ESTIMATE = re.compile(r"^estimate listing=(\d+)")
 _STORAGE = re.compile(r"^storage address=(\S+) port=(\d+) ssl=(\d+)(?: Authorization=(\S+))?")
 _RESTORE = re.compile(r"^restore replace=(\w) prelinks=(\d+) (where|regexwhere)=(.*)$", re.S)
 
@@ -52,6 +55,7 @@ class DirectorSession:
             "JobId": self.job_cmd,
             "level": self.level_cmd,
             "accurate": self.accurate_cmd,
+            "estimate": self.estimate_cmd,
             "fileset": self.fileset_cmd,
             "getSecureEraseCmd": self.secure_erase_cmd,
             "pluginoptions": self.plugin_options_cmd,
@@ -146,6 +150,24 @@ class DirectorSession:
         for message in await self.conn.recv_until_eod():
             listed.add(message)
         job.accurate, job.accurate_list = True, listed
+        return True
+
+    async def estimate_cmd(self, line: str) -> bool:
+        """``estimate listing=<0|1>``: count what a backup would send (Bareos' EstimateCmd)."""
+        job = self._need_job()
+        match = _ESTIMATE.match(line)
+        if not match or job.fileset is None:
+            job.message(MsgType.FATAL, f"Bad estimate command: {line.rstrip()}")
+            await self.conn.send("2992 Bad estimate command.\n")
+            return False
+        found = await asyncio.to_thread(estimate, job.fileset, job.since, job.accurate_list, match.group(1) != "0")
+        for text in found.lines:
+            if job.jobid:  # a job's: job messages; the console's (JobId 0): plain lines, as Bareos' Jmsg
+                job.message(MsgType.RESTORED, text)
+            else:
+                self.conn.write(text + "\n")
+        await self.conn.send(f"2000 OK estimate files={found.files:,} bytes={found.bytes:,}\n")
+        await self.conn.signal(Signal.EOD)
         return True
 
     async def fileset_cmd(self, line: str) -> bool:

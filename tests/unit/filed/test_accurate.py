@@ -11,6 +11,7 @@ from bareoslab.codes import FileType
 from bareoslab.filed.accurate import AccurateList
 from bareoslab.filed.attribs import decode_attributes, encode_lstat
 from bareoslab.filed.backup import Totals, generate
+from bareoslab.filed.estimate import _mode, estimate
 from bareoslab.filed.fileset import Options
 from bareoslab.net.bareos64 import bin_to_base64
 
@@ -117,3 +118,12 @@ def test_the_data_stream_ends_with_the_deleted_entries(tmp_path: Path) -> None:
     assert (attrs.file_index, attrs.file_type, attrs.name) == (1, FileType.DELETED, str(root / "gone.txt"))
     assert attrs.lstat.st_mtime > 0 and attrs.lstat.st_mode == 0
     assert totals.files == 1
+
+
+def test_estimate_lines_as_bareos_ls_output(tmp_path: Path) -> None:
+    assert _mode(0o100640) == "-rw-r-----" and _mode(0o104755) == "-rwsr-xr-x" and _mode(0o41777) == "drwxrwxrwt"
+    assert _mode(0o10644) == "frw-r--r--" and _mode(0o120777) == "lrwxrwxrwx"
+    root = tree(tmp_path)
+    found = estimate(spec_for(root), None, None, listing=True)
+    assert (found.files, found.bytes) == (5, len("alpha\n") + len("beta\n") + len("soon deleted\n"))
+    assert found.lines[0].endswith(f"  {root}/a.txt") and found.lines[0].startswith("-rw-")

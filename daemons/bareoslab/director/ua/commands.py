@@ -22,6 +22,7 @@ from ...net.framing import Connection, Signal, decode_text
 from . import acl
 from .args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
 from .bandwidth import SETBANDWIDTH_USAGE, cmd_setbandwidth
+from .estimate import ESTIMATE_USAGE, cmd_estimate
 from .jobs import RUN_USAGE, cmd_cancel, cmd_run
 from .label import cmd_label
 from .listing import (
@@ -423,6 +424,7 @@ TABLE: list[Command] = [
     ),
     Command("disable", cmd_disable, "Disable a job/client/schedule", ENABLE_USAGE),
     Command("enable", cmd_enable, "Enable a job/client/schedule", ENABLE_USAGE),
+    Command("estimate", cmd_estimate, "Performs FileSet estimate, listing gives full listing", ESTIMATE_USAGE),
     Command("exit", cmd_quit, "Terminate Bconsole session", "exit"),
     Command("help", cmd_help, "Print help on specific command", "help [<command>]"),
     Command(
