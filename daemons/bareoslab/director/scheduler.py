@@ -161,7 +161,10 @@ class Scheduler:
             now = self.clock.now()
             for p in self.due(now):
                 self.last[(p.job.name, p.schedule.name, p.index)] = p.runtime
-                await self.start(p)
+                try:
+                    await self.start(p)
+                except Exception:  # one job that cannot start must not stop the scheduler
+                    log.exception('Schedule "%s": starting job "%s" failed', p.schedule.name, p.job.name)
             await self.clock.wait(self.next_time(now))
 
     async def start(self, p: Planned) -> int | None:
