@@ -124,9 +124,9 @@ class ClientSession:
                 await self.command(line, "2000 OK RunScript")
             if before:
                 await self.command("RunBeforeNow\n", "2000 OK RunBeforeNow")
-        except ClientError as exc:
+        except ClientError:
             await self.director.job_msg(self.jcr, MsgType.FATAL, f'Client "{self.client.name}" RunScript failed.')
-            raise exc
+            raise
 
     async def send_storage(self, storage: Resource, with_key: bool = False) -> None:
         key = f" Authorization={self.jcr.sd_auth}" if with_key else ""

@@ -101,6 +101,13 @@ class JobControlRecord:
         word ``accurate_...``); Bareos sends none for a Full without Base jobs."""
         return self.accurate and self.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL)
 
+    @property
+    def since_text(self) -> str:
+        """The since-time of an Incremental or Differential as Bareos prints it; "" otherwise."""
+        if self.since is None or self.level not in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):
+            return ""
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.since))
+
     def set_status(self, status: JobStatus) -> None:
         self.status = merge_status(self.status, status)
 

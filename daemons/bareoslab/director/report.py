@@ -89,17 +89,11 @@ def _header(director: Director, jcr: JobControlRecord) -> list[tuple[str, object
     ]
 
 
-def _since(jcr: JobControlRecord) -> str:
-    """``, since=<reference job's start>`` for an Incremental or Differential, as Bareos."""
-    if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL) and jcr.since is not None:
-        return ", since=" + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(jcr.since))
-    return ""
-
-
 def backup_report(director: Director, jcr: JobControlRecord) -> str:
     client = jcr.client.name if jcr.client else ""
     pairs = _header(director, jcr) + [
-        ("Backup Level", JOB_LEVEL_NAMES.get(jcr.level, "") + _since(jcr)),
+        ("Backup Level", JOB_LEVEL_NAMES.get(jcr.level, "")
+         + (f", since={jcr.since_text}" if jcr.since_text else "")),
         ("Client", f'"{client}" {jcr.client_uname}'),
         ("FileSet", f'"{jcr.fileset.name if jcr.fileset else ""}" {jcr.fileset_create_time}'),
         ("Pool", f'"{jcr.pool.name if jcr.pool else ""}" (From {jcr.pool_source})'),

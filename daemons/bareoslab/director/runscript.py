@@ -18,10 +18,9 @@ replaced first (Bareos' edit_job_codes and the Director's own codes).
 from __future__ import annotations
 
 import os
-import time
 from typing import TYPE_CHECKING, cast
 
-from ..codes import JOB_LEVEL_NAMES, JobLevel, JobStatus, JobType, MsgType
+from ..codes import JOB_LEVEL_NAMES, JobStatus, JobType, MsgType
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, bash_spaces
 from ..scripts import (
@@ -43,16 +42,13 @@ if TYPE_CHECKING:
 def job_codes(director: Director, jcr: JobControlRecord) -> dict[str, str]:
     """What the Director's ``%`` codes stand for in this job (the library's and the Director's)."""
     none = "*None*"
-    since = ""
-    if jcr.since is not None and jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):
-        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(jcr.since))
     return {
         "%": "%",
         "b": str(jcr.job_bytes), "B": byte_size(jcr.job_bytes), "F": str(jcr.job_files), "P": str(os.getpid()),
         "c": jcr.client.name if jcr.client else none, "d": director.name,
         "e": EXIT_TEXTS.get(jcr.status, "Unknown term code"), "i": str(jcr.jobid) if jcr.jobid else none,
         "j": jcr.job or none, "l": JOB_LEVEL_NAMES.get(jcr.level, "") or none, "n": jcr.name, "r": "",
-        "s": since or none, "t": _type_name(jcr.job_type), "v": ",".join(jcr.volumes) or none,
+        "s": jcr.since_text or none, "t": _type_name(jcr.job_type), "v": ",".join(jcr.volumes) or none,
         "f": jcr.fileset.name if jcr.fileset else none,
         "h": str(jcr.client.address) if jcr.client else none,
         "p": jcr.pool.name if jcr.pool else none, "w": jcr.storage.name if jcr.storage else none,

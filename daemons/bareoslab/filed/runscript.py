@@ -42,7 +42,7 @@ def parse_run(line: str) -> ClientScript | None:
 
 def _codes(job: FdJob, fd_name: str) -> dict[str, str]:
     """The library's ``%`` codes as the FD knows them (its own name for %c and %d)."""
-    name = job.job.rsplit(".", 3)[0] if job.job.count(".") >= 1 else job.job
+    name = job.job.rsplit(".", 3)[0]
     return {"%": "%", "c": fd_name, "d": fd_name, "e": EXIT_TEXTS.get(job.term_code(), "Unknown term code"),
             "i": str(job.jobid), "j": job.job, "l": job.level.capitalize(), "n": name,
             "b": str(job.job_bytes), "F": str(job.job_files), "t": "Backup" if job.fileset else "Restore"}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ...codes import JobLevel, JobType, MsgType
 from ...net.bandwidth import OK_BANDWIDTH, setbandwidth_line
 from ..accurate import send_accurate_files
 from ..fd_cmd import ClientError, ClientSession, connect_client
-from ..fileset import fileset_definition
+from ..fileset import FileSetDefinition, fileset_definition
 from ..passive_client import send_passive_client
 from ..report import backup_report
 from ..sd_cmd import StorageError, StorageSession, connect_storage
@@ -30,24 +30,14 @@ async def init(director: Director, jcr: JobControlRecord) -> None:
     if jcr.client is None or jcr.fileset is None:
         raise JobError(f'Job "{jcr.name}" needs a Client and a FileSet.')
     jcr.accurate = bool(jcr.job_res.accurate) if jcr.accurate_override is None else jcr.accurate_override
-    definition = fileset_definition(director, jcr.fileset)
-    jcr.fileset_md5 = definition.md5
-    jcr.fileset_id = await director.db(cat.get_or_create_fileset, jcr.fileset.name, definition.md5,
-                                       definition.text)
+
+    async def say(text: str) -> None:
+        await director.job_msg(jcr, MsgType.INFO, text)
+
+    definition = await fileset_and_since(director, jcr, say)
     row = await director.db(cat.get_fileset, jcr.fileset_id)
     if row is not None and row.create_time is not None:
         jcr.fileset_create_time = row.create_time.strftime("%Y-%m-%d %H:%M:%S")
-    if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):
-        prior = await director.db(cat.find_since_job, jcr.name, jcr.client_id, jcr.fileset_id, jcr.level)
-        if prior is None:
-            await director.job_msg(jcr, MsgType.INFO, "No prior Full backup Job record found.")
-            await director.job_msg(jcr, MsgType.INFO,
-                                   "No prior or suitable Full backup found in catalog. Doing FULL backup.")
-            jcr.level = JobLevel.FULL
-        else:
-            jcr.since = prior.start_time.timestamp() if prior.start_time else 0
-            jcr.prev_job = prior.job
-            await director.job_msg(jcr, MsgType.INFO, f"Since time={time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(jcr.since))}")
     # the pool for the level: a Run line's Full/Inc/DiffPool=, else the Job's
     run_pool = jcr.run_level_pools.get(jcr.level)
     override = run_pool or (getattr(jcr.job_res, LEVEL_POOLS[jcr.level], None) if jcr.level in LEVEL_POOLS else None)
@@ -61,6 +51,29 @@ async def init(director: Director, jcr: JobControlRecord) -> None:
     pool_id = await director.db(cat.pool_id, jcr.pool.name)
     jcr.pool_id = pool_id or 0
     jcr.fileset_lines = definition.lines
+
+
+async def fileset_and_since(director: Director, jcr: JobControlRecord,
+                            say: Callable[[str], Awaitable[None]]) -> FileSetDefinition:
+    """The job's FileSet record and, for an Incremental or Differential, its since-time
+    (Bareos' GetLevelSinceTime): with no prior job to refer to, the job becomes a Full."""
+    assert jcr.fileset is not None
+    cat = director.catalog
+    definition = fileset_definition(director, jcr.fileset)
+    jcr.fileset_md5 = definition.md5
+    jcr.fileset_id = await director.db(cat.get_or_create_fileset, jcr.fileset.name, definition.md5,
+                                       definition.text)
+    if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):
+        prior = await director.db(cat.find_since_job, jcr.name, jcr.client_id, jcr.fileset_id, jcr.level)
+        if prior is None:
+            await say("No prior Full backup Job record found.")
+            await say("No prior or suitable Full backup found in catalog. Doing FULL backup.")
+            jcr.level = JobLevel.FULL
+        else:
+            jcr.since = prior.start_time.timestamp() if prior.start_time else 0
+            jcr.prev_job = prior.job
+            await say(f"Since time={jcr.since_text}")
+    return definition
 
 
 async def run(director: Director, jcr: JobControlRecord) -> None:

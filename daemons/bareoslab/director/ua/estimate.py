@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...codes import JobLevel, JobType
+from ...codes import JobType
 from ...net.errors import ProtocolError
 from ...net.framing import Signal, decode_text
 from ..accurate import send_accurate_files
 from ..fd_cmd import ClientError, ClientSession, open_client
-from ..fileset import fileset_definition
 from ..jcr import create_unique_job_name
 from ..job import RunError, new_jcr, resolve_level
+from ..jobs.backup import fileset_and_since
 from .args import Args, CommandFailed, arg, has, yesno
 
 if TYPE_CHECKING:
@@ -55,16 +55,8 @@ async def cmd_estimate(ua: UserAgent, args: Args) -> bool:
                             else "No fileset specified or selected.")
     jcr.job, jcr.sd_auth = create_unique_job_name(jcr.name), "dummy"
     jcr.accurate = bool(job_res.accurate) if accurate is None else accurate
-    definition = fileset_definition(director, jcr.fileset)
     jcr.client_id = await director.db(cat.get_or_create_client, jcr.client.name)
-    jcr.fileset_id = await director.db(cat.get_or_create_fileset, jcr.fileset.name, definition.md5, definition.text)
-    if jcr.level in (JobLevel.INCREMENTAL, JobLevel.DIFFERENTIAL):  # Bareos' GetLevelSinceTime
-        prior = await director.db(cat.find_since_job, jcr.name, jcr.client_id, jcr.fileset_id, jcr.level)
-        if prior is None:
-            jcr.level = JobLevel.FULL
-        else:
-            jcr.since = prior.start_time.timestamp() if prior.start_time else 0
-            jcr.prev_job = prior.job
+    definition = await fileset_and_since(director, jcr, _quiet)
     client = jcr.client
     await ua.send(f"Connecting to Client {client.name} at {client.address}:{client.port}")
     try:
@@ -90,3 +82,7 @@ async def cmd_estimate(ua: UserAgent, args: Args) -> bool:
         await fd.close()
     ua.json_result = {"estimate": shown}
     return True
+
+
+async def _quiet(text: str) -> None:
+    """An estimate makes no job messages."""
