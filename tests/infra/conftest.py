@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import testinfra
-from bareoslab.lab.deployed import DeployedLab, Topology, connection_lines
+from bareoslab.lab.deployed import DeployedLab, connection_lines, load_topology
+from bareoslab.topology import Topology
 
 ENV = "MOLECULE_INVENTORY_FILE"
 _topology: Topology | None = None
@@ -27,7 +28,7 @@ def topology() -> Topology:
         inventory = os.environ.get(ENV)
         if not inventory:
             pytest.exit(f"tests/infra are run by molecule verify (needs ${ENV})", returncode=4)
-        _topology = Topology.from_inventory(Path(inventory).parent)
+        _topology = load_topology(Path(inventory).parent)
     return _topology
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import bareos.bsock
 import pytest
-from bareoslab.lab.deployed import Client, DeployedLab
+from bareoslab.lab.deployed import DeployedLab
+from bareoslab.topology import Client
 
 #: The default FileSet of the director role (bareoslab_director_fileset_files).
 SOURCE = "/srv/bareoslab/data"

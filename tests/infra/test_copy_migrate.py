@@ -9,7 +9,8 @@ client into the source pool first, so it knows which job the copy or migration t
 from __future__ import annotations
 
 import pytest
-from bareoslab.lab.deployed import DeployedLab, JobRow, Pool
+from bareoslab.lab.deployed import DeployedLab, JobRow
+from bareoslab.topology import Pool
 
 SOURCE = "/srv/bareoslab/data"
 

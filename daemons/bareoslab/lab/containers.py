@@ -30,7 +30,7 @@ from typing import TextIO
 
 from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
 from ..trace.sequence import human_size
-from .deployed import DeployedLab, DeployedLabError, JobRow, Topology, connection_lines
+from .deployed import DeployedLab, DeployedLabError, JobRow, connection_lines, load_topology
 from .image import build_image
 from .state import LabError
 from .table import text_table
@@ -188,7 +188,7 @@ def docker_run(host: str, command: str) -> tuple[int, str, str]:
 
 def status(scenario: Scenario, out: TextIO) -> int:
     check_docker()
-    topology = Topology.from_inventory(scenario.inventory)
+    topology = load_topology(scenario.inventory)
     units = {**{h: "bareoslab-dir" for h in topology.groups["directors"]},
              **{h: "bareoslab-sd" for h in topology.groups["storages"]},
              **{h: "bareoslab-fd" for h in topology.groups["clients"]},
@@ -233,7 +233,7 @@ class Demo:
     """Backups of every client, a restore, a local copy and a remote migrate, with progress."""
 
     def __init__(self, scenario: Scenario, out: TextIO, timeout: float = 300) -> None:
-        self.topology = Topology.from_inventory(scenario.inventory)
+        self.topology = load_topology(scenario.inventory)
         self.lab = DeployedLab(self.topology, docker_run)
         self.out = out
         self.timeout = timeout

@@ -9,27 +9,22 @@ host is the caller's: testinfra in the molecule verifier suites (``tests/infra``
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..codes import JobStatus
+from ..topology import Topology, TopologyError, from_ansible_inventory, role_settings
 from .state import LabError
 
 #: (host, shell command) -> (exit status, stdout, stderr)
 Run = Callable[[str, str], tuple[int, str, str]]
 
-#: The roles' defaults (bareoslab_common), where a host does not set its own.
-CONFIG_ROOT = "/etc/bareoslab"
-VENV = "/opt/bareoslab/venv"
-CATALOG_DB = "bareos"
+#: Where the roles put the configuration (bareoslab_common_config_root's default).
+CONFIG_ROOT = role_settings().config_root
 UNITS = {"dir": "bareoslab-dir", "sd": "bareoslab-sd", "fd": "bareoslab-fd"}
 
 #: Job states after which a job changes no more (codes.md: T, W, E, e, f, A).
@@ -42,105 +37,12 @@ class DeployedLabError(LabError):
     exit_code = 9
 
 
-@dataclass(frozen=True)
-class Client:
-    host: str
-    name: str  # the Client resource (bareoslab_client_name, default <host>-fd)
-    connection: str  # director | client | passive
-
-
-@dataclass(frozen=True)
-class Pool:
-    name: str
-    storage_host: str
-    next_pool: str | None
-    storage: tuple[str, ...] = ()  # the pool's Storage (none: its host's first device's)
-
-
-@dataclass(frozen=True)
-class Topology:
-    """Groups and host variables of an inventory, as the roles read them."""
-
-    groups: Mapping[str, list[str]]
-    hostvars: Mapping[str, Mapping[str, Any]]
-
-    @classmethod
-    def from_inventory(cls, inventory: str | Path, ansible_inventory: str | None = None) -> Topology:
-        """``ansible-inventory --list`` of an inventory file or directory."""
-        exe = ansible_inventory or str(Path(sys.executable).parent / "ansible-inventory")
-        proc = subprocess.run([exe, "-i", str(inventory), "--list"], capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise DeployedLabError(f"ansible-inventory -i {inventory} failed: {proc.stderr.strip()}")
-        data = json.loads(proc.stdout)
-        hostvars = data.get("_meta", {}).get("hostvars", {})
-
-        def members(group: str) -> list[str]:
-            spec = data.get(group, {})
-            hosts = list(spec.get("hosts", []))
-            for child in spec.get("children", []):
-                hosts += [h for h in members(child) if h not in hosts]
-            return hosts
-
-        groups = {g: members(g) for g in ("directors", "catalogs", "storages", "clients")}
-        return cls(groups, hostvars)
-
-    def one(self, group: str) -> str:
-        hosts = self.groups.get(group, [])
-        if len(hosts) != 1:
-            raise DeployedLabError(f"the topology needs one host in group {group}, found {hosts}")
-        return hosts[0]
-
-    @property
-    def director(self) -> str:
-        return self.one("directors")
-
-    @property
-    def catalog(self) -> str:
-        return self.one("catalogs")
-
-    @property
-    def storages(self) -> list[str]:
-        return list(self.groups.get("storages", []))
-
-    @property
-    def clients(self) -> list[Client]:
-        return [
-            Client(host, self.hostvars[host].get("bareoslab_client_name", f"{host}-fd"),
-                   self.hostvars[host].get("bareoslab_client_connection", "director"))
-            for host in self.groups.get("clients", [])
-        ]
-
-    @property
-    def pools(self) -> dict[str, Pool]:
-        return {
-            pool["name"]: Pool(pool["name"], host, pool.get("next_pool"), tuple(pool.get("storage", ())))
-            for host in self.storages
-            for pool in self.hostvars[host].get("bareoslab_storage_pools", [])
-        }
-
-    def copy_pools(self, remote: bool) -> list[Pool]:
-        """Pools with a Next Pool on the same storage host (local) or another one (remote)."""
-        pools = self.pools
-        return [
-            p for p in pools.values()
-            if p.next_pool in pools and (pools[p.next_pool].storage_host != p.storage_host) == remote
-        ]
-
-    def backup_pools(self, most: int = 2) -> list[Pool]:
-        """Up to ``most`` pools of the first storage host's default Storage that are no copy's
-        target: where backups of several clients go at the same time (one device per pool:
-        Storage File has two)."""
-        pools = self.pools
-        targets = {p.next_pool for p in pools.values()}
-        first = self.storages[0] if self.storages else ""
-        return [p for p in pools.values()
-                if p.storage_host == first and not p.storage and p.name not in targets][:most]
-
-    def volume_dirs(self, host: str) -> list[str]:
-        return [d["archive_device"] for d in self.hostvars[host].get("bareoslab_storage_devices", [])]
-
-    def var(self, host: str, name: str, default: str) -> str:
-        return str(self.hostvars.get(host, {}).get(name, default))
+def load_topology(inventory: str | Path) -> Topology:
+    """The topology of a deployed lab's inventory (as Ansible reads it)."""
+    try:
+        return from_ansible_inventory(inventory)
+    except TopologyError as exc:
+        raise DeployedLabError(str(exc)) from exc
 
 
 @dataclass
@@ -181,12 +83,12 @@ class DeployedLab:
         return out
 
     def _bin(self, host: str, program: str) -> str:
-        return f"{self.topology.var(host, 'bareoslab_common_venv', VENV)}/bin/{program}"
+        return f"{self.topology.var(host, 'bareoslab_common_venv', self.topology.settings.venv)}/bin/{program}"
 
     # -- console on the director host ----------------------------------------------
     def console(self, *commands: str) -> str:
         host = self.topology.director
-        conf = f"{self.topology.var(host, 'bareoslab_common_config_root', CONFIG_ROOT)}/dir/bconsole.conf"
+        conf = f"{self.topology.var(host, 'bareoslab_common_config_root', self.topology.settings.config_root)}/dir/bconsole.conf"
         script = "".join(f"{c}\n" for c in commands)
         return self.sh(host, f"printf %s {shlex.quote(script)} | {self._bin(host, 'bareoslab-console')} "
                              f"-c {shlex.quote(conf)}")
@@ -234,7 +136,7 @@ class DeployedLab:
     # -- the catalog, on the catalog host --------------------------------------------
     def sql(self, query: str) -> list[list[str]]:
         host = self.topology.catalog
-        db = self.topology.var(host, "bareoslab_catalog_db_name", CATALOG_DB)
+        db = self.topology.catalog_db.db_name
         out = self.sh(host, f"cd / && runuser -u postgres -- psql -X -q -At -F '\t' -d {shlex.quote(db)} "
                             f"-v ON_ERROR_STOP=1 -c {shlex.quote(query)}")
         return [line.split("\t") for line in out.splitlines() if line]

@@ -116,7 +116,7 @@ def test_cli_local_up_status_down(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 # what only the [lab] extra installs; the base package must not need any of it to start
-LAB_ONLY = ("yaml", "docker", "ansible", "molecule", "testinfra", "paramiko")
+LAB_ONLY = ("docker", "ansible", "molecule", "testinfra", "paramiko")
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["trace", "--help"], ["local", "--help"], ["containers", "--help"]])
