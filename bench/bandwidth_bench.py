@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bareoslab.lab import processes  # noqa: E402
+from bareoslab.lab.local import processes  # noqa: E402
 from bareoslab.net.trace import read_trace  # noqa: E402
 from bareoslab.trace.rates import data_rate  # noqa: E402
 from bench_data import BenchError  # noqa: E402

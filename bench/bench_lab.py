@@ -25,8 +25,8 @@ from bench_data import BenchError
 
 try:
     from bareoslab.console.client import Console
-    from bareoslab.lab import processes
-    from bareoslab.lab.render import CatalogSettings, LocalTopology, render
+    from bareoslab.lab.local import processes
+    from bareoslab.lab.local.render import CatalogSettings, LocalTopology, render
     from bareoslab.net.auth import password_key
     from bareoslab.net.errors import ProtocolError
 except ImportError as exc:  # pragma: no cover - depends on how the script is started

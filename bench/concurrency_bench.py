@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bareoslab.lab.topology_extra import (  # noqa: E402
+from bareoslab.lab.local.topology_extra import (  # noqa: E402
     SecondClient,
     SecondStorage,
     render_concurrency,

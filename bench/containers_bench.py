@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bareoslab.lab import containers, image
-from bareoslab.lab.containers import Demo, Scenario
+from bareoslab.lab.containers import image
+from bareoslab.lab.containers import lab as containers
+from bareoslab.lab.containers.lab import Demo, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP = re.compile(r"^\[\s*(\d+)s\] [\w-]+: (\w+)$")

@@ -31,9 +31,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bareoslab.console.client import Console  # noqa: E402
-from bareoslab.lab import processes  # noqa: E402
-from bareoslab.lab.render import LocalTopology, render  # noqa: E402
-from bareoslab.lab.topology_extra import render_copy_migrate, start_sd2, stop_sd2  # noqa: E402
+from bareoslab.lab.local import processes  # noqa: E402
+from bareoslab.lab.local.render import LocalTopology, render  # noqa: E402
+from bareoslab.lab.local.topology_extra import render_copy_migrate, start_sd2, stop_sd2  # noqa: E402
 from bareoslab.net.auth import password_key  # noqa: E402
 from bench_data import DEFAULT_GENERATOR, ensure_dataset  # noqa: E402
 from bench_rev import common_arguments  # noqa: E402

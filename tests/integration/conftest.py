@@ -1,7 +1,7 @@
 """The ``lab`` fixture: Director, Storage and File daemons as real processes on loopback.
 
 Each test gets its own topology in ``tmp_path`` (configs rendered by
-``bareoslab.lab.render``), with protocol tracing on. ``lab`` is parametrised over
+``bareoslab.lab.local.render``), with protocol tracing on. ``lab`` is parametrised over
 the two catalog drivers; PostgreSQL gets a fresh database created by
 ``bareoslab-catalog create``, as a deployment would.
 """
@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from bareoslab.catalog import open_catalog
 from bareoslab.console.client import Console
-from bareoslab.lab import processes
-from bareoslab.lab.render import CatalogSettings, LocalTopology, render
+from bareoslab.lab.local import processes
+from bareoslab.lab.local.render import CatalogSettings, LocalTopology, render
 from bareoslab.net.auth import password_key
 from bareoslab.net.trace import read_trace
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bareoslab.lab.topology_extra import render_copy_migrate, sd2_process, start_sd2, stop_sd2
+from bareoslab.lab.local.topology_extra import render_copy_migrate, sd2_process, start_sd2, stop_sd2
 from bareoslab.net.trace import read_trace
 from bareoslab.trace.rates import data_rate
 

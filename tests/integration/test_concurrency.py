@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bareoslab.lab.render import LocalTopology
-from bareoslab.lab.topology_extra import (
+from bareoslab.lab.local.render import LocalTopology
+from bareoslab.lab.local.topology_extra import (
     SECOND_DEVICE,
     SecondClient,
     render_concurrency,

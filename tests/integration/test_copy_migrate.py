@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bareoslab.lab.render import LocalTopology
-from bareoslab.lab.topology_extra import (
+from bareoslab.lab.local.render import LocalTopology
+from bareoslab.lab.local.topology_extra import (
     copy_storage_dir,
     render_copy_migrate,
     sd2_process,
@@ -286,8 +286,8 @@ SELECTIONS = {
 
 def test_selection_types(lab_factory: Any) -> None:
     """Each Selection Type picks the backup from the read pool; PoolUncopiedJobs only once."""
-    from bareoslab.lab.render import _write
-    from bareoslab.lab.topology_extra import _job
+    from bareoslab.lab.local.render import _write
+    from bareoslab.lab.local.topology_extra import _job
 
     def configure(t: LocalTopology) -> None:
         render_copy_migrate(t)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bareoslab.lab.render import LocalTopology, _write
-from bareoslab.lab.topology_extra import (
+from bareoslab.lab.local.render import LocalTopology, _write
+from bareoslab.lab.local.topology_extra import (
     SecondStorage,
     render_copy_migrate,
     sd2_storage_dir,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bareoslab.console.client import Console
-from bareoslab.lab import processes
+from bareoslab.lab.local import processes
 from bareoslab.net.auth import hello_director, password_key
 from bareoslab.net.errors import AuthenticationError, ConnectionClosed
 from bareoslab.net.framing import Signal

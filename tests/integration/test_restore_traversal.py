@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from bareoslab.codes import FileType, Stream
 from bareoslab.filed.attribs import encode_attributes, encode_lstat
-from bareoslab.lab import processes
+from bareoslab.lab.local import processes
 from bareoslab.net.auth import (
     authenticate_acceptor,
     authenticate_connector,

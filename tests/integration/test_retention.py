@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bareoslab.lab.render import LocalTopology
+from bareoslab.lab.local.render import LocalTopology
 
 from .conftest import DRIVERS, Lab, job_status, write_pool
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from bareoslab.console.client import Console
-from bareoslab.lab.render import LocalTopology
-from bareoslab.lab.topology_extra import render_copy_migrate, start_sd2, stop_sd2
+from bareoslab.lab.local.render import LocalTopology
+from bareoslab.lab.local.topology_extra import render_copy_migrate, start_sd2, stop_sd2
 from bareoslab.net.auth import password_key
 from bareoslab.net.tls import NO_TLS
 

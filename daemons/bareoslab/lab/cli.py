@@ -7,8 +7,8 @@ sequence diagrams.
     bareoslab local status [--dir DIR]                   running? listening? (non-zero if not)
     bareoslab local down   [--dir DIR]                   stop them (by pid file); keep the data
     bareoslab local demo   [--dir DIR]                   Full, Incremental, restore, compare
-    bareoslab image [--force | --tag]                    the containers' image (lab/image.py)
-    bareoslab containers up|run|status|down|test        the roles in containers (lab/containers.py)
+    bareoslab image [--force | --tag]                    the containers' image (lab/containers/image.py)
+    bareoslab containers up|run|status|down|test        the roles in containers (lab/containers/lab.py)
     bareoslab trace [--job JOB | --jobid N] FILE|DIR... [-o OUT.puml] [--format puml|text]
 
 A lab lives in one directory (default ``./lab``): ``lab.json`` (ports, passwords),
@@ -25,432 +25,30 @@ Exit status: 0 success, 1 a daemon is down (``status``) or another lab error,
 from __future__ import annotations
 
 import argparse
-import filecmp
 import os
-import random
-import re
-import shutil
-import socket
-import stat
 import sys
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
-from ..console.client import Console
-from ..net.auth import password_key
-from ..net.errors import ProtocolError
 from ..trace.sequence import (
-    Arrow,
     build_sequence,
-    human_size,
+    diagram_title,
     job_names,
     read_traces,
     render_plantuml,
     render_text,
 )
-from . import containers, image, processes, state
-from .render import LocalTopology, free_port, render
-from .state import LabError
-from .table import text_table
-
-DEFAULT_DIR = "lab"
-FILESET = "LabData"
-BACKUP_JOB = "backup"
-DAEMON_NAMES = {"dir": "Director", "sd": "Storage Daemon", "fd": "File Daemon"}
-SHOW_ORDER = ("dir", "sd", "fd")
-
-
-class StartFailed(LabError):
-    """A daemon did not start."""
-
-    exit_code = 5
-
-
-class DemoFailed(LabError):
-    """The demo failed."""
-
-    exit_code = 6
+from .containers import image
+from .containers import lab as containers
+from .errors import LabError
+from .local.commands import DEFAULT_DIR, local_demo, local_down, local_status, local_up
 
 
 class NoTrace(LabError):
     """Nothing to draw."""
 
     exit_code = 7
-
-
-# -- the lab directory -------------------------------------------------------------------
-
-
-def sample_data(root: Path) -> None:
-    """A small tree with the kinds of entries a backup must get right."""
-    root.mkdir(parents=True)
-    (root / "hello.txt").write_text("Hello from the bareoslab sample data.\n")
-    (root / "empty").touch()
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "notes.md").write_text("# Notes\n\n" + "A line of text for the backup.\n" * 40)
-    (docs / "Grüße aus Köln — ½ €.txt").write_text("A name with spaces and non-ASCII characters.\n")
-    (docs / "private.txt").write_text("mode 0600\n")
-    (docs / "private.txt").chmod(0o600)
-    bin_dir = root / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "run.sh").write_text("#!/bin/sh\necho bareoslab\n")
-    (bin_dir / "run.sh").chmod(0o755)
-    (root / "random.bin").write_bytes(random.Random(9103).randbytes(100_000))
-    (root / "link-to-hello").symlink_to("hello.txt")
-    (root / "link-to-docs").symlink_to("docs")
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _reachable(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _ports(t: LocalTopology) -> dict[str, int]:
-    return {"dir": t.dir_port, "sd": t.sd_port, "fd": t.fd_port}
-
-
-def _set_port(t: LocalTopology, kind: str, port: int) -> None:
-    setattr(t, f"{kind}_port", port)
-
-
-def _names(t: LocalTopology) -> dict[str, str]:
-    return {"dir": t.director, "sd": t.storage, "fd": t.client}
-
-
-def _catalog_location(t: LocalTopology) -> str:
-    c = t.catalog
-    if c.driver.startswith("sqlite"):
-        name = Path(c.name)
-        return f"SQLite {name if name.is_absolute() else t.working_dir('dir') / f'{c.name}.db'}"
-    return f"{c.driver} {c.name}@{c.address or 'local socket'}{':' + str(c.port) if c.port else ''}"
-
-
-def open_lab(base: Path, port_base: int | None = None) -> tuple[LocalTopology, bool]:
-    """The lab in ``base``: loaded from ``lab.json``, or a new one (saved). True if new."""
-    created = not state.exists(base)
-    t = LocalTopology(base) if created else state.load(base)
-    if port_base is not None:
-        t.dir_port, t.fd_port, t.sd_port = port_base, port_base + 1, port_base + 2
-    if created or port_base is not None:
-        state.save(t)
-    return t, created
-
-
-def local_up(base: Path, out: TextIO, port_base: int | None = None, verbose: bool = True) -> LocalTopology:
-    """Render the configuration and start whatever daemon is not running."""
-    t, created = open_lab(base, port_base)
-    procs = processes.daemon_processes(t)
-    running = {k: p.pid() for k, p in procs.items()}
-    if created and any(running.values()):
-        pids = ", ".join(f"{DAEMON_NAMES[k]} pid {pid}" for k, pid in running.items() if pid)
-        state.state_path(base).unlink()
-        raise StartFailed(f"daemons of an earlier lab still run in {base} without its {state.STATE_FILE}: {pids}; "
-                          "stop them first")
-    stopped = [k for k in processes.DAEMONS if running[k] is None]
-    busy = [k for k in stopped if not _port_free(t.host, _ports(t)[k])]
-    if busy:
-        if len(stopped) < len(processes.DAEMONS) or port_base is not None:
-            ports = ", ".join(f"{DAEMON_NAMES[k]} {t.host}:{_ports(t)[k]}" for k in busy)
-            raise StartFailed(f"port in use by another program: {ports}; "
-                              f"run `bareoslab local down --dir {base}` and `up` again, or `up --port-base N`")
-        for k in busy:  # nothing of ours runs: move to free ports
-            old = _ports(t)[k]
-            _set_port(t, k, free_port(t.host))
-            print(f"note: {t.host}:{old} is in use; {DAEMON_NAMES[k]} moves to port {_ports(t)[k]}", file=out)
-        state.save(t)
-    if not t.fileset_dir.exists():
-        sample_data(t.fileset_dir)
-        print(f"created sample data in {t.fileset_dir}", file=out)
-    render(t)
-    if stopped:
-        try:
-            processes.start(t)
-        except RuntimeError as exc:
-            raise StartFailed(f"{exc}\n(the daemons that did start keep running: "
-                              f"`bareoslab local down --dir {base}`)") from exc
-    if verbose:
-        word = "created" if created else "started" if stopped else "already running"
-        print(f"bareoslab lab {word} in {base}", file=out)
-        for k in SHOW_ORDER:
-            pid = procs[k].pid()
-            note = "started" if k in stopped else "was running"
-            print(f"  {DAEMON_NAMES[k]:<15} {_names(t)[k]:<10} {t.host}:{_ports(t)[k]:<6} pid {pid}  ({note})",
-                  file=out)
-        print(f"  configuration   {t.etc}/{{dir,sd,fd}}", file=out)
-        print(f"  catalog         {_catalog_location(t)}", file=out)
-        print(f"  {'FileSet ' + FILESET:<15} {t.fileset_dir}", file=out)
-        print(f"  volumes         {t.storage_dir}", file=out)
-        print(f"  logs, traces    {t.base / 'run'}/{{dir,sd,fd}}.{{log,trace.jsonl}}", file=out)
-        print(f"  state           {state.state_path(base)}", file=out)
-        print(f"Connect with the console (configuration {t.etc / 'bconsole.conf'}):", file=out)
-        print(f"  bareoslab-console -c {t.etc / 'bconsole.conf'}", file=out)
-        print("Then, for example:  run job=backup level=Full yes   wait   messages   list jobs", file=out)
-        print(f"Or: bareoslab local demo --dir {base}   |   bareoslab local down --dir {base}", file=out)
-    return t
-
-
-def local_status(base: Path, out: TextIO) -> int:
-    t = state.load(base)
-    procs = processes.daemon_processes(t)
-    ok = True
-    print(f"bareoslab lab in {base}", file=out)
-    for k in SHOW_ORDER:
-        p = procs[k]
-        pid = p.pid()
-        port = _ports(t)[k]
-        reachable = _reachable(t.host, port)
-        if pid is not None:
-            run = f"running (pid {pid})"
-        elif p.pid_file.exists():
-            run = "not running (stale pid file)"
-        else:
-            run = "not running"
-        ok = ok and pid is not None and reachable
-        print(f"  {DAEMON_NAMES[k]:<15} {run:<28} {t.host}:{port} "
-              f"{'reachable' if reachable else 'not reachable'}", file=out)
-    if not ok:
-        print(f"start it with: bareoslab local up --dir {base}", file=out)
-    return 0 if ok else 1
-
-
-def local_down(base: Path, out: TextIO) -> int:
-    t = state.load(base)
-    procs = processes.daemon_processes(t)
-    pids = {k: p.pid() for k, p in procs.items()}
-    processes.stop(t)
-    for k in SHOW_ORDER:
-        p = procs[k]
-        if pids[k] is None:
-            stale = p.pid_file.exists()
-            p.pid_file.unlink(missing_ok=True)  # its pid is not (any more) one of our daemons
-            print(f"  {DAEMON_NAMES[k]:<15} was not running{' (removed a stale pid file)' if stale else ''}",
-                  file=out)
-        else:
-            print(f"  {DAEMON_NAMES[k]:<15} stopped (pid {pids[k]})", file=out)
-    left = [k for k in SHOW_ORDER if procs[k].pid() is not None]
-    if left:
-        raise LabError("still running: " + ", ".join(f"{DAEMON_NAMES[k]} (pid {procs[k].pid()})" for k in left))
-    print(f"data kept in {base}; `bareoslab local up --dir {base}` starts the same lab again", file=out)
-    return 0
-
-
-# -- demo ----------------------------------------------------------------------------------
-
-
-@dataclass
-class JobResult:
-    jobid: int
-    status: str
-    seconds: float
-    log: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status in (JobStatus.TERMINATED.value, JobStatus.WARNINGS.value)
-
-
-def run_job(console: Console, line: str, timeout: float) -> JobResult:
-    """Queue a job with ``line``, wait for it, collect its messages."""
-    start = time.monotonic()
-    reply = console.command(line)
-    if reply.prompt:
-        console.command("no")
-        raise DemoFailed(f"`{line}` asked a question instead of running:\n{reply.text}")
-    queued = re.search(r"Job queued\. JobId=(\d+)", reply.text)
-    if not queued:
-        raise DemoFailed(f"`{line}` did not queue a job:\n{reply.text}")
-    jobid = int(queued.group(1))
-    waited = console.command(f"wait jobid={jobid} timeout={int(timeout)}", timeout=timeout + 30).text
-    seconds = time.monotonic() - start
-    status = re.search(r"JobStatus=.*\((\w)\)", waited)
-    log = console.command("messages").text
-    return JobResult(jobid, status.group(1) if status else "?", seconds, log)
-
-
-def compare_trees(source: Path, restored: Path) -> tuple[int, list[str]]:
-    """Entries compared and the differences: type, mode bits, bytes, link targets."""
-    def entries(root: Path) -> dict[Path, Path]:
-        found: dict[Path, Path] = {Path("."): root}
-        for dirpath, dirnames, filenames in os.walk(root):
-            for name in dirnames + filenames:
-                p = Path(dirpath) / name
-                found[p.relative_to(root)] = p
-        return found
-
-    if not restored.is_dir():
-        return 0, [f"{restored}: not restored"]
-    a, b = entries(source), entries(restored)
-    problems = [f"missing: {rel}" for rel in sorted(a.keys() - b.keys())]
-    problems += [f"not in the source: {rel}" for rel in sorted(b.keys() - a.keys())]
-    for rel in sorted(a.keys() & b.keys()):
-        sa, sb = os.lstat(a[rel]), os.lstat(b[rel])
-        if stat.S_IFMT(sa.st_mode) != stat.S_IFMT(sb.st_mode):
-            problems.append(f"{rel}: type {stat.filemode(sa.st_mode)[0]} became {stat.filemode(sb.st_mode)[0]}")
-        elif stat.S_ISLNK(sa.st_mode):
-            if os.readlink(a[rel]) != os.readlink(b[rel]):
-                problems.append(f"{rel}: link target {os.readlink(a[rel])!r} became {os.readlink(b[rel])!r}")
-        elif stat.S_IMODE(sa.st_mode) != stat.S_IMODE(sb.st_mode):
-            problems.append(f"{rel}: mode {stat.filemode(sa.st_mode)} became {stat.filemode(sb.st_mode)}")
-        elif stat.S_ISREG(sa.st_mode) and not filecmp.cmp(a[rel], b[rel], shallow=False):
-            problems.append(f"{rel}: content differs ({sa.st_size} -> {sb.st_size} bytes)")
-    return len(a), problems
-
-
-def parse_table(text: str) -> list[dict[str, str]]:
-    """Rows of a console table (``| a | b |`` lines under a header row)."""
-    rows = [line for line in text.splitlines() if line.startswith("|")]
-    if not rows:
-        return []
-    header = [c.strip() for c in rows[0].strip().strip("|").split("|")]
-    return [dict(zip(header, (c.strip() for c in row.strip().strip("|").split("|")))) for row in rows[1:]]
-
-
-def _name(names: Mapping[Any, str], enum: Callable[[str], Any], code: str) -> str:
-    try:
-        return names[enum(code)]
-    except (ValueError, KeyError):
-        return code
-
-
-def _number(text: str) -> int:
-    """A console number such as ``101,367``."""
-    digits = text.replace(",", "").strip()
-    return int(digits) if digits.isdigit() else 0
-
-
-def job_table(rows: Sequence[dict[str, str]], seconds: dict[int, float]) -> str:
-    """JobId, Type, Level, Files, Bytes, Status, Duration (wall clock seen by the console)."""
-    head = ("JobId", "Type", "Level", "Files", "Bytes", "Status", "Duration")
-    body = []
-    for r in rows:
-        jobid = _number(r.get("jobid", ""))
-        status = r.get("jobstatus", "")
-        body.append((
-            str(jobid),
-            _name(JOB_TYPE_NAMES, JobType, r.get("type", "")),
-            _name(JOB_LEVEL_NAMES, JobLevel, r.get("level", "") or " ") or "-",
-            r.get("jobfiles", "").replace(",", ""),
-            human_size(_number(r.get("jobbytes", ""))),
-            f"{status} {_name(JOB_STATUS_LONG, JobStatus, status)}".strip(),
-            f"{seconds[jobid]:.2f}s" if jobid in seconds else "",
-        ))
-    return text_table(head, body, right={0, 3, 4, 6})
-
-
-_UNFINISHED = frozenset("CRBFSMmsjcdtpqaiLl")  # created, running or waiting (codes.md)
-
-
-def _step(out: TextIO, text: str) -> None:
-    print(text, end="", file=out, flush=True)
-
-
-def _job_done(out: TextIO, r: JobResult, console: Console) -> None:
-    long = _name(JOB_STATUS_LONG, JobStatus, r.status)
-    print(f" JobId {r.jobid}: {long} ({r.seconds:.2f}s)", file=out, flush=True)
-    if not r.ok:
-        joblog = console.command(f"list joblog jobid={r.jobid}").text
-        ended = "is still" if r.status in _UNFINISHED else "ended with"
-        raise DemoFailed(f"JobId {r.jobid} {ended} status {r.status} ({long}).\n"
-                         f"--- messages ---\n{r.log.rstrip()}\n--- job log ---\n{joblog.rstrip()}")
-
-
-def local_demo(base: Path, out: TextIO, timeout: float = 300.0) -> int:
-    t = local_up(base, out, verbose=False)
-    try:
-        return _demo(t, base, out, timeout)
-    except (OSError, ProtocolError, TimeoutError) as exc:
-        logs = ", ".join(str(p.log_file) for p in processes.daemon_processes(t).values())
-        raise DemoFailed(f"lost the Director: {exc.__class__.__name__}: {exc} (daemon logs: {logs})") from exc
-
-
-def _demo(t: LocalTopology, base: Path, out: TextIO, timeout: float) -> int:
-    print(f"lab up in {base}: Director {t.host}:{t.dir_port}, Storage {t.host}:{t.sd_port}, "
-          f"File {t.host}:{t.fd_port}", file=out, flush=True)
-    source = t.fileset_dir
-    results: list[JobResult] = []
-    with Console.open(t.host, t.dir_port, password_key(t.console_password)) as console:
-        _step(out, f"[1/4] Full backup of {source} ...")
-        results.append(run_job(console, f"run job={BACKUP_JOB} level=Full yes", timeout))
-        _job_done(out, results[-1], console)
-
-        touched = source / "hello.txt"
-        with open(touched, "a", encoding="utf-8") as fh:
-            fh.write(f"touched by bareoslab local demo at {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-        # the catalog's JobTDate has whole seconds, and a restore takes an Incremental only
-        # when it is newer than the Full: let the Full's second pass (as Bareos needs too)
-        time.sleep(1.05 - time.time() % 1)
-        _step(out, f"[2/4] Incremental backup after touching {touched.name} ...")
-        results.append(run_job(console, f"run job={BACKUP_JOB} level=Incremental yes", timeout))
-        _job_done(out, results[-1], console)
-
-        restored = t.restore_dir / str(source).lstrip(os.sep)
-        if restored.exists():
-            shutil.rmtree(restored)  # compare with this restore only
-        _step(out, f"[3/4] Restore into {t.restore_dir} ...")
-        results.append(run_job(console, f"restore client={t.client} fileset={FILESET} where={t.restore_dir} "
-                                        "select all done yes", timeout))
-        _job_done(out, results[-1], console)
-
-        _step(out, "[4/4] Compare the restored tree with the source ...")
-        count, problems = compare_trees(source, restored)
-        if problems:
-            print(" differences:", file=out)
-            for p in problems:
-                print(f"    {p}", file=out)
-            raise DemoFailed(f"the restore in {restored} differs from {source}")
-        print(f" {count} entries identical (bytes, modes, link targets)", file=out, flush=True)
-
-        rows = parse_table(console.command("list jobs").text)
-    ids = {r.jobid: r.seconds for r in results}
-    print("\nJobs:", file=out)
-    print(job_table([r for r in rows if r.get("jobid", "").isdigit() and int(r["jobid"]) in ids], ids), file=out)
-
-    run_dir = t.base / "run"
-    diagrams = t.base / "diagrams"
-    diagrams.mkdir(exist_ok=True)
-    records = read_traces(sorted(run_dir.glob("*.trace.jsonl")))
-    written = []
-    for r in results:
-        arrows = build_sequence(records, jobid=r.jobid)
-        if arrows:
-            path = diagrams / f"job-{r.jobid}.puml"
-            path.write_text(render_plantuml(arrows, title=_title(arrows, r.jobid)), encoding="utf-8")
-            written.append(path)
-    if written:
-        print(f"\nSequence diagrams (PlantUML): {', '.join(str(p) for p in written)}", file=out)
-        print(f"  redraw one: bareoslab trace --jobid {results[0].jobid} {run_dir} --format text", file=out)
-    print(f"The lab keeps running: bareoslab-console -c {t.etc / 'bconsole.conf'}   |   "
-          f"bareoslab local down --dir {base}", file=out)
-    return 0
-
-
-# -- trace -----------------------------------------------------------------------------------
-
-
-def _title(arrows: Sequence[Arrow], jobid: int | None = None, job: str | None = None) -> str:
-    names = sorted({a.job for a in arrows if a.job})
-    ids = sorted({a.jobid for a in arrows if a.jobid})
-    what = ", ".join(names) or job or ""
-    number = ", ".join(map(str, ids)) or (str(jobid) if jobid else "")
-    return f"Job {what} (JobId {number})" if number else f"Job {what}"
 
 
 def trace(paths: Sequence[str], out: TextIO, job: str | None = None, jobid: int | None = None,
@@ -474,7 +72,7 @@ def trace(paths: Sequence[str], out: TextIO, job: str | None = None, jobid: int 
     if fmt == "text":
         text = render_text(arrows)
     else:
-        text = render_plantuml(arrows, title=_title(arrows, jobid, job) if (job or jobid) else None)
+        text = render_plantuml(arrows, title=diagram_title(arrows, jobid, job) if (job or jobid) else None)
     if output:
         Path(output).write_text(text, encoding="utf-8")
         print(f"wrote {output}: {len(arrows)} arrows", file=sys.stderr)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..codes import JobStatus
 from ..topology import Topology, TopologyError, from_ansible_inventory, role_settings
-from .state import LabError
+from .errors import LabError
 
 #: (host, shell command) -> (exit status, stdout, stderr)
 Run = Callable[[str, str], tuple[int, str, str]]

@@ -713,3 +713,12 @@ def render_text(arrows: Sequence[Arrow]) -> str:
             label += f"   ({a.note})"
         lines.append(f"{a.t - t0:+9.3f}s  {names[a.src]:>{width}} {head:<3} {names[a.dst]:<{width}} : {label}")
     return "\n".join(lines) + "\n"
+
+
+def diagram_title(arrows: Sequence[Arrow], jobid: int | None = None, job: str | None = None) -> str:
+    """A diagram's title: the jobs and JobIds its arrows belong to."""
+    names = sorted({a.job for a in arrows if a.job})
+    ids = sorted({a.jobid for a in arrows if a.jobid})
+    what = ", ".join(names) or job or ""
+    number = ", ".join(map(str, ids)) or (str(jobid) if jobid else "")
+    return f"Job {what} (JobId {number})" if number else f"Job {what}"

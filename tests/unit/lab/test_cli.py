@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from bareoslab.lab import cli, processes, state
+from bareoslab.lab import cli
+from bareoslab.lab.local import commands, processes, state
 
 from .tracegen import backup_trace
 
@@ -24,9 +25,9 @@ LIST_JOBS = """\
 
 
 def test_cli_parse_table_and_job_table() -> None:
-    rows = cli.parse_table(LIST_JOBS)
+    rows = commands.parse_table(LIST_JOBS)
     assert [r["jobid"] for r in rows] == ["1", "2"] and rows[0]["jobbytes"] == "101,367"
-    table = cli.job_table(rows, {1: 0.25}).splitlines()
+    table = commands.job_table(rows, {1: 0.25}).splitlines()
     assert table[0].split() == ["JobId", "Type", "Level", "Files", "Bytes", "Status", "Duration"]
     assert table[2].split() == ["1", "Backup", "Full", "12", "101.4", "KB", "T", "OK", "0.25s"]
     assert table[3].split() == ["2", "Backup", "Incremental", "4", "93", "B", "E", "Error"]
@@ -34,12 +35,12 @@ def test_cli_parse_table_and_job_table() -> None:
 
 def test_cli_sample_data_and_compare_trees(tmp_path: Path) -> None:
     source = tmp_path / "data"
-    cli.sample_data(source)
+    commands.sample_data(source)
     names = {p.name for p in source.rglob("*")}
     assert {"empty", "link-to-hello", "docs", "Grüße aus Köln — ½ €.txt"} <= names
     copy = tmp_path / "copy"
     shutil.copytree(source, copy, symlinks=True)
-    count, problems = cli.compare_trees(source, copy)
+    count, problems = commands.compare_trees(source, copy)
     assert problems == [] and count == len(names) + 1
     (copy / "docs" / "private.txt").chmod(0o644)
     (copy / "hello.txt").write_text("changed\n")
@@ -47,7 +48,7 @@ def test_cli_sample_data_and_compare_trees(tmp_path: Path) -> None:
     (copy / "link-to-hello").symlink_to("empty")
     (copy / "extra").touch()
     (copy / "empty").unlink()
-    _, problems = cli.compare_trees(source, copy)
+    _, problems = commands.compare_trees(source, copy)
     assert problems == [
         "missing: empty",
         "not in the source: extra",
@@ -55,7 +56,7 @@ def test_cli_sample_data_and_compare_trees(tmp_path: Path) -> None:
         "hello.txt: content differs (38 -> 8 bytes)",
         "link-to-hello: link target 'hello.txt' became 'empty'",
     ]
-    assert cli.compare_trees(source, tmp_path / "nothing")[1] == [f"{tmp_path / 'nothing'}: not restored"]
+    assert commands.compare_trees(source, tmp_path / "nothing")[1] == [f"{tmp_path / 'nothing'}: not restored"]
 
 
 def test_cli_trace_writes_plantuml_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bareoslab.lab import containers
-from bareoslab.lab.containers import ContainersError, Scenario
+from bareoslab.lab.containers import lab as containers
+from bareoslab.lab.containers.lab import ContainersError, Scenario
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bareoslab.lab import image
+from bareoslab.lab.containers import image
 
 
 def test_image_tag_changes_with_the_recipe_only(monkeypatch: pytest.MonkeyPatch) -> None:

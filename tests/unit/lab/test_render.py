@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from bareoslab.lab.render import LocalTopology, free_port
+from bareoslab.lab.local.render import LocalTopology, free_port
 
 
 def test_free_port_never_hands_out_a_port_twice() -> None:

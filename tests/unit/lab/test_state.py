@@ -1,4 +1,4 @@
-"""bareoslab.lab.state: lab.json keeps the topology across up/down."""
+"""bareoslab.lab.local.state: lab.json keeps the topology across up/down."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from bareoslab.lab import state
-from bareoslab.lab.render import CatalogSettings, LocalTopology
+from bareoslab.lab.local import state
+from bareoslab.lab.local.render import CatalogSettings, LocalTopology
 
 
 def test_state_save_load_round_trip(tmp_path: Path) -> None:

@@ -28,12 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
-from ..trace.sequence import human_size
-from .deployed import DeployedLab, DeployedLabError, JobRow, connection_lines, load_topology
+import yaml
+
+from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
+from ...trace.sequence import human_size
+from ..deployed import DeployedLab, DeployedLabError, JobRow, connection_lines, load_topology
+from ..errors import LabError
+from ..table import text_table
 from .image import build_image
-from .state import LabError
-from .table import text_table
 
 DEFAULT_SCENARIO = "two-sd"
 #: How each connection mode reaches the File daemon.
@@ -65,10 +67,6 @@ class Scenario:
             known = sorted(p.parent.name for p in (self.project / "molecule").glob("*/molecule.yml"))
             raise ContainersError(f"no scenario {self.name!r} in {self.project / 'molecule'} (scenarios: "
                                   f"{', '.join(known)})")
-        try:
-            import yaml  # the [lab] extra
-        except ModuleNotFoundError as exc:
-            raise ContainersError("the container lab needs the [lab] extra: pip install 'bareoslab[lab]'") from exc
         return yaml.safe_load(path.read_text(encoding="utf-8"))
 
     @property
@@ -375,7 +373,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--project", default=".", help="the bareoslab repository (default: .)")
 
 
+def require_lab_extra() -> None:
+    """Ansible and molecule drive the container lab: they come with the [lab] extra."""
+    try:
+        import ansible  # noqa: F401
+
+        import molecule  # noqa: F401
+    except ImportError as exc:
+        raise ContainersError("the container lab needs the [lab] extra: pip install 'bareoslab[lab]'") from exc
+
+
 def main(args: argparse.Namespace, out: TextIO) -> int:
+    require_lab_extra()
     project = Path(args.project).resolve()
     if args.action == "test":
         return test(args.scenarios, project, out)

@@ -1,6 +1,6 @@
 """A second Storage Daemon and the copy/migrate resources, added to a rendered one-SD topology.
 
-``render_copy_migrate(t)`` runs after :func:`bareoslab.lab.render.render`. It adds
+``render_copy_migrate(t)`` runs after :func:`bareoslab.lab.local.render.render`. It adds
 
 * on the first SD a second device ``FileCopyStorage`` (its own directory) and in the
   Director a Storage ``FileCopy`` for it: same SD, so copies to it are *local*;
@@ -14,7 +14,7 @@
 
 ``render_second_client(t)`` adds a second FD (``etc/fd2``) and a Job ``backup2`` for it.
 ``start_sd2``/``start_fd2`` run them as background processes like
-:mod:`bareoslab.lab.processes` does for the others.
+:mod:`bareoslab.lab.local.processes` does for the others.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ..errors import LabError
 from .render import CatalogSettings, LocalTopology
 
 STATE_FILE = "lab.json"
@@ -25,13 +26,6 @@ _SCALARS = ("host", "dir_port", "sd_port", "fd_port", "director", "storage", "cl
             "console_password", "sd_password", "fd_password", "signature", "client_connect_wait")
 
 
-class LabError(Exception):
-    """A lab command failed."""
-
-    exit_code = 1
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or (self.__doc__ or "").strip())
 
 
 class NoLab(LabError):

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .state import LabError
+from ..errors import LabError
 
 REPOSITORY = "bareoslab/debian"
 

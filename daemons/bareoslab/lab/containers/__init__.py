@@ -1,0 +1,1 @@
+"""The lab in Docker containers: the image built here, the roles deployed by molecule."""
