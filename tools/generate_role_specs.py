@@ -145,12 +145,13 @@ def resource_options(directives: list[Directive]) -> dict[str, Any]:
     return options
 
 
-#: role -> (variable suffix, daemon) of the schemas its templates use
-SCHEMA_VARS = {
-    "bareoslab_director": [("schema", "dir"), ("console_schema", "console")],
-    "bareoslab_storage": [("schema", "sd")],
-    "bareoslab_client": [("schema", "fd")],
-    "bareoslab_catalog": [("schema", "dir")],
+#: role -> (variable suffix, daemon, resource types: None for all) of the schemas its templates use
+SCHEMA_VARS: dict[str, list[tuple[str, str, tuple[str, ...] | None]]] = {
+    "bareoslab_director": [("schema", "dir", None), ("console_schema", "console", None)],
+    "bareoslab_storage": [("schema", "sd", None)],
+    "bareoslab_client": [("schema", "fd", None)],
+    # the two resources bareoslab-catalog reads the connection from
+    "bareoslab_catalog": [("schema", "dir", ("Director", "Catalog"))],
 }
 
 
@@ -160,8 +161,9 @@ def schema_vars(role: str) -> dict[str, Any]:
         f"__{role}_{suffix}": {
             rtype: {option_name(d): [d.name, kind(d)] for d in directives}
             for rtype, directives in SCHEMAS[daemon].items()
+            if rtypes is None or rtype in rtypes
         }
-        for suffix, daemon in SCHEMA_VARS[role]
+        for suffix, daemon, rtypes in SCHEMA_VARS[role]
     }
 
 
