@@ -11,13 +11,15 @@ and the container lab read hosts, pools and jobs from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from typing import Any
 
 GROUPS = ("directors", "catalogs", "storages", "clients")
-#: how a client connects (bareoslab_client_connection)
-CLIENT_CONNECTIONS = ("director", "client", "passive")
+#: how a client connects (bareoslab_client_connection): the Director calls it, it calls the
+#: Director (client-initiated), the SD calls it (passive), or both of the last two
+CLIENT_CONNECTIONS = ("director", "client", "passive", "client+passive")
 #: a Client resource's and a device's Maximum Concurrent Jobs unless set
 CONCURRENT_JOBS = 5
 
@@ -67,6 +69,17 @@ class Client:
     address: str = ""
     port: int = 0
     password: str = field(default="", repr=False)
+    maximum_concurrent_jobs: int = CONCURRENT_JOBS
+
+    @property
+    def initiates(self) -> bool:
+        """It connects to the Director (client-initiated)."""
+        return "client" in self.connection.split("+")
+
+    @property
+    def passive(self) -> bool:
+        """The Storage daemon connects to it."""
+        return "passive" in self.connection.split("+")
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,8 @@ class Device:
 @dataclass(frozen=True)
 class StorageDaemon:
     host: str
+    #: its own Storage resource (bareoslab_storage_name, default ``<host>-sd``)
+    name: str
     address: str
     port: int
     password: str = field(repr=False)
@@ -192,28 +207,48 @@ class Topology:
         changes, the loopback lab before it renders); raises :class:`TopologyError` with one
         line per problem."""
         problems: list[str] = []
-        for step in (lambda: self._password(self.director, "bareoslab_director_password"),
-                     lambda: self.catalog_db, self.client_resources, self.storage_resources):
+
+        def look(step: Callable[[], object]) -> None:
             try:
                 step()
             except TopologyError as exc:
                 problems.append(str(exc))
+
+        look(lambda: self._password(self.director, "bareoslab_director_password"))
+        look(lambda: self.catalog_db)
+        for host in self.groups.get("clients", []):
+            look(partial(self._connection, host))
+            look(partial(self._password, host, "bareoslab_client_password"))
+        for host in self.storages:
+            look(partial(self._devices_of, host))
+            look(partial(self._password, host, "bareoslab_storage_password"))
         if problems:
             raise TopologyError("\n".join(problems))
+
+    def _connection(self, host: str) -> str:
+        connection = str(self.var(host, "bareoslab_client_connection", "director"))
+        if connection not in CLIENT_CONNECTIONS:
+            raise TopologyError(f"bareoslab_client_connection on host {host}: {connection!r} is not one "
+                                f"of {', '.join(CLIENT_CONNECTIONS)}")
+        return connection
+
+    def _devices_of(self, host: str) -> tuple[Device, ...]:
+        devices = self.devices(host)
+        if not devices:
+            raise TopologyError(f"bareoslab_storage_devices on host {host}: a storage needs at least one device")
+        return devices
 
     # -- the parts --------------------------------------------------------------------
     @property
     def clients(self) -> list[Client]:
         out = []
         for host in self.groups.get("clients", []):
-            connection = str(self.var(host, "bareoslab_client_connection", "director"))
-            if connection not in CLIENT_CONNECTIONS:
-                raise TopologyError(f"bareoslab_client_connection on host {host}: {connection!r} is not one "
-                                    f"of {', '.join(CLIENT_CONNECTIONS)}")
+            connection = self._connection(host)
             out.append(Client(host, str(self.var(host, "bareoslab_client_name", f"{host}-fd")), connection,
                               self.address(host, "client"),
                               int(self.var(host, "bareoslab_client_port", self.settings.client_port)),
-                              str(self.var(host, "bareoslab_client_password", ""))))
+                              str(self.var(host, "bareoslab_client_password", "")),
+                              int(self.var(host, "bareoslab_client_maximum_concurrent_jobs", CONCURRENT_JOBS))))
         return out
 
     def client(self, host: str) -> Client:
@@ -231,7 +266,8 @@ class Topology:
         )
 
     def storage_daemon(self, host: str) -> StorageDaemon:
-        return StorageDaemon(host, self.address(host, "storage"),
+        return StorageDaemon(host, str(self.var(host, "bareoslab_storage_name", f"{host}-sd")),
+                             self.address(host, "storage"),
                              int(self.var(host, "bareoslab_storage_port", self.settings.storage_port)),
                              str(self.var(host, "bareoslab_storage_password", "")), self.devices(host),
                              _bool(self.var(host, "bareoslab_common_tls_certificate", False)))
@@ -285,11 +321,38 @@ class Topology:
             "name": c.name, "address": c.address, "port": c.port,
             "password": self._password(c.host, "bareoslab_client_password"),
             "catalog": self.settings.catalog_name,
-            "passive": c.connection == "passive",
-            "connection_from_client_to_director": c.connection == "client",
-            "connection_from_director_to_client": c.connection != "client",
-            "maximum_concurrent_jobs": CONCURRENT_JOBS,
+            "passive": c.passive,
+            "connection_from_client_to_director": c.initiates,
+            "connection_from_director_to_client": not c.initiates,
+            "maximum_concurrent_jobs": c.maximum_concurrent_jobs,
         } for c in self.clients]
+
+    # -- what the other daemons know of the Director ----------------------------------
+    @property
+    def director_name(self) -> str:
+        return self.settings.director_name
+
+    def director_endpoint(self) -> tuple[str, int]:
+        """Where a client-initiated File daemon reaches the Director."""
+        host = self.director
+        return self.address(host, "director"), int(self.var(host, "bareoslab_director_port",
+                                                            self.settings.director_port))
+
+    def storage_directors(self, host: str) -> list[dict[str, Any]]:
+        """The Director resource of a Storage daemon: who may command it, with its password."""
+        return [{"name": self.director_name, "password": self._password(host, "bareoslab_storage_password")}]
+
+    def client_directors(self, host: str) -> list[dict[str, Any]]:
+        """The Director resource of a File daemon; a client-initiated one also says where
+        the Director is and that the client calls it."""
+        client = self.client(host)
+        director: dict[str, Any] = {"name": self.director_name,
+                                    "password": self._password(host, "bareoslab_client_password")}
+        if client.initiates:
+            address, port = self.director_endpoint()
+            director.update(address=address, port=port, connection_from_client_to_director=True,
+                            connection_from_director_to_client=False)
+        return [director]
 
     def storage_resources(self) -> list[dict[str, Any]]:
         """One Storage per Director storage name of every storage host: the devices that
@@ -297,9 +360,7 @@ class Topology:
         picks the device, as in Bareos); a host with a certificate of the lab CA is verified."""
         out = []
         for sd in self.storage_daemons:
-            if not sd.devices:
-                raise TopologyError(f"bareoslab_storage_devices on host {sd.host}: a storage needs at least "
-                                    "one device")
+            self._devices_of(sd.host)
             password = self._password(sd.host, "bareoslab_storage_password")
             for name, devices in sd.storages().items():
                 resource: dict[str, Any] = {

@@ -3,7 +3,8 @@
 ``groups | bareoslab_topology_problems(hostvars, settings)``: every problem of the
 inventory's topology (empty: none); ``groups | bareoslab_topology(hostvars, settings)``: the
 Client, Storage, Pool and Catalog resources the Director needs of the other hosts;
-``clients | bareoslab_default_jobs(pools, defaults)``: the default Job resources. The model (``bareoslab.topology``) is the package the playbook's
+``groups | bareoslab_client_director(hostvars, host, settings)``: a File daemon's Director
+resource; ``groups | bareoslab_director_endpoint(hostvars, settings)``: where the Director is; ``clients | bareoslab_default_jobs(pools, defaults)``: the default Job resources. The model (``bareoslab.topology``) is the package the playbook's
 Python runs with: the one place the topology is derived, for the roles as for the labs.
 """
 
@@ -41,12 +42,15 @@ def _plain(value: Any) -> Any:
 
 def _topology(groups: Mapping[str, Any], hostvars: Mapping[str, Any], settings: Mapping[str, Any]) -> Topology:
     _require()
-    wanted = ("bareoslab_director_password", "bareoslab_client_name", "bareoslab_client_connection", "bareoslab_client_port",
-              "bareoslab_client_password", "bareoslab_client_public_address", "bareoslab_storage_port",
+    # the host variables the model reads (hostvars are lazy: only these are templated)
+    wanted = ("ansible_host", "bareoslab_director_password", "bareoslab_director_port",
+              "bareoslab_director_public_address", "bareoslab_client_name", "bareoslab_client_connection",
+              "bareoslab_client_port", "bareoslab_client_password", "bareoslab_client_public_address",
+              "bareoslab_client_maximum_concurrent_jobs", "bareoslab_storage_name", "bareoslab_storage_port",
               "bareoslab_storage_password", "bareoslab_storage_public_address", "bareoslab_storage_devices",
               "bareoslab_storage_pools", "bareoslab_common_tls_certificate", "bareoslab_catalog_db_name",
               "bareoslab_catalog_db_user", "bareoslab_catalog_db_password", "bareoslab_catalog_db_port",
-              "bareoslab_catalog_public_address", "ansible_host")
+              "bareoslab_catalog_public_address")
     hosts = {h for g in ("directors", "catalogs", "storages", "clients") for h in groups.get(g, [])}
     plain = {h: {k: _plain(hostvars[h][k]) for k in wanted if k in hostvars[h]} for h in hosts}
     return Topology({g: list(groups.get(g, [])) for g in ("directors", "catalogs", "storages", "clients")},
@@ -74,6 +78,25 @@ def bareoslab_topology_problems(groups: Mapping[str, Any], hostvars: Mapping[str
     return []
 
 
+def bareoslab_client_director(groups: Mapping[str, Any], hostvars: Mapping[str, Any], host: str,
+                              settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The Director resource of a File daemon (client-initiated: where the Director is)."""
+    try:
+        (director,) = _topology(groups, hostvars, settings).client_directors(host)
+    except TopologyError as exc:
+        raise AnsibleFilterError(f"bareoslab_client_director: {exc}") from exc
+    return director
+
+
+def bareoslab_director_endpoint(groups: Mapping[str, Any], hostvars: Mapping[str, Any],
+                                settings: Mapping[str, Any]) -> list[Any]:
+    """[address, port] where the others reach the Director."""
+    try:
+        return list(_topology(groups, hostvars, settings).director_endpoint())
+    except TopologyError as exc:
+        raise AnsibleFilterError(f"bareoslab_director_endpoint: {exc}") from exc
+
+
 def bareoslab_default_jobs(clients: list[Mapping[str, Any]], pools: list[Mapping[str, Any]],
                            defaults: Mapping[str, Any]) -> list[dict[str, Any]]:
     """backup-<client> per client, RestoreFiles, copy-/migrate-<pool> per pool with a Next Pool."""
@@ -84,4 +107,6 @@ def bareoslab_default_jobs(clients: list[Mapping[str, Any]], pools: list[Mapping
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {"bareoslab_topology": bareoslab_topology, "bareoslab_topology_problems": bareoslab_topology_problems,
+                "bareoslab_client_director": bareoslab_client_director,
+                "bareoslab_director_endpoint": bareoslab_director_endpoint,
                 "bareoslab_default_jobs": bareoslab_default_jobs}
