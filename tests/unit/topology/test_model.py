@@ -110,3 +110,25 @@ def test_vault_values_are_kept_as_such(tmp_path: Path) -> None:
 def test_settings_from_vars_skip_templates() -> None:
     s = Settings.from_vars({"bareoslab_common_venv": "{{ x }}", "bareoslab_common_storage_port": "19103"})
     assert s.venv == Settings().venv and s.storage_port == 19103
+
+
+def test_what_the_file_and_storage_daemons_know_of_the_director() -> None:
+    t = read_inventory(ROOT / "inventories" / "one-sd")
+    assert t.client_directors("lab-fd-director") == [{"name": "bareos-dir",
+                                                      "password": "example-fd-director-password"}]
+    assert t.client_directors("lab-fd-client") == [{
+        "name": "bareos-dir", "password": "example-fd-client-password", "address": "lab-dir", "port": 9101,
+        "connection_from_client_to_director": True, "connection_from_director_to_client": False}]
+    assert t.storage_directors("lab-sd1") == [{"name": "bareos-dir", "password": "example-sd1-password"}]
+    assert t.storage_daemon("lab-sd1").name == "lab-sd1-sd"
+    assert t.director_endpoint() == ("lab-dir", 9101)
+
+
+def test_client_and_passive_at_once(tmp_path: Path) -> None:
+    (tmp_path / "hosts.yml").write_text(
+        "all:\n  children:\n    directors: {hosts: {d: {bareoslab_director_password: x}}}\n"
+        "    clients: {hosts: {f: {bareoslab_client_password: p, bareoslab_client_connection: client+passive,"
+        " bareoslab_client_maximum_concurrent_jobs: 3}}}\n")
+    (resource,) = read_inventory(tmp_path).client_resources()
+    assert (resource["passive"], resource["connection_from_client_to_director"],
+            resource["connection_from_director_to_client"], resource["maximum_concurrent_jobs"]) == (True, True, False, 3)
