@@ -17,8 +17,8 @@ pytestmark = pytest.mark.integration
 
 
 def accurate_job(t) -> None:
-    edit(dir_conf(t, "job", "backup.conf"), '  JobDefs = "DefaultJob"\n',
-         '  JobDefs = "DefaultJob"\n  Accurate = yes\n')
+    edit(dir_conf(t, "job", "backup.conf"), 'Job {\n',
+         'Job {\n  Accurate = yes\n')
 
 
 def deleted(lab: Lab, jobid: int, data: Path) -> list[str]:

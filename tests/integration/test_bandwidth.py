@@ -42,8 +42,8 @@ def job_name(lab: Lab, jobid: int) -> str:
 
 
 def limit_in_job(t: Any) -> None:
-    edit(dir_conf(t, "job", "backup.conf"), '  JobDefs = "DefaultJob"\n',
-         '  JobDefs = "DefaultJob"\n  Maximum Bandwidth = 4 mb/s\n')
+    edit(dir_conf(t, "job", "backup.conf"), 'Job {\n',
+         'Job {\n  Maximum Bandwidth = 4 mb/s\n')
 
 
 def limit_in_director_client(t: Any) -> None:
@@ -76,8 +76,8 @@ def test_limited_backup_runs_at_the_limit(lab_factory, tmp_path: Path, configure
 
 def test_setbandwidth_slows_a_running_job(lab_factory, tmp_path: Path) -> None:
     def fast_limit(t: Any) -> None:
-        edit(dir_conf(t, "job", "backup.conf"), '  JobDefs = "DefaultJob"\n',
-             '  JobDefs = "DefaultJob"\n  Maximum Bandwidth = 8 mb/s\n')
+        edit(dir_conf(t, "job", "backup.conf"), 'Job {\n',
+             'Job {\n  Maximum Bandwidth = 8 mb/s\n')
 
     lab: Lab = lab_factory(data=data_tree(tmp_path / "data", 12 * MB), configure=fast_limit)
     out = lab.run("run job=backup level=Full yes")

@@ -113,7 +113,9 @@ def sd_windows(lab: Lab, jobs: dict[int, str]) -> dict[int, tuple[float, float]]
 def reserve_at_use(t: LocalTopology) -> None:
     """The SD reserves devices when the Director says ``use`` (Bareos before 23.1)."""
     conf = t.etc / "sd" / "bareos-sd.d" / "storage" / f"{t.storage}.conf"
-    conf.write_text(conf.read_text().replace("  SDPort =", "  Just In Time Reservation = no\n  SDPort =", 1))
+    text = conf.read_text()
+    assert text.startswith("Storage {\n")
+    conf.write_text(text.replace("Storage {\n", "Storage {\n  Just In Time Reservation = no\n", 1))
 
 
 @pytest.mark.parametrize("driver", DRIVERS)

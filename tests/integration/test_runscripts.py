@@ -26,7 +26,7 @@ def script(tmp_path: Path) -> tuple[Path, Path]:
 
 def with_scripts(lines: str):
     def configure(t) -> None:
-        edit(dir_conf(t, "job", "backup.conf"), '  JobDefs = "DefaultJob"\n', f'  JobDefs = "DefaultJob"\n{lines}')
+        edit(dir_conf(t, "job", "backup.conf"), 'Job {\n', f'Job {{\n{lines}')
     return configure
 
 

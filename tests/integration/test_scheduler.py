@@ -23,8 +23,8 @@ def nightly(t) -> None:
         "Schedule {\n  Name = Nightly\n"
         "  Run = Level=Full Pool=Full mon-fri at 21:10\n"
         "  Run = Level=Incremental Priority=5 sat at 09:30\n}\n")
-    edit(dir_conf(t, "job", "backup.conf"), '  JobDefs = "DefaultJob"\n',
-         '  JobDefs = "DefaultJob"\n  Schedule = Nightly\n')
+    edit(dir_conf(t, "job", "backup.conf"), 'Job {\n',
+         'Job {\n  Schedule = Nightly\n')
 
 
 def set_clock(lab: Lab, when: str) -> None:

@@ -3,10 +3,11 @@ sequence diagrams.
 
 ::
 
-    bareoslab local up     [--dir DIR] [--port-base N]   start Director, Storage and File daemon
+    bareoslab local up     [--dir DIR] [--inventory INV] [--port-base N]
+                                                         start Director, Storage and File daemon(s)
     bareoslab local status [--dir DIR]                   running? listening? (non-zero if not)
     bareoslab local down   [--dir DIR]                   stop them (by pid file); keep the data
-    bareoslab local demo   [--dir DIR]                   Full, Incremental, restore, compare
+    bareoslab local demo   [--dir DIR] [--inventory INV] Full, Incremental, restore, compare
     bareoslab image [--force | --tag]                    the containers' image (lab/containers/image.py)
     bareoslab containers up|run|status|down|test        the roles in containers (lab/containers/lab.py)
     bareoslab trace [--job JOB | --jobid N] FILE|DIR... [-o OUT.puml] [--format puml|text]
@@ -19,7 +20,8 @@ SQLite catalog), ``storage/`` (volumes), ``data/`` (what the FileSet backs up),
 Exit status: 0 success, 1 a daemon is down (``status``) or another lab error,
 2 usage, 3 no lab in DIR, 4 unreadable ``lab.json``, 5 a daemon did not start,
 6 the demo failed, 7 nothing to draw (``trace``), 8 the image could not be built,
-9 a command on a container failed, 10 the container lab failed.
+9 a command on a container failed, 10 the container lab failed, 11 the inventory is
+not a topology the lab can run.
 """
 
 from __future__ import annotations
@@ -90,13 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Bareos lab on loopback or in containers, and protocol traces as sequence diagrams.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    local = sub.add_parser("local", help="a one-SD lab on loopback (no containers)",
-                           description="A Director, a Storage and a File daemon on 127.0.0.1, SQLite catalog.")
+    local = sub.add_parser("local", help="a lab on loopback (no containers)",
+                           description="A Director, a Storage and a File daemon on 127.0.0.1, SQLite catalog; "
+                                       "or every daemon of an inventory's topology (--inventory).")
     actions = local.add_subparsers(dest="action", required=True)
     dir_help = f"the lab's directory (default ./{DEFAULT_DIR})"
     up = actions.add_parser("up", help="render the configuration and start the daemons")
     up.add_argument("--port-base", type=int, metavar="N",
-                    help="listen on N (Director), N+1 (File daemon), N+2 (Storage daemon)")
+                    help="listen on N (Director), N+1 (File daemon), N+2 (Storage daemon); with an inventory: "
+                         "N, N+1, ... for the Director, the Storage daemons, the File daemons")
     status = actions.add_parser("status", help="which daemons run and listen (exit 1 if one does not)")
     down = actions.add_parser("down", help="stop the daemons (by their pid files); keep the data")
     demo = actions.add_parser("demo", aliases=["run"],
@@ -104,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for each job (default 300)")
     for p in (up, status, down, demo):
         p.add_argument("--dir", default=DEFAULT_DIR, help=dir_help)
+    for p in (up, demo):
+        p.add_argument("--inventory", type=Path, metavar="INV",
+                       help="a new lab runs this inventory's topology on loopback (inventories/one-sd, two-sd): "
+                            "every daemon host, its clients' connection modes, devices, pools and jobs; "
+                            "SQLite stands in for its catalog host")
 
     img = sub.add_parser("image", help="build the containers' Debian image here (never pulled)",
                          description="mmdebstrap from this host's apt sources, then docker import; "
@@ -139,13 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return containers.main(args, out)
         base = Path(args.dir).resolve()
         if args.action == "up":
-            local_up(base, out, port_base=args.port_base)
+            local_up(base, out, port_base=args.port_base, inventory=args.inventory)
             return 0
         if args.action == "status":
             return local_status(base, out)
         if args.action == "down":
             return local_down(base, out)
-        return local_demo(base, out, timeout=args.timeout)
+        return local_demo(base, out, timeout=args.timeout, inventory=args.inventory)
     except LabError as exc:
         out.flush()
         print(f"\nbareoslab: {exc}", file=sys.stderr)

@@ -24,6 +24,7 @@ from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel,
 from ...console.client import Console
 from ...net.auth import password_key
 from ...net.errors import ProtocolError
+from ...topology import TopologyError
 from ...trace.sequence import (
     build_sequence,
     diagram_title,
@@ -34,11 +35,22 @@ from ...trace.sequence import (
 from ..errors import LabError
 from ..table import text_table
 from . import processes, state
-from .render import LocalTopology, free_port, render
+from .render import (
+    LocalTopology,
+    backup_jobs,
+    daemon_names,
+    director_host,
+    free_port,
+    place,
+    placement_notes,
+    port_of,
+    render,
+    set_port,
+    started_here,
+)
 
 DEFAULT_DIR = "lab"
 FILESET = "LabData"
-BACKUP_JOB = "backup"
 DAEMON_NAMES = {"dir": "Director", "sd": "Storage Daemon", "fd": "File Daemon"}
 SHOW_ORDER = ("dir", "sd", "fd")
 
@@ -47,6 +59,12 @@ class StartFailed(LabError):
     """A daemon did not start."""
 
     exit_code = 5
+
+
+class BadInventory(LabError):
+    """The inventory does not describe a topology the lab can run."""
+
+    exit_code = 11
 
 
 class DemoFailed(LabError):
@@ -97,58 +115,79 @@ def _reachable(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def _ports(t: LocalTopology) -> dict[str, int]:
-    return {"dir": t.dir_port, "sd": t.sd_port, "fd": t.fd_port}
+def _shown(t: LocalTopology) -> list[tuple[str, str]]:
+    """(host, daemon) of the lab's daemons: the Director, the Storage daemons, the File daemons."""
+    return sorted(started_here(t).items(), key=lambda hd: SHOW_ORDER.index(hd[1]))
 
 
-def _set_port(t: LocalTopology, kind: str, port: int) -> None:
-    setattr(t, f"{kind}_port", port)
+def _label(t: LocalTopology, host: str, width: int = 0) -> str:
+    """``Director`` (the lab's own daemons) or ``Director lab-dir`` (an inventory's), padded."""
+    daemon = started_here(t)[host]
+    label = DAEMON_NAMES[daemon] if t.inventory is None else f"{DAEMON_NAMES[daemon]} {host}"
+    return label.ljust(width)
 
 
-def _names(t: LocalTopology) -> dict[str, str]:
-    return {"dir": t.director, "sd": t.storage, "fd": t.client}
+def _width(t: LocalTopology) -> int:
+    return max([15, *(len(_label(t, k)) for k in started_here(t))])
 
 
 def _catalog_location(t: LocalTopology) -> str:
     c = t.catalog
     if c.driver.startswith("sqlite"):
         name = Path(c.name)
-        return f"SQLite {name if name.is_absolute() else t.working_dir('dir') / f'{c.name}.db'}"
+        return f"SQLite {name if name.is_absolute() else t.working_dir(director_host(t)) / f'{c.name}.db'}"
     return f"{c.driver} {c.name}@{c.address or 'local socket'}{':' + str(c.port) if c.port else ''}"
 
 
-def open_lab(base: Path, port_base: int | None = None) -> tuple[LocalTopology, bool]:
-    """The lab in ``base``: loaded from ``lab.json``, or a new one (saved). True if new."""
+def open_lab(base: Path, port_base: int | None = None,
+             inventory: Path | None = None) -> tuple[LocalTopology, bool]:
+    """The lab in ``base``: loaded from ``lab.json``, or a new one (saved) — the lab's own
+    topology, or an inventory's placed on loopback. True if new."""
     created = not state.exists(base)
-    t = LocalTopology(base) if created else state.load(base)
-    if port_base is not None:
+    if created:
+        t = LocalTopology(base, inventory=inventory.resolve() if inventory else None)
+        if t.inventory is not None:
+            try:
+                place(t)
+            except TopologyError as exc:
+                raise BadInventory(f"{inventory}: {exc}") from exc
+    else:
+        t = state.load(base)
+        if inventory is not None and inventory.resolve() != t.inventory:
+            raise LabError(f"the lab in {base} was made {f'from {t.inventory}' if t.inventory else 'without an inventory'}"
+                           f"; use another --dir for {inventory}")
+    if port_base is not None and t.inventory is None:
         t.dir_port, t.fd_port, t.sd_port = port_base, port_base + 1, port_base + 2
+    elif port_base is not None:  # the Director, the Storage daemons, the File daemons
+        for offset, (host, _) in enumerate(_shown(t)):
+            set_port(t, host, port_base + offset)
     if created or port_base is not None:
         state.save(t)
     return t, created
 
 
-def local_up(base: Path, out: TextIO, port_base: int | None = None, verbose: bool = True) -> LocalTopology:
+def local_up(base: Path, out: TextIO, port_base: int | None = None, verbose: bool = True,
+             inventory: Path | None = None) -> LocalTopology:
     """Render the configuration and start whatever daemon is not running."""
-    t, created = open_lab(base, port_base)
+    t, created = open_lab(base, port_base, inventory)
     procs = processes.daemon_processes(t)
     running = {k: p.pid() for k, p in procs.items()}
     if created and any(running.values()):
-        pids = ", ".join(f"{DAEMON_NAMES[k]} pid {pid}" for k, pid in running.items() if pid)
+        pids = ", ".join(f"{_label(t, k)} pid {pid}" for k, pid in running.items() if pid)
         state.state_path(base).unlink()
         raise StartFailed(f"daemons of an earlier lab still run in {base} without its {state.STATE_FILE}: {pids}; "
                           "stop them first")
-    stopped = [k for k in processes.DAEMONS if running[k] is None]
-    busy = [k for k in stopped if not _port_free(t.host, _ports(t)[k])]
+    stopped = [k for k in started_here(t) if running[k] is None]
+    busy = [k for k in stopped if not _port_free(t.host, port_of(t, k))]
     if busy:
-        if len(stopped) < len(processes.DAEMONS) or port_base is not None:
-            ports = ", ".join(f"{DAEMON_NAMES[k]} {t.host}:{_ports(t)[k]}" for k in busy)
+        if len(stopped) < len(procs) or port_base is not None:
+            ports = ", ".join(f"{_label(t, k)} {t.host}:{port_of(t, k)}" for k in busy)
             raise StartFailed(f"port in use by another program: {ports}; "
                               f"run `bareoslab local down --dir {base}` and `up` again, or `up --port-base N`")
         for k in busy:  # nothing of ours runs: move to free ports
-            old = _ports(t)[k]
-            _set_port(t, k, free_port(t.host))
-            print(f"note: {t.host}:{old} is in use; {DAEMON_NAMES[k]} moves to port {_ports(t)[k]}", file=out)
+            old = port_of(t, k)
+            set_port(t, k, free_port(t.host))
+            print(f"note: {t.host}:{old} is in use; {_label(t, k)} moves to port {port_of(t, k)}", file=out)
         state.save(t)
     if not t.fileset_dir.exists():
         sample_data(t.fileset_dir)
@@ -163,20 +202,26 @@ def local_up(base: Path, out: TextIO, port_base: int | None = None, verbose: boo
     if verbose:
         word = "created" if created else "started" if stopped else "already running"
         print(f"bareoslab lab {word} in {base}", file=out)
-        for k in SHOW_ORDER:
+        names = daemon_names(t)
+        if t.inventory is not None:
+            print(f"  topology        {t.inventory}", file=out)
+            for note in placement_notes(t):
+                print(f"  {'':<15} {note}", file=out)
+        for k, _ in _shown(t):
             pid = procs[k].pid()
             note = "started" if k in stopped else "was running"
-            print(f"  {DAEMON_NAMES[k]:<15} {_names(t)[k]:<10} {t.host}:{_ports(t)[k]:<6} pid {pid}  ({note})",
+            print(f"  {_label(t, k, _width(t))} {names[k]:<10} {t.host}:{port_of(t, k):<6} pid {pid}  ({note})",
                   file=out)
-        print(f"  configuration   {t.etc}/{{dir,sd,fd}}", file=out)
+        hosts = ",".join(k for k, _ in _shown(t))
+        print(f"  configuration   {t.etc}/{{{hosts}}}", file=out)
         print(f"  catalog         {_catalog_location(t)}", file=out)
         print(f"  {'FileSet ' + FILESET:<15} {t.fileset_dir}", file=out)
         print(f"  volumes         {t.storage_dir}", file=out)
-        print(f"  logs, traces    {t.base / 'run'}/{{dir,sd,fd}}.{{log,trace.jsonl}}", file=out)
+        print(f"  logs, traces    {t.base / 'run'}/{{{hosts}}}.{{log,trace.jsonl}}", file=out)
         print(f"  state           {state.state_path(base)}", file=out)
         print(f"Connect with the console (configuration {t.etc / 'bconsole.conf'}):", file=out)
         print(f"  bareoslab-console -c {t.etc / 'bconsole.conf'}", file=out)
-        print("Then, for example:  run job=backup level=Full yes   wait   messages   list jobs", file=out)
+        print(f"Then, for example:  run job={backup_jobs(t)[t.client]} level=Full yes   wait   messages   list jobs", file=out)
         print(f"Or: bareoslab local demo --dir {base}   |   bareoslab local down --dir {base}", file=out)
     return t
 
@@ -186,10 +231,10 @@ def local_status(base: Path, out: TextIO) -> int:
     procs = processes.daemon_processes(t)
     ok = True
     print(f"bareoslab lab in {base}", file=out)
-    for k in SHOW_ORDER:
+    for k, _ in _shown(t):
         p = procs[k]
         pid = p.pid()
-        port = _ports(t)[k]
+        port = port_of(t, k)
         reachable = _reachable(t.host, port)
         if pid is not None:
             run = f"running (pid {pid})"
@@ -198,7 +243,7 @@ def local_status(base: Path, out: TextIO) -> int:
         else:
             run = "not running"
         ok = ok and pid is not None and reachable
-        print(f"  {DAEMON_NAMES[k]:<15} {run:<28} {t.host}:{port} "
+        print(f"  {_label(t, k, _width(t))} {run:<28} {t.host}:{port} "
               f"{'reachable' if reachable else 'not reachable'}", file=out)
     if not ok:
         print(f"start it with: bareoslab local up --dir {base}", file=out)
@@ -210,18 +255,18 @@ def local_down(base: Path, out: TextIO) -> int:
     procs = processes.daemon_processes(t)
     pids = {k: p.pid() for k, p in procs.items()}
     processes.stop(t)
-    for k in SHOW_ORDER:
+    for k, _ in _shown(t):
         p = procs[k]
         if pids[k] is None:
             stale = p.pid_file.exists()
             p.pid_file.unlink(missing_ok=True)  # its pid is not (any more) one of our daemons
-            print(f"  {DAEMON_NAMES[k]:<15} was not running{' (removed a stale pid file)' if stale else ''}",
+            print(f"  {_label(t, k, _width(t))} was not running{' (removed a stale pid file)' if stale else ''}",
                   file=out)
         else:
-            print(f"  {DAEMON_NAMES[k]:<15} stopped (pid {pids[k]})", file=out)
-    left = [k for k in SHOW_ORDER if procs[k].pid() is not None]
+            print(f"  {_label(t, k, _width(t))} stopped (pid {pids[k]})", file=out)
+    left = [k for k, _ in _shown(t) if procs[k].pid() is not None]
     if left:
-        raise LabError("still running: " + ", ".join(f"{DAEMON_NAMES[k]} (pid {procs[k].pid()})" for k in left))
+        raise LabError("still running: " + ", ".join(f"{_label(t, k)} (pid {procs[k].pid()})" for k in left))
     print(f"data kept in {base}; `bareoslab local up --dir {base}` starts the same lab again", file=out)
     return 0
 
@@ -346,8 +391,8 @@ def _job_done(out: TextIO, r: JobResult, console: Console) -> None:
                          f"--- messages ---\n{r.log.rstrip()}\n--- job log ---\n{joblog.rstrip()}")
 
 
-def local_demo(base: Path, out: TextIO, timeout: float = 300.0) -> int:
-    t = local_up(base, out, verbose=False)
+def local_demo(base: Path, out: TextIO, timeout: float = 300.0, inventory: Path | None = None) -> int:
+    t = local_up(base, out, verbose=False, inventory=inventory)
     try:
         return _demo(t, base, out, timeout)
     except (OSError, ProtocolError, TimeoutError) as exc:
@@ -356,14 +401,17 @@ def local_demo(base: Path, out: TextIO, timeout: float = 300.0) -> int:
 
 
 def _demo(t: LocalTopology, base: Path, out: TextIO, timeout: float) -> int:
-    print(f"lab up in {base}: Director {t.host}:{t.dir_port}, Storage {t.host}:{t.sd_port}, "
-          f"File {t.host}:{t.fd_port}", file=out, flush=True)
+    shown = ", ".join(f"{_label(t, k)} {t.host}:{port_of(t, k)}" for k, _ in _shown(t))
+    print(f"lab up in {base}: {shown}", file=out, flush=True)
     source = t.fileset_dir
     results: list[JobResult] = []
+    jobs = backup_jobs(t)
+    job = jobs[t.client]
     with Console.open(t.host, t.dir_port, password_key(t.console_password)) as console:
-        _step(out, f"[1/4] Full backup of {source} ...")
-        results.append(run_job(console, f"run job={BACKUP_JOB} level=Full yes", timeout))
-        _job_done(out, results[-1], console)
+        for client, full in jobs.items():  # each client, in its connection mode
+            _step(out, f"[1/4] Full backup of {source} by {client} ...")
+            results.append(run_job(console, f"run job={full} level=Full yes", timeout))
+            _job_done(out, results[-1], console)
 
         touched = source / "hello.txt"
         with open(touched, "a", encoding="utf-8") as fh:
@@ -372,7 +420,7 @@ def _demo(t: LocalTopology, base: Path, out: TextIO, timeout: float) -> int:
         # when it is newer than the Full: let the Full's second pass (as Bareos needs too)
         time.sleep(1.05 - time.time() % 1)
         _step(out, f"[2/4] Incremental backup after touching {touched.name} ...")
-        results.append(run_job(console, f"run job={BACKUP_JOB} level=Incremental yes", timeout))
+        results.append(run_job(console, f"run job={job} level=Incremental yes", timeout))
         _job_done(out, results[-1], console)
 
         restored = t.restore_dir / str(source).lstrip(os.sep)

@@ -11,9 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .render import LocalTopology
+from .render import LocalTopology, port_of, started_here
 
-DAEMONS = ("sd", "fd", "dir")  # start order: the director last, once its peers listen
 MODULES = {"dir": "bareoslab.director.main", "sd": "bareoslab.storage.main", "fd": "bareoslab.filed.main"}
 
 
@@ -61,12 +60,10 @@ def _alive(pid: int) -> bool:
 
 
 def daemon_processes(t: LocalTopology) -> dict[str, DaemonProcess]:
+    """host -> its daemon's process files (``run/<host>.pid``, ``.log``, ``.trace.jsonl``)."""
     run = t.base / "run"
-    return {k: DaemonProcess(k, run / f"{k}.pid", run / f"{k}.log", run / f"{k}.trace.jsonl") for k in DAEMONS}
-
-
-def port_of(t: LocalTopology, kind: str) -> int:
-    return {"dir": t.dir_port, "sd": t.sd_port, "fd": t.fd_port}[kind]
+    return {h: DaemonProcess(h, run / f"{h}.pid", run / f"{h}.log", run / f"{h}.trace.jsonl")
+            for h in started_here(t)}
 
 
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> bool:
@@ -81,25 +78,26 @@ def wait_for_port(host: str, port: int, timeout: float = 20.0) -> bool:
 
 
 def start(t: LocalTopology, trace: bool = True, debug: int = 1) -> dict[str, DaemonProcess]:
+    """Start every daemon of the lab that does not run, in order; wait until each listens."""
     procs = daemon_processes(t)
-    for kind in DAEMONS:
-        p = procs[kind]
+    for host, daemon in started_here(t).items():
+        p = procs[host]
         p.pid_file.parent.mkdir(parents=True, exist_ok=True)
         if p.pid() is not None:
             continue
-        cmd = [sys.executable, "-m", MODULES[kind],
-               "-c", str(t.etc / kind), "-f", "-d", str(debug), "-p", str(p.pid_file),
+        cmd = [sys.executable, "-m", MODULES[daemon],
+               "-c", str(t.etc / host), "-f", "-d", str(debug), "-p", str(p.pid_file),
                "--log-file", str(p.log_file)]
         if trace:
             cmd += ["--trace", str(p.trace_file)]
-        if kind == "dir" and t.clock_file is not None:
+        if daemon == "dir" and t.clock_file is not None:
             cmd += ["--clock", str(t.clock_file)]
         offset = p.log_file.stat().st_size if p.log_file.exists() else 0
         with open(p.log_file, "a") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=log, start_new_session=True)
-        if not _listening(proc, p.log_file, offset, t.host, port_of(t, kind)):
-            raise RuntimeError(f"bareoslab-{kind} did not start listening on {t.host}:{port_of(t, kind)}; "
+        if not _listening(proc, p.log_file, offset, t.host, port_of(t, host)):
+            raise RuntimeError(f"bareoslab-{daemon} of {host} did not start listening on {t.host}:{port_of(t, host)}; "
                                f"see {p.log_file}:\n{p.log_file.read_text()[-2000:]}")
     return procs
 
@@ -122,13 +120,19 @@ def _listening(proc: subprocess.Popen[bytes], log_file: Path, offset: int, host:
 
 def stop(t: LocalTopology, timeout: float = 10.0) -> None:
     for p in daemon_processes(t).values():
-        pid = p.pid()
-        if pid is None:
-            continue
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and p.pid() is not None:
-            time.sleep(0.05)
-        if p.pid() is not None:
-            os.kill(pid, signal.SIGKILL)
-        p.pid_file.unlink(missing_ok=True)
+        stop_process(p, signal.SIGTERM, timeout)
+
+
+def stop_process(p: DaemonProcess, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Send ``sig`` (``SIGKILL`` to simulate a crash) to the daemon of a pid file, if it runs;
+    ``SIGKILL`` after ``timeout`` seconds if it is still there; the pid file goes."""
+    pid = p.pid()
+    if pid is None:
+        return
+    os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and p.pid() is not None:
+        time.sleep(0.05)
+    if p.pid() is not None:
+        os.kill(pid, signal.SIGKILL)
+    p.pid_file.unlink(missing_ok=True)

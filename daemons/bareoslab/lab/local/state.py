@@ -50,6 +50,9 @@ def to_dict(t: LocalTopology) -> dict[str, Any]:
     data.update({name: getattr(t, name) for name in _SCALARS})
     data["catalog"] = asdict(t.catalog)
     data["data_dir"] = str(t.data_dir) if t.data_dir is not None else None
+    data["inventory"] = str(t.inventory) if t.inventory is not None else None
+    data["ports"] = dict(t.ports)
+    data["passwords"] = dict(t.passwords)
     data["paths"] = {
         "etc": str(t.etc),
         "bconsole": str(t.etc / "bconsole.conf"),
@@ -71,10 +74,14 @@ def from_dict(data: dict[str, Any], base: Path) -> LocalTopology:
         for port in ("dir_port", "sd_port", "fd_port", "client_connect_wait"):
             fields[port] = int(fields[port])
         catalog = CatalogSettings(**data.get("catalog", {}))
-    except (KeyError, TypeError, ValueError) as exc:
+        ports = {str(h): int(p) for h, p in (data.get("ports") or {}).items()}
+        passwords = {str(h): str(p) for h, p in (data.get("passwords") or {}).items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BadState(f"{state_path(base)}: missing or bad field: {exc}") from exc
-    data_dir = data.get("data_dir")
-    return LocalTopology(Path(base), catalog=catalog, data_dir=Path(data_dir) if data_dir else None, **fields)
+    data_dir, inventory = data.get("data_dir"), data.get("inventory")
+    return LocalTopology(Path(base), catalog=catalog, data_dir=Path(data_dir) if data_dir else None,
+                         inventory=Path(inventory) if inventory else None, ports=ports, passwords=passwords,
+                         **fields)
 
 
 def save(t: LocalTopology) -> Path:
