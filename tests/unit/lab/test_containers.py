@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,24 @@ def test_scenario_containers_are_the_hosts_of_its_inventory(name: str) -> None:
     assert scenario.network == f"bareoslab-{name}"
 
 
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_molecule_platforms_come_from_the_topology(name: str) -> None:
+    """molecule.yml names no host: its platforms are the topology's (BAREOSLAB_PLATFORMS)."""
+    scenario = Scenario(name, ROOT)
+    assert scenario.config()["platforms"] == "${BAREOSLAB_PLATFORMS}"
+    platforms = scenario.platforms("bareoslab/debian:test")
+    assert [p["name"] for p in platforms] == scenario.topology.hosts
+    assert {p["image"] for p in platforms} == {"bareoslab/debian:test"}
+    assert all(p["networks"][0]["name"] == scenario.network for p in platforms)
+    env = containers.molecule_env("bareoslab/debian:test", scenario)
+    assert yaml.safe_load(env["BAREOSLAB_PLATFORMS"]) == platforms  # molecule reads it as YAML
+    if name == "ssh":  # reached by address: fixed ones, on a network molecule creates with the subnet
+        addresses = [p["networks"][0]["ipv4_address"] for p in platforms]
+        assert addresses[0] == "172.30.99.10" and len(set(addresses)) == len(platforms)
+        assert platforms[0]["docker_networks"] == [{"name": "bareoslab-ssh",
+                                                     "ipam_config": [{"subnet": "172.30.99.0/24"}]}]
+
+
 def test_unknown_scenario_lists_the_known_ones() -> None:
     with pytest.raises(ContainersError, match="no scenario 'nope'.*default"):
         Scenario("nope", ROOT).config()
@@ -46,8 +65,10 @@ def test_molecule_output_becomes_steps_plays_and_failures(tmp_path: Path, monkey
     fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{log}EOF\nexit 3\n")
     fake.chmod(0o755)
     monkeypatch.setattr(containers.sys, "executable", str(tmp_path / "python"))
-    project = tmp_path / "project"
+    project = tmp_path / "project"  # a scenario and its inventory, as in the repository
     (project / "molecule" / "two-sd").mkdir(parents=True)
+    shutil.copy(ROOT / "molecule" / "two-sd" / "molecule.yml", project / "molecule" / "two-sd")
+    shutil.copytree(ROOT / "inventories" / "two-sd", project / "inventories" / "two-sd")
     out = io.StringIO()
     with pytest.raises(ContainersError, match=r"molecule test -s two-sd failed \(exit 3\)"):
         containers.molecule("test", Scenario("two-sd", project), "img", out)

@@ -7,6 +7,7 @@ through its molecule scenario, and the lab's main job run through it.
     bareoslab containers run    [-s SCENARIO]   concurrent backups and restores, a local copy, a remote migrate
     bareoslab containers status [-s SCENARIO]   containers and their daemons
     bareoslab containers down   [-s SCENARIO]   molecule destroy (containers, network)
+    bareoslab containers platforms [-s SCENARIO]  molecule's platforms, from the scenario's inventory
     bareoslab containers test   [SCENARIO...]   molecule test of each scenario (make test)
 
 The scenario (default ``two-sd``) is a directory of ``molecule/``; its inventory link names
@@ -17,6 +18,8 @@ terminal shows one line per step and play. The lab keeps running until ``down``.
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import json
 import os
 import re
 import shutil
@@ -26,22 +29,25 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import yaml
 
 from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
+from ...topology import Topology, TopologyError, read_inventory
 from ...trace.sequence import human_size
 from ..deployed import DeployedLab, DeployedLabError, JobRow, connection_lines, load_topology
 from ..errors import LabError
 from ..table import text_table
-from .image import build_image
+from .image import build_image, image_tag
 
 DEFAULT_SCENARIO = "two-sd"
 #: How each connection mode reaches the File daemon.
 REACHED = {"director": "the Director calls it", "client": "it calls the Director",
            "passive": "passive: the SD calls it"}
 TEST_SCENARIOS = ("default", "two-sd", "ssh")
+#: scenarios whose hosts sit at fixed addresses (ssh: the controller reaches each by address)
+FIXED_SUBNETS = {"ssh": "172.30.99.0/24"}
 LOG_DIR = "lab"
 SOURCE = "/srv/bareoslab/data"  # the director role's default FileSet
 
@@ -70,12 +76,39 @@ class Scenario:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
 
     @property
+    def topology(self) -> Topology:
+        try:
+            return read_inventory(self.inventory)
+        except TopologyError as exc:
+            raise ContainersError(f"scenario {self.name}: {exc}") from exc
+
+    @property
     def hosts(self) -> list[str]:
-        return [p["name"] for p in self.config()["platforms"]]
+        """One container per host of the scenario's inventory."""
+        return self.topology.hosts
 
     @property
     def network(self) -> str:
-        return self.config()["platforms"][0]["networks"][0]["name"]
+        return f"bareoslab-{self.name}"
+
+    def platforms(self, image: str) -> list[dict[str, Any]]:
+        """Molecule's platforms, one per host of the topology: containers of the lab's image
+        booting systemd, on the scenario's network; at fixed addresses where the scenario
+        reaches its hosts by address (:data:`FIXED_SUBNETS`)."""
+        subnet = FIXED_SUBNETS.get(self.name)
+        out: list[dict[str, Any]] = []
+        for index, host in enumerate(self.hosts):
+            network: dict[str, Any] = {"name": self.network}
+            if subnet is not None:
+                network["ipv4_address"] = str(ipaddress.ip_network(subnet)[10 + index])
+            platform: dict[str, Any] = {
+                "name": host, "image": image, "pre_build_image": True, "pull": False,
+                "command": "/lib/systemd/systemd", "tmpfs": ["/run", "/run/lock", "/tmp"],
+                "volumes": ["/sys/fs/cgroup:/sys/fs/cgroup:ro"], "networks": [network]}
+            if subnet is not None and index == 0:  # molecule creates the network from the first
+                platform["docker_networks"] = [{"name": self.network, "ipam_config": [{"subnet": subnet}]}]
+            out.append(platform)
+        return out
 
     @property
     def inventory(self) -> Path:
@@ -110,10 +143,13 @@ def check_names(scenario: Scenario) -> None:
                                   f"not {scenario.network}: remove that lab first ({hint})")
 
 
-def molecule_env(image: str) -> dict[str, str]:
+def molecule_env(image: str, scenario: Scenario) -> dict[str, str]:
+    """Molecule's environment: the scenario's platforms come from the topology model
+    (``platforms: ${BAREOSLAB_PLATFORMS}`` in each molecule.yml)."""
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", BAREOSLAB_IMAGE=image,
+               BAREOSLAB_PLATFORMS=json.dumps(scenario.platforms(image)),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0", NO_COLOR="1", COLUMNS="200")
     return env
 
@@ -133,7 +169,7 @@ def molecule(action: str, scenario: Scenario, image: str, out: TextIO) -> float:
     tail: list[str] = []
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen([str(exe), action, "-s", scenario.name], cwd=scenario.project,
-                                env=molecule_env(image), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                env=molecule_env(image, scenario), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, errors="replace")
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -364,7 +400,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        ("run", "backups of every client at once into two pools, their restores, a local copy "
                                "and a remote migrate; catalog table"),
                        ("status", "the containers and their daemons (exit 1 if one is down)"),
-                       ("down", "remove the containers and the network")):
+                       ("down", "remove the containers and the network"),
+                       ("platforms", "print molecule's platforms of the scenario (BAREOSLAB_PLATFORMS), from "
+                                     "its inventory")):
         p = actions.add_parser(name, help=text)
         p.add_argument("-s", "--scenario", default=DEFAULT_SCENARIO, help=f"default {DEFAULT_SCENARIO}")
     t = actions.add_parser("test", help="molecule test of scenarios (default: all)")
@@ -397,6 +435,9 @@ def main(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     if args.action == "status":
         return status(scenario, out)
+    if args.action == "platforms":
+        print(json.dumps(scenario.platforms(image_tag())), file=out)
+        return 0
     try:
         return Demo(scenario, out).run()
     except DeployedLabError as exc:
