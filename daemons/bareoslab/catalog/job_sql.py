@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Unpack
 
 from ..codes import JobLevel, JobStatus, JobType
 from .base import OK_STATUSES, SqlBase
@@ -11,7 +11,7 @@ from .driver import code, codes, marks
 from .errors import CatalogError, NotFoundError
 from .records import Code, JobEnd, JobRow, LogRow, TimeLike
 from .rows import JOB, LOG, to_int
-from .selection import JobSelector
+from .selection import JobSelector, SelectionLimits
 from .times import db_time, epoch, local_datetime
 from .times import now as _now
 
@@ -279,28 +279,10 @@ class JobSql(SqlBase):
         ).rowcount
 
     def select_copy_migrate_jobs(
-        self,
-        selection_type: str,
-        pool_id: int,
-        pattern: str = "",
-        *,
-        now: TimeLike | None = None,
-        migration_time: int = 0,
-        migration_high_bytes: int = 0,
-        migration_low_bytes: int = 0,
+        self, selection_type: str, pool_id: int, pattern: str = "", **limits: Unpack[SelectionLimits]
     ) -> list[int]:
-        """JobIds a Copy/Migrate control job selects from the read pool ``pool_id``
-        (Selection Type Volume, Job, Client, SQLQuery, SmallestVolume, OldestVolume,
-        PoolOccupancy, PoolTime, PoolUncopiedJobs), de-duplicated, by StartTime."""
-        return JobSelector(self._db, self.flavour).select(
-            selection_type,
-            pool_id,
-            pattern,
-            now=now,
-            migration_time=migration_time,
-            migration_high_bytes=migration_high_bytes,
-            migration_low_bytes=migration_low_bytes,
-        )
+        """:meth:`JobSelector.select` on this catalog."""
+        return JobSelector(self._db, self.flavour).select(selection_type, pool_id, pattern, **limits)
 
     def log(self, job_id: int, time: TimeLike, text: str) -> None:
         self._db.execute(

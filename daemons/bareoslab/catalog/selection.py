@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from .driver import Driver, marks, query_text
 from .errors import CatalogError
@@ -44,6 +44,16 @@ class SelectionType(str, Enum):
         raise CatalogError(f"unknown Selection Type {value!r}")
 
 
+class SelectionLimits(TypedDict, total=False):
+    """What the time and size selections compare with (the Job's Migration Time, Migration
+    High/Low Bytes; ``now``: the time PoolTime counts back from)."""
+
+    now: TimeLike | None
+    migration_time: int
+    migration_high_bytes: int
+    migration_low_bytes: int
+
+
 class JobSelector:
     """Runs the selection queries of one catalog connection."""
 
@@ -60,12 +70,15 @@ class JobSelector:
         selection: SelectionType | str,
         pool_id: int,
         pattern: str = "",
-        *,
-        now: TimeLike | None = None,
-        migration_time: int = 0,
-        migration_high_bytes: int = 0,
-        migration_low_bytes: int = 0,
+        **limits: Unpack[SelectionLimits],
     ) -> list[int]:
+        """JobIds a Copy/Migrate control job selects from the read pool ``pool_id``
+        (Selection Type Volume, Job, Client, SQLQuery, SmallestVolume, OldestVolume,
+        PoolOccupancy, PoolTime, PoolUncopiedJobs), de-duplicated, by StartTime."""
+        now = limits.get("now")
+        migration_time = limits.get("migration_time", 0)
+        migration_high_bytes = limits.get("migration_high_bytes", 0)
+        migration_low_bytes = limits.get("migration_low_bytes", 0)
         kind = SelectionType.parse(selection)
         if kind is SelectionType.VOLUME:
             ids = self._by_names(
