@@ -111,10 +111,27 @@ class JobStatus(str, Enum):
     def ok(self) -> bool:
         return self in (JobStatus.TERMINATED, JobStatus.WARNINGS)
 
+    @property
+    def finished(self) -> bool:
+        """The job changes no more: it ended, well or not (not created, running or waiting)."""
+        return self in _FINISHED
+
     @classmethod
     def from_code(cls, code: int) -> JobStatus:
         return cls(chr(code))
 
+    @classmethod
+    def has_finished(cls, text: str) -> bool:
+        """A status letter as a catalog or a console shows it: the job changes no more (an
+        unknown letter too: nothing will change it)."""
+        try:
+            return cls(text).finished
+        except ValueError:
+            return True
+
+
+_FINISHED = frozenset({JobStatus.TERMINATED, JobStatus.WARNINGS, JobStatus.ERROR_TERMINATED, JobStatus.ERROR,
+                       JobStatus.FATAL_ERROR, JobStatus.CANCELED, JobStatus.DIFFERENCES, JobStatus.INCOMPLETE})
 
 _STATUS_PRIORITY = {
     JobStatus.INCOMPLETE: 10,

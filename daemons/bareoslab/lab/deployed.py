@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..codes import JobStatus
 from ..topology import Topology, TopologyError, from_ansible_inventory, role_settings
+from . import sample
 from .errors import LabError
 
 #: (host, shell command) -> (exit status, stdout, stderr)
@@ -27,8 +28,6 @@ Run = Callable[[str, str], tuple[int, str, str]]
 CONFIG_ROOT = role_settings().config_root
 UNITS = {"dir": "bareoslab-dir", "sd": "bareoslab-sd", "fd": "bareoslab-fd"}
 
-#: Job states after which a job changes no more (codes.md: T, W, E, e, f, A).
-FINAL = frozenset("TWEefA")
 
 
 class DeployedLabError(LabError):
@@ -116,7 +115,7 @@ class DeployedLab:
             left = max(1, int(deadline - time.monotonic()))
             self.console(f"wait jobid={jobid} timeout={min(left, 60)}")
             row = self.job(jobid)
-            if row.jobstatus in FINAL:
+            if JobStatus.has_finished(row.jobstatus):
                 return row
             if time.monotonic() >= deadline:
                 raise DeployedLabError(f"JobId {jobid} still has status {row.jobstatus} after {timeout:.0f} s\n"
@@ -126,7 +125,7 @@ class DeployedLab:
         """A copy/migrate control job ends once it has queued its workers (as in Bareos):
         wait for every job started after it; their rows."""
         for row in self.jobs(f"Job.JobId > {int(control)}"):
-            if row.jobstatus not in FINAL:
+            if not JobStatus.has_finished(row.jobstatus):
                 self.wait_job(row.jobid, timeout)
         return self.jobs(f"Job.JobId > {int(control)}")
 
@@ -176,7 +175,8 @@ class DeployedLab:
     def make_sample_tree(self, host: str, root: str, big_mib: int = 0) -> int:
         """A small tree of every kind of entry under ``root`` (plus a random file of ``big_mib``
         MiB, to make a job last); the number of entries."""
-        return int(self.sh(host, f"python3 -c {shlex.quote(_SAMPLE_TREE)} {shlex.quote(root)} {shlex.quote(host)} "
+        source = Path(sample.__file__).read_text(encoding="utf-8")  # the lab's one sample tree, run there
+        return int(self.sh(host, f"python3 -c {shlex.quote(source)} {shlex.quote(root)} {shlex.quote(host)} "
                                  f"{int(big_mib)}"))
 
     def listing(self, host: str, root: str) -> list[str]:
@@ -200,37 +200,6 @@ def connection_lines(log: str) -> list[tuple[str, str]]:
     return [(line, line.rsplit("ncryption: ", 1)[1].strip()) for line in log.splitlines()
             if ", encryption: " in line or ":  Encryption: " in line]
 
-
-# Deterministic content per host: directories, small and larger files, an empty file and
-# directory, a symbolic and a hard link, unusual modes and an owner other than root.
-_SAMPLE_TREE = r"""
-import os, random, shutil, sys
-root, seed = sys.argv[1], sys.argv[2]
-big = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-shutil.rmtree(root, ignore_errors=True)
-rnd = random.Random(seed)
-os.makedirs(os.path.join(root, "empty-dir"))
-for d in range(3):
-    sub = os.path.join(root, f"dir-{d}", "nested")
-    os.makedirs(sub)
-    for f in range(3):
-        with open(os.path.join(root, f"dir-{d}", f"file-{f}.txt"), "w") as fh:
-            fh.write(f"{seed} dir {d} file {f}\n" * rnd.randint(1, 200))
-    with open(os.path.join(sub, "blob.bin"), "wb") as fh:
-        fh.write(rnd.randbytes(64 * 1024 * (d + 1)))
-open(os.path.join(root, "empty.txt"), "w").close()
-with open(os.path.join(root, "secret.txt"), "w") as fh:
-    fh.write("mode 0600, owned by nobody\n")
-os.chmod(os.path.join(root, "secret.txt"), 0o600)
-os.chown(os.path.join(root, "secret.txt"), 65534, 65534)
-os.symlink("dir-0/file-0.txt", os.path.join(root, "link-to-file"))
-os.link(os.path.join(root, "dir-1", "file-1.txt"), os.path.join(root, "hardlink.txt"))
-if big:
-    with open(os.path.join(root, "big.bin"), "wb") as fh:
-        for _ in range(big):
-            fh.write(os.urandom(1024 * 1024))
-print(1 + sum(len(ds) + len(fs) for _, ds, fs in os.walk(root)))
-"""
 
 _LISTING = r"""
 import hashlib, os, stat, sys

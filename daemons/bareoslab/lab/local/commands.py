@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import filecmp
 import os
-import random
 import re
 import shutil
 import socket
@@ -33,6 +32,7 @@ from ...trace.sequence import (
     render_plantuml,
 )
 from ..errors import LabError
+from ..sample import make_tree
 from ..table import text_table
 from . import processes, state
 from .render import (
@@ -78,23 +78,8 @@ class DemoFailed(LabError):
 
 
 def sample_data(root: Path) -> None:
-    """A small tree with the kinds of entries a backup must get right."""
-    root.mkdir(parents=True)
-    (root / "hello.txt").write_text("Hello from the bareoslab sample data.\n")
-    (root / "empty").touch()
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "notes.md").write_text("# Notes\n\n" + "A line of text for the backup.\n" * 40)
-    (docs / "Grüße aus Köln — ½ €.txt").write_text("A name with spaces and non-ASCII characters.\n")
-    (docs / "private.txt").write_text("mode 0600\n")
-    (docs / "private.txt").chmod(0o600)
-    bin_dir = root / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "run.sh").write_text("#!/bin/sh\necho bareoslab\n")
-    (bin_dir / "run.sh").chmod(0o755)
-    (root / "random.bin").write_bytes(random.Random(9103).randbytes(100_000))
-    (root / "link-to-hello").symlink_to("hello.txt")
-    (root / "link-to-docs").symlink_to("docs")
+    """The lab's sample tree (:mod:`bareoslab.lab.sample`) in ``root``."""
+    make_tree(str(root), "bareoslab")
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -374,9 +359,6 @@ def job_table(rows: Sequence[dict[str, str]], seconds: dict[int, float]) -> str:
     return text_table(head, body, right={0, 3, 4, 6})
 
 
-_UNFINISHED = frozenset("CRBFSMmsjcdtpqaiLl")  # created, running or waiting (codes.md)
-
-
 def _step(out: TextIO, text: str) -> None:
     print(text, end="", file=out, flush=True)
 
@@ -386,7 +368,7 @@ def _job_done(out: TextIO, r: JobResult, console: Console) -> None:
     print(f" JobId {r.jobid}: {long} ({r.seconds:.2f}s)", file=out, flush=True)
     if not r.ok:
         joblog = console.command(f"list joblog jobid={r.jobid}").text
-        ended = "is still" if r.status in _UNFINISHED else "ended with"
+        ended = "ended with" if JobStatus.has_finished(r.status) else "is still"
         raise DemoFailed(f"JobId {r.jobid} {ended} status {r.status} ({long}).\n"
                          f"--- messages ---\n{r.log.rstrip()}\n--- job log ---\n{joblog.rstrip()}")
 
