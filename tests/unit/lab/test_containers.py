@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from molecule.interpolation import Interpolator, TemplateWithDefaults
 from bareoslab.lab.containers import lab as containers
 from bareoslab.lab.containers.lab import ContainersError, Scenario
 
@@ -40,7 +41,10 @@ def test_molecule_platforms_come_from_the_topology(name: str) -> None:
     assert {p["image"] for p in platforms} == {"bareoslab/debian:test"}
     assert all(p["networks"][0]["name"] == scenario.network for p in platforms)
     env = containers.molecule_env("bareoslab/debian:test", scenario)
-    assert yaml.safe_load(env["BAREOSLAB_PLATFORMS"]) == platforms  # molecule reads it as YAML
+    # what molecule does with molecule.yml: substitute the environment in the text, read YAML
+    interpolator = Interpolator(TemplateWithDefaults, env)
+    text = interpolator.interpolate((scenario.directory / "molecule.yml").read_text(), "MOLECULE_")
+    assert yaml.safe_load(text)["platforms"] == platforms
     if name == "ssh":  # reached by address: fixed ones, on a network molecule creates with the subnet
         addresses = [p["networks"][0]["ipv4_address"] for p in platforms]
         assert addresses[0] == "172.30.99.10" and len(set(addresses)) == len(platforms)
