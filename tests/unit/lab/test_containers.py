@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from molecule.interpolation import Interpolator, TemplateWithDefaults
 from bareoslab.lab.containers import lab as containers
 from bareoslab.lab.containers.lab import ContainersError, Scenario
+from molecule.interpolation import Interpolator, TemplateWithDefaults
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
