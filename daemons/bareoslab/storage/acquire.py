@@ -285,6 +285,7 @@ class AppendSession:
                 f"unwanted_volumes={','.join(bashed(u) for u in unwanted)}\n"
             )
             if not reply.startswith("1000 OK"):
+                state.waiting_for_sysop = True  # until a volume turns up or someone says mount
                 if not waiting:
                     waiting = True
                     await job.send_status(JobStatus.WAIT_MEDIA)
@@ -298,6 +299,7 @@ class AppendSession:
                 await job.heartbeat()
                 await self.reservations.wait_for_release(MEDIA_POLL_INTERVAL)  # a cancel wakes us early
                 continue
+            state.waiting_for_sysop = False
             media = ok_media_fields(reply)
             if self.reservations.volume_in_use(media["VolName"], state):
                 unwanted.append(media["VolName"])  # mounted on another device
@@ -312,6 +314,7 @@ class AppendSession:
                 await job.jmsg(MsgType.INFO, f'New volume "{volume.name}" mounted on device {state.print_name} '
                                              f"at {time.strftime('%d-%b-%Y %H:%M')}.")
             return MountedVolume(volume, media)
+        state.waiting_for_sysop = False
         reason = "the job was canceled" if job.canceled else f"none turned up within {MAX_MEDIA_WAIT:.0f} s"
         raise CatalogRequestError(
             f'No appendable volume in pool "{res.pool_name}" with media type "{res.media_type}": {reason}'

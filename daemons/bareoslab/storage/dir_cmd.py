@@ -15,6 +15,7 @@ from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
 from ..net.session import serve_commands
 from ..volume.errors import VolumeError
+from .device_cmd import DeviceCommands
 from .job import Reservation, SdJob, bashed, make_session_key, parse_kv
 from .mac import MAC_JOB_TYPES, run_mac
 from .passive import passive_cmd
@@ -62,6 +63,7 @@ class DirectorSession:
             "cancel": self.cancel_cmd,
             "setdebug": self.setdebug_cmd,
             "setbandwidth": self.bandwidth_cmd,
+            **DeviceCommands(sd, conn).table(),
         }
 
     async def serve(self) -> None:

@@ -71,6 +71,8 @@ class DeviceState:
     readers: int = 0
     pool_name: str = ""
     pool_type: str = ""
+    #: a job waits for an appendable volume on it (Bareos' BST_WAITING_FOR_SYSOP): ``mount`` wakes it
+    waiting_for_sysop: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -85,8 +87,13 @@ class DeviceState:
     def busy(self) -> bool:
         return bool(self.writers or self.reserved or self.readers)
 
+    @property
+    def is_open(self) -> bool:
+        """A volume is open on the device (a file device is open only while a job uses it)."""
+        return self.mounted is not None and not self.mounted.volume.closed
+
     def status_line(self) -> str:
-        if self.mounted is not None and not self.mounted.volume.closed:
+        if self.mounted is not None and self.is_open:
             return (
                 f"Device {self.print_name} is mounted with:\n"
                 f"    Volume:      {self.mounted.name}\n"
@@ -94,9 +101,13 @@ class DeviceState:
                 f"    Media type:  {self.device.media_type}\n"
                 f"    Writers:     {self.writers}  Reserved: {self.reserved}  Readers: {self.readers}"
             )
+        blocked = (
+            "    Device is BLOCKED waiting to create a volume for:\n"
+            f"       Pool:        {self.pool_name}\n       Media type:  {self.device.media_type}\n"
+            if self.waiting_for_sysop else "")
         if self.busy:
             return (
-                f"Device {self.print_name} is not open.\n"
+                f"Device {self.print_name} is not open.\n{blocked}"
                 f"    Pool:        {self.pool_name or '*unknown*'}\n"
                 f"    Writers:     {self.writers}  Reserved: {self.reserved}  Readers: {self.readers}"
             )

@@ -22,6 +22,7 @@ from ...net.framing import Connection, Signal, decode_text
 from . import acl
 from .args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
 from .bandwidth import SETBANDWIDTH_USAGE, cmd_setbandwidth
+from .devices import MOUNT_USAGE, RELEASE_USAGE, UNMOUNT_USAGE, cmd_mount, cmd_release, cmd_unmount
 from .estimate import ESTIMATE_USAGE, cmd_estimate
 from .jobs import RUN_USAGE, cmd_cancel, cmd_run
 from .label import cmd_label
@@ -434,6 +435,7 @@ TABLE: list[Command] = [
         "label volume=<volume-name> storage=<storage> pool=<pool> [slot=<slot>] [yes]",
     ),
     Command("list", cmd_list, "List objects from catalog", LIST_USAGE),
+    Command("mount", cmd_mount, "Mount storage", MOUNT_USAGE),
     Command("llist", cmd_llist, "Full or long list like list command", LIST_USAGE),
     Command("messages", cmd_messages, "Display pending messages", "messages"),
     Command(
@@ -450,6 +452,7 @@ TABLE: list[Command] = [
     ),
     Command("quit", cmd_quit, "Terminate Bconsole session", "quit"),
     Command("restore", cmd_restore, "Restore files", RESTORE_USAGE),
+    Command("release", cmd_release, "Release storage", RELEASE_USAGE),
     Command("reload", cmd_reload, "Reload conf file", "reload"),
     Command("run", cmd_run, "Run a job", RUN_USAGE),
     Command(
@@ -467,6 +470,7 @@ TABLE: list[Command] = [
     ),
     Command("show", cmd_show, "Show resource records", SHOW_USAGE),
     Command("sqlquery", cmd_sqlquery, "Use SQL to query catalog", "sqlquery"),
+    Command("unmount", cmd_unmount, "Unmount storage", UNMOUNT_USAGE),
     Command("update", cmd_update, "Update volume, pool or stats", UPDATE_USAGE),
     Command("version", cmd_version, "Print Director version", "version"),
     Command(

@@ -169,7 +169,7 @@ async def status_dir(ua: UserAgent, args: Args) -> bool:
     return True
 
 
-async def _relay(ua: UserAgent, conn: Connection, line: str) -> list[str]:
+async def relay(ua: UserAgent, conn: Connection, line: str) -> list[str]:
     """Send one command on a daemon control connection and pass its answer up to EOD on as it
     comes (a daemon may send one line in several messages, as Bareos' SD does); its lines."""
     parts: list[str] = []
@@ -217,7 +217,7 @@ async def cmd_status(ua: UserAgent, args: Args) -> bool:
         # a storage's status names its devices (Bareos: the SD shows only those)
         command = f"status {bash_spaces(','.join(res.device))}" if res.rtype == "Storage" else "status"
         try:
-            lines = await _relay(ua, conn, command)
+            lines = await relay(ua, conn, command)
         except (ProtocolError, TimeoutError) as exc:
             raise CommandFailed(f"{res.rtype} {res.name} did not answer status: {exc}") from exc
         ua.json_result = {}

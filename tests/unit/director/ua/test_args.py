@@ -55,7 +55,8 @@ def test_yesno() -> None:
         ("l", "label"),
         ("li", "list"),
         ("re", "restore"),
-        ("rel", "reload"),
+        ("rel", "release"),  # Bareos: relabel, release, reload in this order
+        ("relo", "reload"),
         ("ru", "run"),
         ("LIST", "list"),
         (".j", ".jobs"),
