@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
@@ -22,6 +23,7 @@ from .accurate import AccurateList
 from .estimate import estimate
 from .fileset import parse_fileset_lines
 from .job import FdJob
+from .objects import forget_bootstrap, receive_bootstrap, receive_restore_object
 from .passive import wait_for_storage
 from .runscript import parse_run, run_client_scripts
 
@@ -71,6 +73,8 @@ class DirectorSession:
             "setdebug": self.setdebug_cmd,
             "RunBeforeNow": self.run_before_now_cmd,
             "Run": self.runscript_cmd,
+            "bootstrap": self.bootstrap_cmd,
+            "restoreobject": self.restore_object_cmd,
         }
 
     async def serve(self) -> None:
@@ -84,6 +88,7 @@ class DirectorSession:
         finally:
             if self.job is not None:
                 self.fd.jobs.pop(self.job.job, None)
+                forget_bootstrap(self.job)
                 if self.job.sd_conn is not None:
                     await self.job.sd_conn.close()
 
@@ -314,6 +319,13 @@ class DirectorSession:
             job.sd_conn = None
         await self.conn.send("2000 OK storage end\n")
         return True
+
+    async def bootstrap_cmd(self, line: str) -> bool:
+        working = Path(str(self.fd.client.working_directory or "."))
+        return await receive_bootstrap(self._need_job(), self.conn, working, self.fd.name)
+
+    async def restore_object_cmd(self, line: str) -> bool:
+        return await receive_restore_object(self._need_job(), self.conn, line)
 
     async def end_restore_cmd(self, line: str) -> bool:
         self._need_job()

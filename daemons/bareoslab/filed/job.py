@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
@@ -14,6 +15,7 @@ from .accurate import AccurateList
 from .fileset import FileSetSpec
 
 if TYPE_CHECKING:
+    from .objects import RestoreObject
     from .runscript import ClientScript
 
 
@@ -45,6 +47,8 @@ class FdJob:
     canceled: bool = False
     pending: list[str] = field(default_factory=list)
     sd_ready: asyncio.Event = field(default_factory=asyncio.Event)  # set when a passive SD has called
+    bootstrap: Path | None = None  # what ``bootstrap`` sent, for the job's life
+    restore_objects: list[RestoreObject] = field(default_factory=list)  # what ``restoreobject`` sent
 
     def limit_bandwidth(self, rate: int, bursting: bool) -> None:
         """``setbandwidth`` for this job: its data connection, now or once it is made."""
