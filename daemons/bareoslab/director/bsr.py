@@ -1,7 +1,9 @@
-"""Bootstraps (BSR) built from the catalog for restores and copies."""
+"""Bootstraps (BSR) built from the catalog: for restores and copies, and the one a Job's
+``Write Bootstrap`` keeps up to date after each backup."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -60,3 +62,18 @@ def build_bootstrap(
             file_indexes=_ranges(indexes), count=len(indexes),
         ))
     return format_bsr(entries)
+
+
+def job_bootstrap(jobmedia: Iterable[JobMediaRow], job: str, level: str, since: str, written: float) -> str:
+    """What ``Write Bootstrap`` gets after a backup (Bareos' UpdateBootstrapFile): a comment
+    saying when and which job, then one entry per JobMedia row of the job."""
+    header = f"# {time.strftime('%d-%b-%Y %H:%M:%S', time.localtime(written))} - {job} - {level}" + (
+        f", since={since}" if since else "")
+    entries = [
+        BsrVolume(volume=r.volume_name, media_type=r.media_type, vol_session_id=r.vol_session_id,
+                  vol_session_time=r.vol_session_time, extra=[("Slot", str(r.slot))] if r.slot > 0 else [],
+                  vol_addrs=[((r.start_file << 32) | r.start_block, (r.end_file << 32) | r.end_block)],
+                  file_indexes=[(r.first_index, r.last_index)])
+        for r in jobmedia
+    ]
+    return header + "\n" + format_bsr(entries, index_ranges=True)

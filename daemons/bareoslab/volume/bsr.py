@@ -218,8 +218,9 @@ def parse_bsr(text: str) -> list[BsrVolume]:
     return entries
 
 
-def format_bsr(entries: Iterable[BsrVolume]) -> str:
-    """Bootstrap text for ``entries``, in the Director's key order; parse_bsr reads it back."""
+def format_bsr(entries: Iterable[BsrVolume], index_ranges: bool = False) -> str:
+    """Bootstrap text for ``entries``, in the Director's key order; parse_bsr reads it back.
+    ``index_ranges``: a single FileIndex as ``n-n`` too (what ``Write Bootstrap`` writes)."""
     lines: list[str] = []
     for entry in entries:
         if entry.storage is not None:
@@ -238,7 +239,7 @@ def format_bsr(entries: Iterable[BsrVolume]) -> str:
             lines.append(f"VolSessionTime={entry.vol_session_time}")
         lines.extend(f"VolAddr={first}-{last}" for first, last in entry.vol_addrs)
         lines.extend(
-            f"FileIndex={first}" if first == last else f"FileIndex={first}-{last}"
+            f"FileIndex={first}" if first == last and not index_ranges else f"FileIndex={first}-{last}"
             for first, last in entry.file_indexes
         )
         if entry.count is not None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import shlex
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from ...codes import JobLevel, JobType, MsgType
+from ...codes import JOB_LEVEL_NAMES, JobLevel, JobStatus, JobType, MsgType
 from ...net.bandwidth import OK_BANDWIDTH, setbandwidth_line
+from ...scripts import expand_codes
 from ..accurate import send_accurate_files
+from ..bsr import job_bootstrap
 from ..fd_cmd import ClientError, ClientSession, connect_client
 from ..fileset import FileSetDefinition, fileset_definition
 from ..passive_client import send_passive_client
 from ..report import backup_report
+from ..runscript import job_codes
 from ..sd_cmd import StorageError, StorageSession, connect_storage
 from . import JobError, final_status
 
@@ -123,4 +129,49 @@ async def cleanup(director: Director, jcr: JobControlRecord) -> None:
     jcr.status = final_status(jcr, required=[jcr.fd_status], optional=[jcr.sd_status],
                               problems=jcr.job_errors + jcr.sd_errors + jcr.job_warnings)
     await director.update_job_end(jcr)
+    await update_bootstrap_file(director, jcr)
     await director.job_report(jcr, backup_report(director, jcr))
+
+
+async def update_bootstrap_file(director: Director, jcr: JobControlRecord) -> None:
+    """After a backup that ended OK with data, the Job's ``Write Bootstrap`` file (its ``%``
+    codes expanded) gets the job's bootstrap: rewritten by a Full, appended to by the other
+    levels; ``|command`` pipes it into a command (Bareos' UpdateBootstrapFile)."""
+    target = str(jcr.job_res.write_bootstrap or "")
+    if not (target and jcr.status.ok and jcr.job_bytes):
+        return
+    name = expand_codes(target, job_codes(director, jcr))
+    rows = await director.db(director.catalog.jobmedia_for_jobs, [jcr.jobid])
+
+    async def error(text: str) -> None:
+        await director.job_msg(jcr, MsgType.ERROR, text)
+        jcr.set_status(JobStatus.ERROR_TERMINATED)
+
+    if not rows:
+        await director.job_msg(jcr, MsgType.ERROR, "Could not get Job Volume Parameters to update Bootstrap file. "
+                                                   "ERR=no JobMedia records for the job")
+        if jcr.sd_job_files:
+            jcr.set_status(JobStatus.ERROR_TERMINATED)
+    text = job_bootstrap(rows, jcr.job, JOB_LEVEL_NAMES.get(jcr.level, ""), jcr.since_text, time.time())
+    if name.startswith("|"):
+        status = await _pipe(name[1:], text)
+        if status:
+            await error(f"Error running program when updating bootstrap file: {name}: ERR={status}")
+        return
+    try:
+        with open(name, "w" if jcr.level is JobLevel.FULL else "a", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        await error(f"Could not open WriteBootstrap file:\n{name}: ERR={exc.strerror}")
+
+
+async def _pipe(command: str, text: str) -> str:
+    """Feed ``text`` to ``command`` (no shell); what went wrong, or ""."""
+    try:
+        proc = await asyncio.create_subprocess_exec(*shlex.split(command), stdin=asyncio.subprocess.PIPE,
+                                                    stdout=asyncio.subprocess.DEVNULL,
+                                                    stderr=asyncio.subprocess.DEVNULL)
+    except (OSError, ValueError) as exc:
+        return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    await proc.communicate(text.encode())
+    return f"Child exited with code {proc.returncode}" if proc.returncode else ""
