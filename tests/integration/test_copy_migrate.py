@@ -7,6 +7,7 @@ and the order of the protocol messages (protocol.md §7.3 / §7.4).
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from bareoslab.lab.local.topology_extra import (
 )
 from bareoslab.net.trace import read_trace
 
-from .conftest import DRIVERS, Lab
+from .conftest import DRIVERS, Lab, job_status
 from .test_backup_restore import assert_same_tree
 
 pytestmark = pytest.mark.integration
@@ -273,6 +274,26 @@ def test_worker_run_directly_skips_an_already_migrated_job(copy_lab: Lab) -> Non
     assert f"JobId {backup} already migrated probably by another Job. Migration stopped." in log
     assert lab.query("SELECT JobStatus, PriorJobId FROM Job WHERE JobId = ?", (again,))[0] == ("T", 0)
     assert lab.query("SELECT count(*) FROM Job")[0][0] == 4  # no new job row for the skipped run
+
+
+
+def test_control_and_worker_log_lines_as_bareos(copy_lab: Lab) -> None:
+    """The control job says each worker it started; a worker on a job without data says so
+    after naming the job it would copy (Bareos' migrate.cc)."""
+    lab = copy_lab
+    full = lab.run_job("run job=backup level=Full yes")
+    empty = lab.run_job("run job=backup level=Incremental yes")  # nothing changed: no file sent
+    assert lab.query("SELECT JobFiles FROM Job WHERE JobId = ?", (empty,)) == [(0,)]
+    control = run_all(lab, "run job=copy-local yes")
+    lines = job_log(lab, control)
+    workers = [int(w) for w in re.findall(r"Copying JobId (\d+) started\.", lines)]
+    assert len(workers) == 1 and "queued worker" not in lines, lines  # the Full (the other is in pool Incremental)
+    worker = lab.run_job(f"run job=copy-local jobid={empty} yes")
+    log = job_log(lab, worker)
+    assert f"Copying using JobId={empty} Job=backup." in log
+    assert "Previous Job has no data to copy." in log
+    assert log.index("Copying using JobId=") < log.index("Previous Job has no data to copy.")
+    assert job_status(lab, worker) == "T" and full < empty
 
 
 SELECTIONS = {

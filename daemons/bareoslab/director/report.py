@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobLevel, JobStatus, JobType
+from ..edit import with_suffix
 from ..net.auth import os_info
 
 if TYPE_CHECKING:
@@ -54,11 +55,7 @@ def _elapsed(jcr: JobControlRecord) -> str:
 
 def byte_size(n: int) -> str:
     """Bareos' edit_uint64_with_suffix + "B": ``1.234 MB``, ``12.34 KB``, ``123.4 GB``, ``999 B``."""
-    groups = f"{n:,}".split(",")
-    if len(groups) == 1:
-        return f"{n} B"
-    suffix = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"][min(len(groups) - 1, 8)]
-    return f"{(groups[0] + '.' + groups[1])[:5]} {suffix}B"
+    return f"{with_suffix(n)}B"
 
 
 def _bytes(n: int) -> str:
@@ -191,7 +188,29 @@ def no_jobs_message(job_type: JobType) -> str:
 
 
 def kind_word(job_type: JobType) -> str:
+    """Bareos' get_OperationName: ``Copying`` or ``Migration``."""
     return "Copying" if job_type is JobType.COPY else "Migration"
+
+
+def worker_started_message(job_type: JobType, jobid: int) -> str:
+    """The control job's line for each worker it queued."""
+    return f"{kind_word(job_type)} JobId {jobid} started."
+
+
+def using_message(job_type: JobType, prior_jobid: int, prior_job: str) -> str:
+    return f"{kind_word(job_type)} using JobId={prior_jobid} Job={prior_job}"
+
+
+def start_message(job_type: JobType, jobid: int, job: str) -> str:
+    return f"Start {kind_word(job_type)} JobId {jobid}, Job={job}"
+
+
+def no_data_message(job_type: JobType) -> str:
+    return f"Previous Job has no data to {action(job_type)}."
+
+
+def already_done_message(job_type: JobType, prior_jobid: int) -> str:
+    return f"JobId {prior_jobid} already {verb(job_type)} probably by another Job. {kind_word(job_type)} stopped."
 
 
 

@@ -45,6 +45,11 @@ _STORAGE = re.compile(r"^storage address=(\S+) port=(\d+) ssl=(\d+)(?: Authoriza
 _RESTORE = re.compile(r"^restore replace=(\w) prelinks=(\d+) (where|regexwhere)=(.*)$", re.S)
 
 
+def ok_job() -> str:
+    """Bareos' OKjob: version (short date) OS,platform -- the Client line of the job report."""
+    return f"2000 OK Job {VERSION} ({VERSION_SHORT_DATE}) {os_info()},bareoslab"
+
+
 class DirectorSession:
     """One Director connection; at most one job runs on it."""
 
@@ -116,8 +121,7 @@ class DirectorSession:
         )
         self.conn.job, self.conn.jobid = job, int(jobid)
         self.fd.jobs[job] = self.job
-        # Bareos' OKjob: version (short date) OS,platform -- the Client line of the job report
-        self.conn.write(f"2000 OK Job {VERSION} ({VERSION_SHORT_DATE}) {os_info()},bareoslab")
+        self.conn.write(ok_job())
         await self.conn.drain()
         return True
 

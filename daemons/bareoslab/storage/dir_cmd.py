@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
+from ..edit import with_suffix
 from ..net.bandwidth import serve_setbandwidth
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 
 OK_HELLO = "3000 OK Hello\n"
 BAD_COMMAND = "3900 Invalid command\n"
+
+
+def elapsed_message(seconds: float, job_bytes: int) -> str:
+    """The SD's last word on a job's data session (Bareos counts at least a second)."""
+    elapsed = max(int(seconds), 1)
+    return (f"Elapsed time={elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}, "
+            f"Transfer rate={with_suffix(job_bytes // elapsed)} Bytes/second")
 
 
 def invalid_command(line: str) -> str:
@@ -214,9 +222,7 @@ class DirectorSession:
         return await serve_setbandwidth(self.conn, line, self.sd.jobs, set_default, self.sd.bandwidth_bursting)
 
     async def _end_job(self, job: SdJob, start: float) -> bool:
-        elapsed = int(time.time() - start)
-        await job.jmsg(MsgType.INFO, f"Elapsed time={elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:"
-                       f"{elapsed % 60:02d}, Transfer rate={job.job_bytes // max(elapsed, 1) // 1000} KB/s")
+        await job.jmsg(MsgType.INFO, elapsed_message(time.time() - start, job.job_bytes))
         await job.send_end()
         await self.sd.forget_job(job)
         self.job = None

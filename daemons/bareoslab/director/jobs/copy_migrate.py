@@ -26,11 +26,16 @@ from ..jcr import JobControlRecord, create_unique_job_name
 from ..messages import JMSG
 from ..report import (
     action,
+    already_done_message,
     chosen_message,
     control_report,
     kind_word,
+    no_data_message,
     no_jobs_message,
+    start_message,
+    using_message,
     worker_report,
+    worker_started_message,
 )
 from ..sd_cmd import (
     StorageError,
@@ -139,10 +144,9 @@ async def prepare_worker(director: Director, jcr: JobControlRecord) -> Migration
     write_pool_id = await director.db(cat.pool_id, write_pool.name)
     mig.write_pool_id = write_pool_id or 0
     if prior.type not in COPYABLE_TYPES:
-        mig.skip = (f"JobId {prior.job_id} already migrated probably by another Job. "
-                    f"{kind_word(jcr.job_type)} stopped.")
+        mig.skip = already_done_message(jcr.job_type, prior.job_id)
     elif prior.job_status not in (JobStatus.TERMINATED.value, JobStatus.WARNINGS.value) or not prior.job_files:
-        mig.skip = f"JobId {prior.job_id} has no data to {action(jcr.job_type)}."
+        mig.skip = no_data_message(jcr.job_type)
     else:
         jobmedia = await director.db(cat.jobmedia_for_jobs, [prior.job_id])
         if not jobmedia:
@@ -238,20 +242,18 @@ async def run_control(director: Director, jcr: JobControlRecord) -> None:
             pass  # the worker's init reports it
         director.jobq.jobq_add(worker)
         control.workers.append(worker.jobid)
-        await director.job_msg(jcr, MsgType.INFO, f"{kind_word(jcr.job_type)} JobId {prior_id}: "
-                                                  f"queued worker JobId={worker.jobid}")
+        await director.job_msg(jcr, MsgType.INFO, worker_started_message(jcr.job_type, worker.jobid))
 
 
 async def run_worker(director: Director, jcr: JobControlRecord) -> None:
     mig = jcr.copy_worker
     assert mig is not None  # init prepared it
+    prior = mig.prior
+    await director.job_msg(jcr, MsgType.INFO, using_message(jcr.job_type, prior.job_id, prior.job))
     if mig.skip:
         await director.job_msg(jcr, MsgType.INFO, mig.skip)
         return
-    prior = mig.prior
-    word = "Copying" if jcr.job_type is JobType.COPY else "Migrating"
-    await director.job_msg(jcr, MsgType.INFO, f"{word} using JobId={prior.job_id} Job={prior.job}")
-    await director.job_msg(jcr, MsgType.INFO, f"Start {kind_word(jcr.job_type)} JobId {jcr.jobid}, Job={jcr.job}")
+    await director.job_msg(jcr, MsgType.INFO, start_message(jcr.job_type, jcr.jobid, jcr.job))
     jcr.catalog_jobid = mig.new_jobid
     jcr.file_batch = director.catalog.file_batch(mig.new_jobid, flush_rows=10**9)
     mig.ran = True
