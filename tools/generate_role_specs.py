@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from bareoslab.config.schema import MAIN_RESOURCE, SCHEMAS, Directive
 from bareoslab.config.types import snake
+from bareoslab.config.writer import kind
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLES = ROOT / "roles"
@@ -62,10 +63,8 @@ EXTRA_ITEM_OPTIONS: dict[tuple[str, str], dict[str, Any]] = {
         },
     },
 }
-#: type name -> how templates write the value (value: quoted/bool/number; raw: as written;
-#: block: nested ``Name { ... }`` blocks)
-RAW_TYPES = {"messages_destination", "schedule_run", "addresses"}
-BLOCK_TYPES = {"runscript", "include_exclude"}
+#: how templates write a value (value: quoted/bool/number; raw: as written; block: nested
+#: ``Name { ... }`` blocks) is bareoslab.config.writer.kind, the Python writer's rule
 LIST_TYPES = {"string_list", "acl", "ref_list", "directory_list", "plugin_names", "schedule_run"}
 
 RUNSCRIPT_OPTIONS = {
@@ -96,15 +95,6 @@ INCLUDE_OPTIONS = {
 
 def option_name(directive: Directive) -> str:
     return snake(directive.name)
-
-
-def kind(directive: Directive) -> str:
-    name = directive.type.name
-    if name in RAW_TYPES:
-        return "raw"
-    if name in BLOCK_TYPES:
-        return "block"
-    return "value"
 
 
 def option_spec(directive: Directive) -> dict[str, Any]:
@@ -159,7 +149,7 @@ def schema_vars(role: str) -> dict[str, Any]:
     """``__bareoslab_<role>_schema``: resource type -> option -> [spelling, kind]."""
     return {
         f"__{role}_{suffix}": {
-            rtype: {option_name(d): [d.name, kind(d)] for d in directives}
+            rtype: {option_name(d): [d.name, kind(d, daemon, rtype)] for d in directives}
             for rtype, directives in SCHEMAS[daemon].items()
             if rtypes is None or rtype in rtypes
         }

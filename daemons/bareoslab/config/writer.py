@@ -3,9 +3,10 @@
 A resource is a mapping of option names (the snake case of a directive's name:
 ``maximum_concurrent_jobs``) to values; :func:`resource_text` writes every option the
 schema knows in the schema's order and spelling, as the roles' ``bareos_resource.j2`` does:
-strings quoted (a name, a reference, a size or a duration of one word bare, as in Bareos'
-own configurations), booleans ``yes``/``no``, numbers bare; a list repeats the directive; raw
-values (Messages destinations, Schedule ``Run``, addresses) are written as given; blocks
+strings quoted (a name or a reference of one word bare, as in Bareos' own configurations),
+booleans ``yes``/``no``, numbers bare; a list repeats the directive; raw
+values (Messages destinations, Schedule ``Run``, addresses, durations, sizes, speeds and a
+daemon's own ``Address``, which Bareos reads only unquoted) are written as given; blocks
 (RunScript, FileSet Include/Exclude) nest, their keys spelled from snake case. An option
 the schema does not know is an error, not a silent omission.
 """
@@ -17,23 +18,28 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bareoslab.config.schema import SCHEMAS, Directive
+from bareoslab.config.schema import MAIN_RESOURCE, SCHEMAS, Directive
 from bareoslab.config.types import snake
 
-#: value types written as given (their text is already Bareos syntax)
-RAW_TYPES = frozenset({"messages_destination", "schedule_run", "addresses"})
+#: value types written as given: their text is already Bareos syntax, or Bareos reads them
+#: only unquoted (a duration such as ``365 days``, a size, a speed)
+RAW_TYPES = frozenset({"messages_destination", "schedule_run", "addresses", "duration", "size", "speed"})
 #: value types written as nested blocks
 BLOCK_TYPES = frozenset({"runscript", "include_exclude"})
 #: value types whose one-word values are written bare, as Bareos' own configurations do
 #: (``Messages = Daemon``, ``Media Type = File``, ``Maximum Volume Bytes = 50G``)
-WORD_TYPES = frozenset({"name", "strname", "ref", "ref_list", "string_list", "enum", "size", "duration", "speed"})
+WORD_TYPES = frozenset({"name", "strname", "ref", "ref_list", "string_list", "enum"})
 _WORD = re.compile(r"[A-Za-z0-9_.:/+@-]+")
 
 
-def kind(directive: Directive) -> str:
-    """How a directive's value is written: ``value``, ``raw`` or ``block``."""
+def kind(directive: Directive, daemon: str = "", rtype: str = "") -> str:
+    """How a directive's value is written: ``value`` (quoted unless a bare word is allowed),
+    ``raw`` (as given) or ``block``. A daemon's own ``Address`` (what it listens on) is raw:
+    Bareos reads it only unquoted."""
     name = directive.type.name
-    return "raw" if name in RAW_TYPES else "block" if name in BLOCK_TYPES else "value"
+    if name in RAW_TYPES or (directive.name == "Address" and rtype == MAIN_RESOURCE.get(daemon)):
+        return "raw"
+    return "block" if name in BLOCK_TYPES else "value"
 
 
 def scalar(value: Any, bare_word: bool = False) -> str:
@@ -80,7 +86,7 @@ def resource_text(daemon: str, rtype: str, item: Mapping[str, Any]) -> str:
         value = item.get(option)
         if value is None:
             continue
-        how = kind(directive)
+        how = kind(directive, daemon, rtype)
         for one in _each(value):
             if how == "block":
                 lines += _block(directive.name, one, "  ")

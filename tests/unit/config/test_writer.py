@@ -64,4 +64,10 @@ def test_words_bare_where_bareos_writes_them_so_else_quoted() -> None:
                                          "description": "plain"})
     assert text.splitlines()[1:-1] == ['  Name = "Full Copy"', '  Description = "plain"', "  Pool Type = Backup",
                                        "  Label Format = Full-", "  Maximum Volume Bytes = 50G",
-                                       '  Volume Retention = "365 days"']
+                                       "  Volume Retention = 365 days"]  # Bareos reads a duration only bare
+
+
+def test_a_daemons_own_address_is_bare() -> None:
+    """Bareos reads the Address a daemon listens on only unquoted; others may be quoted."""
+    assert "  Address = 127.0.0.1\n" in resource_text("sd", "Storage", {"name": "sd", "address": "127.0.0.1"})
+    assert '  Address = "127.0.0.1"\n' in resource_text("dir", "Storage", {"name": "File", "address": "127.0.0.1"})
