@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, load_config
-from .net.auth import VERSION
 from .net.trace import Tracer
+from .version import VERSION
 
 log = logging.getLogger("bareoslab")
 

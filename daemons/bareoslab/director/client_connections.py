@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..config import Resource
-from ..net.auth import VERSION, VERSION_DATE, Hello
+from ..net.auth import Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import KEEPALIVE, Connection
 from ..net.tls import TlsSettings
+from ..version import VERSION, VERSION_DATE
 
 if TYPE_CHECKING:
     from .daemon import Director

@@ -15,13 +15,14 @@ from ..catalog.api import Catalog, DatabaseError, JobEnd, PoolRow
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
 from ..config import Config, Resource
 from ..daemon import StartupError, TaskSet, listen_addresses, run_daemon, serve_forever
-from ..net.auth import DEFAULT_CONSOLE, VERSION, VERSION_SHORT_DATE, Hello
+from ..net.auth import DEFAULT_CONSOLE, Hello
 from ..net.errors import ProtocolError
 from ..net.framing import Connection
 from ..net.handshake import Inbound
 from ..net.server import listen
 from ..net.tls import RESOURCE_TYPES, TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
+from ..version import VERSION, VERSION_SHORT_DATE
 from .client_connections import ClientConnections, serve_client_connection
 from .jcr import JobControlRecord
 from .jobq import JobQueue

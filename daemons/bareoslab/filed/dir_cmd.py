@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
-from ..net.auth import VERSION, VERSION_SHORT_DATE, hello_start_job, os_info, version_line
+from ..net.auth import hello_start_job, os_info, version_line
 from ..net.bandwidth import serve_setbandwidth
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
@@ -18,6 +18,7 @@ from ..net.handshake import authenticate_outbound, connected_info, job_outbound,
 from ..net.server import connect
 from ..net.session import serve_commands
 from ..net.tls import TlsPolicy
+from ..version import VERSION, VERSION_SHORT_DATE
 from . import sd_cmd
 from .accurate import AccurateList
 from .estimate import estimate

@@ -17,6 +17,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from ..version import VERSION, VERSION_DATE
 from .bareos64 import bin_to_base64
 from .errors import AuthenticationError, BadHello
 from .framing import Connection, Signal, bash_spaces, decode_text, unbash_spaces
@@ -30,9 +31,6 @@ AUTH_FAILED = "1999 Authorization failed.\n"
 AUTH_READ_TIMEOUT = 180.0
 AUTH_TOTAL_TIMEOUT = 600.0
 
-VERSION = "25.0.0"
-VERSION_DATE = "25 November 2026"
-VERSION_SHORT_DATE = "25Nov26"  # as in job report headers: "Bareos bareos-dir 25.0.0 (25Nov26):"
 
 
 def os_info() -> str:

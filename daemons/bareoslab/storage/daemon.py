@@ -8,13 +8,14 @@ import time
 
 from ..config import Config, Resource
 from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
-from ..net.auth import VERSION, VERSION_DATE, Hello
+from ..net.auth import Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
 from ..net.handshake import Inbound
 from ..net.server import listen
 from ..net.tls import TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
+from ..version import VERSION, VERSION_DATE
 from ..volume.device import FileDevice
 from .dir_cmd import OK_HELLO, DirectorSession
 from .fd_cmd import FdSession

@@ -12,14 +12,15 @@ import struct
 import time
 from dataclasses import dataclass, field
 
-from bareoslab import __version__
 from bareoslab.codes import VolumeLabel
+from bareoslab.version import BUILD_TIME, VERSION, VERSION_DATE
 from bareoslab.volume.errors import LabelFormatError
 
 LABEL_ID = "Bareos 2.0 immortal\n"
 LABEL_VERSION = 20
-PROG_VERSION = f"Ver. {__version__} (bareoslab)"
-PROG_DATE = f"Build bareoslab {__version__}"
+# as Bareos' CreateVolumeLabel: "Ver. %.26s %.17s" of its version and date, "Build %s" of its build time
+PROG_VERSION = f"Ver. {VERSION[:26]} {VERSION_DATE[:17]}"
+PROG_DATE = f"Build {BUILD_TIME}"
 
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")

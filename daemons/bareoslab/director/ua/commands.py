@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from ...codes import JOB_STATUS_LONG, JobStatus
 from ...config import Resource
-from ...net.auth import DEFAULT_CONSOLE, VERSION, VERSION_DATE
+from ...net.auth import DEFAULT_CONSOLE
 from ...net.errors import ProtocolError
 from ...net.framing import Connection, Signal, decode_text
+from ...version import VERSION, VERSION_DATE
 from . import acl
 from .args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
 from .bandwidth import SETBANDWIDTH_USAGE, cmd_setbandwidth

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ...net.auth import DEFAULT_CONSOLE, VERSION, VERSION_DATE, Hello
+from ...net.auth import DEFAULT_CONSOLE, Hello
 from ...net.errors import AuthenticationError, ProtocolError
 from ...net.framing import Connection, Signal, decode_text
 from ...net.tls import TlsSettings
+from ...version import VERSION, VERSION_DATE
 from .commands import UserAgent
 
 if TYPE_CHECKING:

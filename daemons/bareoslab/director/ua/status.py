@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus, JobType
 from ...config import Resource
-from ...net.auth import VERSION, VERSION_DATE
 from ...net.errors import ProtocolError
 from ...net.framing import Connection, bash_spaces, decode_text
+from ...version import VERSION, VERSION_DATE
 from ..fd_cmd import PROBING_CLIENT, ClientError, open_client
 from ..jcr import JobControlRecord
 from ..sd_cmd import StorageError, open_storage
