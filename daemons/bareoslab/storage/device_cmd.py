@@ -112,7 +112,6 @@ class DeviceCommands:
                                       "opened.\n")
         if state.is_open or state.busy:
             return await self._answer(busy_message(state))
-        # a file device has no medium of its own to read: the volume is the file a job opens
-        return await self._answer(
-            f'3902 Cannot mount Volume on Storage Device "{state.print_name}" because:\n'
-            f"Couldn't rewind device {state.print_name}: ERR=the device is not open\n")
+        # a file device has no medium of its own to read (the volume is the file a job
+        # opens): Bareos' SD gives no reason after "because:"
+        return await self._answer(f'3902 Cannot mount Volume on Storage Device "{state.print_name}" because:\n')
