@@ -264,8 +264,10 @@ class DirectorSession:
             )
             await self.conn.send("2902 Bad storage\n")
             return True
-        job.message(MsgType.INFO, f" Encryption: {conn.encryption}")  # Bareos says it first
+        # Bareos queues "Connected ..." during the TLS handshake and sends the queue before
+        # its next message, " Encryption: ...": that order reaches the Director
         job.message(MsgType.INFO, connected_info("Storage daemon", address, port, conn))
+        job.message(MsgType.INFO, f" Encryption: {conn.encryption}")
         job.sd_conn = conn
         self.fd.limit_data(job)
         await self.conn.send("2000 OK storage\n")
