@@ -13,7 +13,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from ..codes import CATALOG_STREAMS, STREAM_MASK, JobStatus, MsgType, VolumeLabel
+from ..codes import CATALOG_STREAMS, STREAM_MASK, JobStatus, MsgType, VolumeLabel, merge_status
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal
 from ..volume.errors import VolumeError
@@ -67,6 +67,8 @@ async def append_data(sd: StorageDaemon, job: SdJob, state: DeviceState | None, 
         if error:
             await job.jmsg(MsgType.FATAL, error)
         if session.opened:
+            # the status the end of session label carries, as Bareos sets it just before
+            job.status = merge_status(job.status, JobStatus.ERROR_TERMINATED if error else JobStatus.TERMINATED)
             await session.write_label(session_label(job, VolumeLabel.EOS_LABEL, res.pool_name, res.pool_type))
             await session.flush()
         ok = not error

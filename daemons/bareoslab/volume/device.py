@@ -23,6 +23,8 @@ from pathlib import Path
 
 from bareoslab.codes import VolumeLabel
 from bareoslab.volume.block import (
+    BLOCK_HEADER_BB01,
+    BLOCK_HEADER_BB01_SIZE,
     BLOCK_HEADER_SIZE,
     DEFAULT_BLOCK_SIZE,
     DEFAULT_MAX_BLOCK_SIZE,
@@ -106,6 +108,12 @@ class Volume:
     @property
     def closed(self) -> bool:
         return self._fd < 0
+
+    @property
+    def label_end(self) -> int:
+        """The address of the last byte of the volume label's block (the first block)."""
+        header = os.pread(self._fd, BLOCK_HEADER_BB01_SIZE, 0)
+        return BLOCK_HEADER_BB01.unpack(header)[1] - 1 if len(header) == BLOCK_HEADER_BB01_SIZE else 0
 
     @property
     def catalog_outdated(self) -> bool:

@@ -9,6 +9,7 @@ what it wrote on the current volume.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -132,7 +133,15 @@ class SessionWriter:
         self._write_session_label(label, VolumeLabel.SOS_LABEL)
 
     def write_eos(self, label: SessionLabel) -> None:
-        """End of session label (FileIndex -5, Stream = JobId), never split; call flush() after."""
+        """End of session label (FileIndex -5, Stream = JobId), never split; call flush() after.
+
+        It carries the session's addresses as Bareos' SD fills them in: where its first block
+        starts (0 while none is written) and where the last block written ends (while none
+        is, the end of the volume label's block, which the SD read or wrote last)."""
+        end = self.end_address if self.end_address is not None else self.volume.label_end
+        start = self.start_address or 0
+        label = dataclasses.replace(label, start_file=start >> 32, start_block=start & 0xFFFFFFFF,
+                                    end_file=end >> 32, end_block=end & 0xFFFFFFFF)
         self._write_session_label(label, VolumeLabel.EOS_LABEL)
 
     def _write_session_label(self, label: SessionLabel, kind: VolumeLabel) -> None:

@@ -298,3 +298,31 @@ def test_session_sos_must_be_sos(device, labelled, session_label):
         writer = vol.session_writer(1, STIME)
         with pytest.raises(ValueError, match="SOS_LABEL"):
             writer.write_sos(session_label(eos=True))
+
+
+def test_eos_carries_the_sessions_addresses_as_bareos_fills_them(device, labelled, session_label):
+    """Bareos' block.cc: StartBlock/StartFile where the session's first block starts, EndBlock/
+    EndFile where the last block written before the EOS ends; with none written yet, the end
+    of the volume label's block."""
+    label_block_end = blocks_of(device, labelled)[0][1].block_len - 1
+    with device.open_append(labelled) as vol:
+        small = vol.session_writer(1, STIME)
+        small.write_sos(session_label())
+        small.write_record(1, 1, b"x" * 10)
+        small.write_eos(session_label(eos=True))  # all in one block: nothing written yet
+        small.flush()
+        big = vol.session_writer(2, STIME)
+        big.write_sos(session_label(job_id=2))
+        big.write_record(1, 1, os.urandom(3 * ROOM))  # three blocks and more
+        first_block_of_big = big.start_address
+        last_end_before_eos = big.end_address
+        big.write_eos(session_label(job_id=2, eos=True))
+        big.flush()
+    eos = [SessionLabel.from_bytes(r.data, r.file_index)
+           for r in device.read_records(labelled, include_labels=True) if r.file_index == -5]
+    assert [(e.start_file, e.start_block, e.end_file, e.end_block) for e in eos] == [
+        (0, 0, 0, label_block_end),
+        (first_block_of_big >> 32, first_block_of_big & 0xFFFFFFFF,
+         last_end_before_eos >> 32, last_end_before_eos & 0xFFFFFFFF),
+    ]
+    assert first_block_of_big > label_block_end and last_end_before_eos > first_block_of_big
