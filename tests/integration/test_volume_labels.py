@@ -32,3 +32,15 @@ def test_labels_after_a_backup(lab_factory: Any) -> None:
     sd_bytes = re.search(r"SD Bytes Written: +([\d,]+)", lab.run(f"list joblog jobid={jobid}"))
     assert sd_bytes is not None
     assert (eos.job_files, eos.job_bytes) == (files, int(sd_bytes[1].replace(",", "")))  # the SD's counts
+
+
+def test_vol_mounts_counts_as_bareos(lab_factory: Any) -> None:
+    """Labelled new: mounted once; each later job that appends to it mounts it once more
+    (a real SD: 5 after five jobs on one volume)."""
+    lab: Lab = lab_factory()
+    for _ in range(3):
+        lab.run_job("run job=backup level=Full yes")
+    assert lab.query("SELECT VolumeName, VolMounts, VolJobs FROM Media") == [("Full-0001", 3, 3)]
+    first_written, first_start = lab.query(
+        "SELECT m.FirstWritten, j.StartTime FROM Media m, Job j WHERE j.JobId = 1")[0]
+    assert first_written is not None and str(first_written)[:16] == str(first_start)[:16]

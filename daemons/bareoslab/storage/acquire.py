@@ -327,7 +327,8 @@ class AppendSession:
         path = dev.volume_path(name)
         exists = path.exists() and path.stat().st_size > 0
         recycle = media.get("VolStatus") in RECYCLABLE
-        if not exists or recycle:
+        labeled = not exists or recycle
+        if labeled:
             if not exists and (int(media.get("VolBytes", 0)) > 1 or not state.label_media):
                 reason = "volume file is missing" if int(media.get("VolBytes", 0)) > 1 else (
                     "the device does not label media (Label Media = no)")
@@ -341,8 +342,10 @@ class AppendSession:
             except VolumeError as exc:
                 await job.jmsg(MsgType.ERROR, f'Cannot label Volume "{name}" on device {state.print_name}: {exc}')
                 return None
+            # Bareos' label.cc: a new volume has been mounted once, a recycled one once more
+            mounts = int(media.get("VolMounts", 0)) + 1 if recycle and exists else 1
             media.update({"VolBytes": str(size), "VolBlocks": "1", "VolJobs": "0", "VolFiles": "0",
-                          "VolWrites": "0"})
+                          "VolWrites": "0", "VolMounts": str(mounts)})
             reply = await job.catreq(update_media_request(media, None, jobs_delta=0, relabel=True, status="Append"))
             media.update(ok_media_fields(reply))
             if recycle and exists:
@@ -360,6 +363,8 @@ class AppendSession:
         except VolumeError as exc:
             await job.jmsg(MsgType.ERROR, f'Cannot open Volume "{name}" for append: {exc}')
             return None
+        if not labeled:  # Bareos' mount.cc: one more mount of a volume appended to
+            media["VolMounts"] = str(int(media.get("VolMounts", 0)) + 1)
         if volume.max_bytes and volume.size >= volume.max_bytes:
             await job.catreq(update_media_request(media, volume, jobs_delta=0, status="Full"))
             volume.close()
