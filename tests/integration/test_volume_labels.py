@@ -9,7 +9,7 @@ import pytest
 from bareoslab.volume.device import FileDevice
 from bareoslab.volume.label import SessionLabel
 
-from .conftest import Lab, job_status
+from .conftest import Lab, job_status, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -44,3 +44,27 @@ def test_vol_mounts_counts_as_bareos(lab_factory: Any) -> None:
     first_written, first_start = lab.query(
         "SELECT m.FirstWritten, j.StartTime FROM Media m, Job j WHERE j.JobId = 1")[0]
     assert first_written is not None and str(first_written)[:16] == str(first_start)[:16]
+
+
+def test_a_volume_moved_to_another_pool_is_not_appended_to(lab_factory: Any) -> None:
+    """GetVolInfo write=1 checks the pool as Bareos' catreq.cc: a job that would append to
+    the volume its device has mounted is refused it once the volume went to another pool."""
+    def two_jobs_at_once(t: Any) -> None:  # 2 MB/s: the first job still writes when the second comes
+        job = t.etc / "dir" / "bareos-dir.d" / "job" / "backup.conf"
+        job.write_text(job.read_text().replace("Job {\n", "Job {\n  Maximum Bandwidth = 2 mb/s\n"
+                                                          "  Maximum Concurrent Jobs = 2\n", 1))
+
+    lab: Lab = lab_factory(configure=two_jobs_at_once)
+    (lab.t.fileset_dir / "big.bin").write_bytes(b"\xa5" * (8 * 1024 * 1024))
+    first = int(lab.run("run job=backup level=Full yes").split("JobId=")[1].split()[0])
+    assert wait_until(lambda: "Volume:      Full-0001" in lab.run("status storage=File"))
+    assert "New Pool is: Incremental" in lab.run("update volume=Full-0001 pool=Incremental")
+    second = int(lab.run("run job=backup level=Full yes").split("JobId=")[1].split()[0])
+    lab.console.command(f"wait jobid={second}", timeout=120)
+    lab.console.command(f"wait jobid={first}", timeout=120)
+    assert [job_status(lab, j) for j in (first, second)] == ["T", "T"]
+    refusal = '1998 Volume "Full-0001" catalog status is Append, not in Pool.'
+    assert any(refusal in str(e.get("msg", "")) for e in lab.trace("dir")), "no refusal in the trace"
+    volumes = lab.query("SELECT DISTINCT m.VolumeName FROM JobMedia jm JOIN Media m ON m.MediaId = jm.MediaId "
+                        "WHERE jm.JobId = ?", (second,))
+    assert volumes == [("Full-0002",)]

@@ -111,8 +111,14 @@ class CatalogRequests:
         media = await self.director.db(self.director.catalog.get_media, name)
         if media is None:
             return f'1997 Volume "{name}" not in catalog.\n'
-        if kv.get("write") == "1":
-            reason = await NextVolume(self.director, self.jcr).check_for_write(media)
+        if kv.get("write") == "1":  # Bareos' catreq.cc: the job's pool, its Storage's media type
+            storage = self.jcr.storage
+            if self.jcr.pool_id and media.pool_id != self.jcr.pool_id:
+                reason: str | None = "not in Pool"
+            elif storage is not None and media.media_type != storage.media_type:
+                reason = "not correct MediaType"
+            else:
+                reason = await NextVolume(self.director, self.jcr).check_for_write(media)
             if reason is None and not media.enabled:
                 reason = "is not Enabled"
             if reason is not None:
