@@ -68,3 +68,29 @@ def test_a_volume_moved_to_another_pool_is_not_appended_to(lab_factory: Any) -> 
     volumes = lab.query("SELECT DISTINCT m.VolumeName FROM JobMedia jm JOIN Media m ON m.MediaId = jm.MediaId "
                         "WHERE jm.JobId = ?", (second,))
     assert volumes == [("Full-0002",)]
+
+
+def test_jobmedia_per_maximum_file_size(lab_factory: Any) -> None:
+    """A device's Maximum File Size starts a new "file" of the volume whenever a block would
+    reach it, and the job records its blocks so far in a JobMedia row: with 1 MB here and
+    1 MiB blocks, a row per block, each after a placeholder row (what a real SD wrote for
+    the same data: ids 2, 4, ... 12, VolIndex the same)."""
+    def small_files(t: Any) -> None:
+        device = t.etc / "sd" / "bareos-sd.d" / "device" / "FileStorage.conf"
+        device.write_text(device.read_text().replace("Device {\n", "Device {\n  Maximum File Size = 1000000\n", 1))
+
+    lab: Lab = lab_factory(configure=small_files)
+    data = lab.t.fileset_dir
+    (data / "big.bin").write_bytes(bytes(range(256)) * (5_000_000 // 256))
+    jobid = lab.run_job("run job=backup level=Full yes")
+    assert job_status(lab, jobid) == "T"
+    rows = lab.query("SELECT JobMediaId, VolIndex, FirstIndex, LastIndex, StartBlock, EndBlock FROM JobMedia "
+                     "WHERE JobId = ? ORDER BY JobMediaId", (jobid,))
+    blocks = [(offset, header.block_len) for offset, header in
+              FileDevice("FileStorage", "File", lab.t.storage_dir).read_blocks("Full-0001")][1:]  # not the label
+    assert [(r[4], r[5]) for r in rows] == [(offset, offset + length - 1) for offset, length in blocks]
+    assert [r[0] for r in rows] == [r[1] for r in rows] == list(range(2, 2 * len(rows) + 1, 2))
+    assert rows[0][2] == 1 and all(a[3] <= b[2] for a, b in zip(rows, rows[1:]))  # FileIndex ranges in order
+    restore = lab.run_job(f"restore jobid={jobid} where={lab.t.restore_dir} all done yes")
+    assert job_status(lab, restore) == "T"
+    assert (lab.t.restore_dir / str(data).lstrip("/") / "big.bin").read_bytes() == (data / "big.bin").read_bytes()

@@ -22,7 +22,7 @@ from ..codes import JobStatus, MsgType, VolumeLabel
 from ..volume.device import Volume
 from ..volume.errors import VolumeError, VolumeFull, VolumeSizeMismatch
 from ..volume.label import SessionLabel
-from ..volume.session import SessionWriter
+from ..volume.session import MediaPosition, SessionWriter
 from .job import CatalogRequestError, SdJob, bashed, ok_media_fields
 from .reserve import WAIT_INTERVAL, DeviceState, MountedVolume, ReservationError, Reservations
 
@@ -35,6 +35,16 @@ MEDIA_POLL_INTERVAL = 2.0  # asking the Director again for a volume while none c
 MAX_MEDIA_WAIT = 6 * 3600.0  # then the job fails
 SPAN_LIMIT = 30  # volumes one flush may need before we give up
 RECYCLABLE = ("Recycle", "Purged")
+
+
+NULL_JOBMEDIA = "FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0"
+
+
+def _where(position: MediaPosition) -> str:
+    """The CreateJobMedia fields of a range of blocks."""
+    return (f"FirstIndex={position.first_index} LastIndex={position.last_index} "
+            f"StartFile={position.start_file} EndFile={position.end_file} "
+            f"StartBlock={position.start_block} EndBlock={position.end_block}")
 
 
 def update_media_request(media: dict[str, str], volume: Volume | None, *, jobs_delta: int,
@@ -95,7 +105,7 @@ class AppendSession:
         self._acquired = True
         self.mounted = await self._mount(())
         self.writer = self.mounted.volume.session_writer(self.job.session_id, self.job.session_time)
-        await self._create_jobmedia("FirstIndex=0 LastIndex=0 StartFile=0 EndFile=0 StartBlock=0 EndBlock=0",
+        await self._create_jobmedia(NULL_JOBMEDIA,
                                     self.mounted)
 
     async def _reserve_just_in_time(self) -> DeviceState:
@@ -198,15 +208,26 @@ class AppendSession:
             old.media["VolStatus"] = "Full"
         state.unmount()
 
+    async def record_finished_ranges(self) -> None:
+        """A JobMedia row for each range a new file of the volume closed (Maximum File Size)."""
+        assert self.writer is not None and self.mounted is not None
+        await self._record_ranges(self.mounted)
+
+    async def _record_ranges(self, mounted: MountedVolume) -> None:
+        assert self.writer is not None
+        while self.writer.finished:
+            await self._create_jobmedia(_where(self.writer.finished.pop(0)), mounted)
+            # the next range has begun: its placeholder row, as Bareos' SD makes one at the
+            # first block of every range (deleted with the others at the job's end)
+            await self._create_jobmedia(NULL_JOBMEDIA, mounted)
+
     async def _leave_volume(self, mounted: MountedVolume) -> None:
         """JobMedia for this job's blocks on ``mounted`` and its counters to the catalog."""
         assert self.writer is not None
+        await self._record_ranges(mounted)
         position = self.writer.position
         if position is not None:
-            await self._create_jobmedia(
-                f"FirstIndex={position.first_index} LastIndex={position.last_index} "
-                f"StartFile={position.start_file} EndFile={position.end_file} "
-                f"StartBlock={position.start_block} EndBlock={position.end_block}", mounted)
+            await self._create_jobmedia(_where(position), mounted)
         async with self.state.lock:  # jobs sharing the volume report its counters one after the other
             reply = await self.job.catreq(
                 update_media_request(mounted.media, mounted.volume, jobs_delta=0, writes_delta=self.writer.blocks)

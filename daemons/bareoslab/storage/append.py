@@ -98,6 +98,7 @@ async def _receive_records(job: SdJob, session: AppendSession, conn: Connection)
     queued = 0
     recv = conn.recv
     write_record = session.writer.write_record if session.writer is not None else None
+    finished = session.writer.finished if session.writer is not None else []
     while True:
         header = await recv()
         if header is Signal.EOD:
@@ -124,6 +125,7 @@ async def _receive_records(job: SdJob, session: AppendSession, conn: Connection)
                 return "Unable to setup device for this job."
             assert session.writer is not None
             write_record = session.writer.write_record
+            finished = session.writer.finished
         to_catalog = (stream & STREAM_MASK) in CATALOG_STREAMS and not job.no_attr
         while True:
             msg = await recv()
@@ -137,6 +139,8 @@ async def _receive_records(job: SdJob, session: AppendSession, conn: Connection)
                 write_record(file_index, stream, msg)
             except VolumeError as exc:  # the volume is full: the record goes on the next one
                 await session.recover(exc)
+            if finished:  # a new file of the volume began (Maximum File Size): JobMedia so far
+                await session.record_finished_ranges()
             job.job_bytes += len(msg)
             if to_catalog:
                 await job.update_catalog_attributes(file_index, stream, msg)

@@ -53,6 +53,7 @@ class StorageDaemon:
                 res.name, res.media_type, res.archive_device,
                 maximum_block_size=res.maximum_block_size or 1048576,
                 label_block_size=res.label_block_size or 64512,
+                max_file_size=int(res.maximum_file_size or 0),
             )
             self.devices[res.name] = DeviceState(
                 device, bool(res.label_media), int(res.maximum_concurrent_jobs),

@@ -93,6 +93,10 @@ class Volume:
         self.expected_bytes = expected_bytes
         self.max_bytes = max_bytes
         self.block_size = block_size
+        #: bytes since the volume's last file mark (Bareos: the position after moving to the end)
+        self.file_size = size
+        #: file marks since the volume was opened: a session seeing a new one starts a JobMedia range
+        self.file_marks = 0
         self._fd = fd
         self._lock = threading.Lock()
 
@@ -108,6 +112,15 @@ class Volume:
     @property
     def closed(self) -> bool:
         return self._fd < 0
+
+    def file_mark_before(self, length: int) -> int:
+        """Before a block of ``length`` bytes is written: a new file begins when the block would
+        reach the device's Maximum File Size (Bareos' block.cc); the current file mark."""
+        max_file_size = self.device.max_file_size
+        if max_file_size and self.file_size + length >= max_file_size:
+            self.file_size = 0
+            self.file_marks += 1
+        return self.file_marks
 
     @property
     def label_end(self) -> int:
@@ -143,6 +156,7 @@ class Volume:
             view = block.seal(self.blocks, self.device.checksum)
             self._write_at(view, offset)
             self.size = offset + length
+            self.file_size += length
             self.blocks += 1
             return offset, length
 
@@ -194,6 +208,7 @@ class FileDevice:
         maximum_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         label_block_size: int = DEFAULT_BLOCK_SIZE,
         checksum: bool = True,
+        max_file_size: int = 0,
     ) -> None:
         for what, size in (
             ("maximum_block_size", maximum_block_size),
@@ -207,6 +222,9 @@ class FileDevice:
         self.maximum_block_size = maximum_block_size
         self.label_block_size = label_block_size
         self.checksum = checksum
+        #: ``Maximum File Size``: every so many bytes a new "file" of the volume begins, and
+        #: each job writing it records its blocks so far in a JobMedia row (0: never)
+        self.max_file_size = max_file_size
 
     def __repr__(self) -> str:
         return f"<FileDevice {self.name!r} ({self.archive_device})>"

@@ -92,9 +92,12 @@ class SessionWriter:
         self._block = BlockBuilder(block_size, vol_session_id, vol_session_time)
         self._pending: _Pending | None = None
         self.records = 0
+        #: ranges of this session closed by a new file of the volume, for JobMedia rows
+        self.finished: list[MediaPosition] = []
         self._reset_position()
 
     def _reset_position(self) -> None:
+        self._file_mark = self.volume.file_marks
         self.first_index = 0
         self.last_index = 0
         self.start_address: int | None = None
@@ -203,6 +206,12 @@ class SessionWriter:
 
     def _write_block(self) -> None:
         block = self._block
+        if self.volume.file_mark_before(block.length) != self._file_mark:
+            # a new file of the volume began since this session's range did: the range so far
+            # becomes a JobMedia row and this block starts the next (Bareos' NewFile)
+            if self.position is not None:
+                self.finished.append(self.position)
+            self._reset_position()
         offset, length = self.volume.append_block(block)
         if self.start_address is None:
             self.start_address = offset

@@ -326,3 +326,28 @@ def test_eos_carries_the_sessions_addresses_as_bareos_fills_them(device, labelle
          last_end_before_eos >> 32, last_end_before_eos & 0xFFFFFFFF),
     ]
     assert first_block_of_big > label_block_end and last_end_before_eos > first_block_of_big
+
+
+def test_a_new_file_of_the_volume_closes_every_sessions_range(device, labelled):
+    """Maximum File Size: the writer whose block would reach it closes its range before that
+    block; a writer sharing the volume closes its own at its next block (Bareos' NewFile)."""
+    device.max_file_size = 3 * BLOCK_SIZE
+    with device.open_append(labelled) as vol:
+        one, two = vol.session_writer(1, STIME), vol.session_writer(2, STIME)
+        one.write_record(1, 1, os.urandom(3 * ROOM))  # three full blocks: the third starts a new file
+        assert [(p.first_index, p.blocks) for p in one.finished] == [(1, 2)]
+        assert one.position is not None and one.position.blocks == 1
+        two.write_record(1, 1, os.urandom(ROOM))  # its first block: nothing of its own to close yet
+        two.flush()
+        assert two.finished == []
+        marks, closed = vol.file_marks, len(one.finished)
+        assert two.position is not None
+        two_blocks = two.position.blocks
+        one.write_record(2, 1, os.urandom(3 * ROOM))  # brings the volume past the next mark
+        assert vol.file_marks > marks and len(one.finished) > closed
+        two.write_record(2, 1, os.urandom(ROOM))
+        two.flush()
+        assert [p.blocks for p in two.finished] == [two_blocks]  # closed at its next block, after the mark
+    device.max_file_size = 0
+    ranges = [*one.finished, *two.finished]
+    assert all(p.start_address <= p.end_address for p in ranges)
