@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from bareoslab.net.auth import hello_director
 
-from .conftest import Lab, wait_until
+from .conftest import Lab, job_status, wait_until
 from .test_backup_restore import assert_same_tree
 
 pytestmark = pytest.mark.integration
@@ -130,3 +130,21 @@ def test_client_initiated_status_dir_and_status_client(lab_factory) -> None:
     # a parked connection stays silent, as Bareos' FD keeps it (TCP keepalive, no heartbeats):
     # a Bareos Director drops a parked connection with data waiting
     assert [r for r in sent(lab, "fd", "HEARTBEAT") if r["peer"] == t.director] == []
+
+
+def test_the_fd_sends_heartbeats_to_the_director_during_a_job(lab_factory) -> None:
+    """Bareos' FD heartbeat thread: while a job's data flows, a heartbeat to the Director every
+    Heartbeat Interval of the Client resource."""
+    def slow_with_heartbeats(t) -> None:
+        client = t.etc / "fd" / "bareos-fd.d" / "client" / "myself.conf"
+        client.write_text(client.read_text().replace("Client {\n", "Client {\n  Heartbeat Interval = 1\n", 1))
+        job = t.etc / "dir" / "bareos-dir.d" / "job" / "backup.conf"
+        job.write_text(job.read_text().replace("Job {\n", "Job {\n  Maximum Bandwidth = 2 mb/s\n", 1))
+
+    lab = lab_factory(configure=slow_with_heartbeats)
+    (lab.t.fileset_dir / "big.bin").write_bytes(b"\x11" * (6 * 1024 * 1024))
+    jobid = lab.run_job("run job=backup level=Full yes")
+    assert job_status(lab, jobid) == "T"
+    beats = [e for e in lab.trace("dir") if e.get("dir") == "recv" and e.get("msg") == "HEARTBEAT"
+             and e.get("peer", "").startswith("bareos-fd")]
+    assert len(beats) >= 2, [e for e in lab.trace("dir") if "HEART" in str(e.get("msg"))][:5]

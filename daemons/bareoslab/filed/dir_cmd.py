@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -295,11 +296,32 @@ class DirectorSession:
             job.message(MsgType.INFO, text + ("is enabled" if on else "is disabled"))
         job.message(MsgType.INFO, version_line())
         try:
-            await sd_cmd.backup(job)
+            async with self._heartbeats():
+                await sd_cmd.backup(job)
         except (ProtocolError, sd_cmd.SessionError, OSError) as exc:
             job.message(MsgType.FATAL, sd_cmd.problem(exc))
         await self._end_job()
         return False
+
+    @contextlib.asynccontextmanager
+    async def _heartbeats(self) -> AsyncIterator[None]:
+        """While a job's data flows: a heartbeat to the Director every Heartbeat Interval of
+        the Client resource (Bareos' FD heartbeat thread); none without one."""
+        interval = float(self.fd.client.heartbeat_interval or 0)
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                await self.conn.signal(Signal.HEARTBEAT)
+
+        task = asyncio.create_task(beat()) if interval > 0 else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ProtocolError, OSError):
+                    await task
 
     async def restore_cmd(self, line: str) -> bool:
         job = self._need_job()
@@ -318,7 +340,8 @@ class DirectorSession:
         await self.conn.send("2000 OK restore\n")
         job.message(MsgType.INFO, version_line())
         try:
-            await sd_cmd.restore(job, where, replace)
+            async with self._heartbeats():
+                await sd_cmd.restore(job, where, replace)
         except (ProtocolError, sd_cmd.SessionError, OSError) as exc:
             job.message(MsgType.FATAL, sd_cmd.problem(exc))
         if job.sd_conn is not None:
