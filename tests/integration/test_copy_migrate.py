@@ -288,6 +288,9 @@ def test_control_and_worker_log_lines_as_bareos(copy_lab: Lab) -> None:
     lines = job_log(lab, control)
     workers = [int(w) for w in re.findall(r"Copying JobId (\d+) started\.", lines)]
     assert len(workers) == 1 and "queued worker" not in lines, lines  # the Full (the other is in pool Incremental)
+    # the copy left no placeholder JobMedia row behind (the SD deletes them at the job's end)
+    assert lab.query("SELECT count(*) FROM JobMedia WHERE FirstIndex = 0 AND LastIndex = 0") == [(0,)]
+    assert lab.query("SELECT count(*) FROM JobMedia WHERE JobId = ?", (workers[0] + 1,)) == [(1,)]
     worker = lab.run_job(f"run job=copy-local jobid={empty} yes")
     log = job_log(lab, worker)
     assert f"Copying using JobId={empty} Job=backup." in log
