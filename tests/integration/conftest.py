@@ -23,7 +23,11 @@ from bareoslab.catalog import open_catalog
 from bareoslab.console.client import Console
 from bareoslab.lab.local import processes
 from bareoslab.lab.local.render import CatalogSettings, LocalTopology, render
-from bareoslab.net.auth import password_key
+from bareoslab.net.auth import hello_director, password_key
+from bareoslab.net.framing import Connection
+from bareoslab.net.handshake import Outbound, authenticate_outbound, start_outbound
+from bareoslab.net.server import connect
+from bareoslab.net.tls import TlsSettings, qualified_name
 from bareoslab.net.trace import read_trace
 
 pytestmark = pytest.mark.integration
@@ -165,3 +169,18 @@ def wait_until(predicate: Any, timeout: float = 30.0, interval: float = 0.1) -> 
             return True
         time.sleep(interval)
     return False
+
+
+async def as_director(t: LocalTopology, peer: str) -> Connection:
+    """A control connection to the lab's ``sd`` or ``fd`` as its Director opens one (TLS-PSK,
+    hello, both ways authenticated), the daemon's hello answer read."""
+    port, password = (t.sd_port, t.sd_password) if peer == "sd" else (t.fd_port, t.fd_password)
+    conn = await connect(t.host, port, daemon=t.director, peer=peer)
+    how = Outbound.for_resource(TlsSettings(), qualified_name("R_DIRECTOR", t.director), password_key(password),
+                                t.host)
+    await start_outbound(conn, how)
+    await conn.send(hello_director(t.director))
+    await authenticate_outbound(conn, f"R_DIRECTOR::{t.director}", how)
+    answer = await conn.recv_text(timeout=10)
+    assert answer.startswith(("3000 OK Hello", "2000 OK Hello")), answer
+    return conn

@@ -8,12 +8,8 @@ import re
 from typing import Any
 
 import pytest
-from bareoslab.net.auth import hello_director, password_key
-from bareoslab.net.handshake import Outbound, authenticate_outbound, start_outbound
-from bareoslab.net.server import connect
-from bareoslab.net.tls import TlsSettings, qualified_name
 
-from .conftest import DRIVERS, Lab, job_status, wait_until, write_pool
+from .conftest import DRIVERS, Lab, as_director, job_status, wait_until, write_pool
 
 pytestmark = pytest.mark.integration
 
@@ -28,13 +24,7 @@ def sd_answers(lab: Lab, *commands: str) -> list[str]:
     t = lab.t
 
     async def speak() -> list[str]:
-        conn = await connect(t.host, t.sd_port, daemon=t.director, peer="sd")
-        how = Outbound.for_resource(TlsSettings(), qualified_name("R_DIRECTOR", t.director),
-                                    password_key(t.sd_password), t.host)
-        await start_outbound(conn, how)
-        await conn.send(hello_director(t.director))
-        await authenticate_outbound(conn, f"R_DIRECTOR::{t.director}", how)
-        await conn.recv_text(timeout=10)  # 3000 OK Hello
+        conn = await as_director(t, "sd")
         answers = []
         try:
             for command in commands:
@@ -69,25 +59,25 @@ def test_an_idle_file_device_is_always_mounted_and_never_unmounted(lab_factory: 
 
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_mount_wakes_a_job_waiting_for_media(lab_factory: Any, driver: str) -> None:
-    """A job waits for an appendable volume (the device is BLOCKED waiting for media); the
-    operator makes one appendable and says mount: the SD wakes the job (which here also looks
-    again every few seconds by itself) and it writes that volume."""
+    """A job waits for an appendable volume (the device is BLOCKED waiting for media); mount
+    wakes it, it looks again (and here waits again, since none is appendable yet); once the
+    operator has made one appendable the job writes it."""
     lab: Lab = lab_factory(driver, configure=lambda t: write_pool(t, "Manual", label=False))
     assert "successfully created" in lab.run("label volume=Manual-1 pool=Manual storage=File")
     lab.run("update volume=Manual-1 volstatus=Read-Only")  # neither appended to nor recycled
     out = lab.run("run job=backup level=Full pool=Manual yes")
     jobid = int(out.split("JobId=")[1].split()[0])
-    assert wait_until(lambda: "is waiting for an appendable Volume" in lab.run("status dir"))
-    status = lab.run("status storage=File")
-    assert ("    Device is BLOCKED waiting to create a volume for:\n       Pool:        Manual\n"
-            "       Media type:  File\n") in status, status
-    # the SD's answers to a device blocked waiting for media
+    blocked = ("    Device is BLOCKED waiting to create a volume for:\n       Pool:        Manual\n"
+               "       Media type:  File\n")
+    assert wait_until(lambda: blocked in lab.run("status storage=File"))
+    assert "is waiting for an appendable Volume" in lab.run("status dir")
+    # the SD's answer to a device blocked waiting for media
     assert sd_answers(lab, "mount FileStorage drive=0 slot=3") == [
         f"3001 OK mount requested. Specified slot ignored. Device={device(lab)}\n"]
-    lab.run("update volume=Manual-1 volstatus=Append")
-    assert wait_until(lambda: "is waiting for an appendable Volume" in lab.run("status dir"))
+    assert wait_until(lambda: blocked in lab.run("status storage=File"))  # it looked again: still none
     out = lab.run("mount storage=File")
     assert f"3001 OK mount requested. Device={device(lab)}" in out, out
+    lab.run("update volume=Manual-1 volstatus=Append")
     lab.console.command(f"wait jobid={jobid}", timeout=30)
     assert job_status(lab, jobid) == "T"
     assert lab.query(f"SELECT DISTINCT m.VolumeName FROM JobMedia jm JOIN Media m ON m.MediaId = jm.MediaId "

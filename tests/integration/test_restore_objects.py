@@ -8,14 +8,10 @@ import zlib
 from typing import Any
 
 import pytest
-from bareoslab.net.auth import hello_director, password_key
 from bareoslab.net.errors import ConnectionClosed
 from bareoslab.net.framing import Connection, Signal
-from bareoslab.net.handshake import Outbound, authenticate_outbound, start_outbound
-from bareoslab.net.server import connect
-from bareoslab.net.tls import TlsSettings, qualified_name
 
-from .conftest import Lab, wait_until
+from .conftest import Lab, as_director, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -23,14 +19,7 @@ BSR = 'Volume="Full-0001"\nMediaType="File"\nDevice="FileStorage"\nVolSessionId=
 
 
 async def fd_session(lab: Lab, job: str) -> Connection:
-    t = lab.t
-    conn = await connect(t.host, t.fd_port, daemon=t.director, peer="fd")
-    how = Outbound.for_resource(TlsSettings(), qualified_name("R_DIRECTOR", t.director),
-                                password_key(t.fd_password), t.host)
-    await start_outbound(conn, how)
-    await conn.send(hello_director(t.director))
-    await authenticate_outbound(conn, f"R_DIRECTOR::{t.director}", how)
-    assert (await conn.recv_text(timeout=10)).startswith("2000 OK Hello")
+    conn = await as_director(lab.t, "fd")
     await conn.send(f"JobId=7 Job={job} SDid=1 SDtime=1 Authorization=AAAA ssl=0")
     assert (await conn.recv_text(timeout=10)).startswith("2000 OK Job")
     return conn

@@ -78,38 +78,35 @@ class DeviceCommands:
         await self.reservations.notify()
         return await self._answer(f"3906 File device {state.print_name} is always mounted.\n")
 
-    async def unmount(self, line: str) -> bool:
-        found = _UNMOUNT.match(line.strip())
+    async def _find(self, line: str, pattern: re.Pattern[str], scan_error: str) -> DeviceState | None:
+        """The device a command names; None when Bareos' answer (a scan error, no such
+        device) has been sent already."""
+        found = pattern.match(line.strip())
         if found is None:
-            return await self._answer(f"3907 Error scanning unmount command: {line.strip()}\n")
+            await self._answer(f"{scan_error}: {line.strip()}\n")
+            return None
         state = self._device(found[1])
         if state is None:
-            return await self._answer(f'3999 Device "{unbash_spaces(found[1])}" not found or could not be '
-                                      "opened.\n")
+            await self._answer(f'3999 Device "{unbash_spaces(found[1])}" not found or could not be opened.\n')
+        return state
+
+    async def unmount(self, line: str) -> bool:
+        if (state := await self._find(line, _UNMOUNT, "3907 Error scanning unmount command")) is None:
+            return True
         if not state.is_open:  # a file device is not unmountable
             return await self._answer(f'3901 Device "{state.print_name}" is already unmounted.\n')
         return await self._answer(busy_message(state))
 
     async def release(self, line: str) -> bool:
-        found = _RELEASE.match(line.strip())
-        if found is None:
-            return await self._answer(f"3927 Error scanning release command: {line.strip()}\n")
-        state = self._device(found[1])
-        if state is None:
-            return await self._answer(f'3999 Device "{unbash_spaces(found[1])}" not found or could not be '
-                                      "opened.\n")
+        if (state := await self._find(line, _RELEASE, "3927 Error scanning release command")) is None:
+            return True
         if not state.is_open:
             return await self._answer(f'3921 Device "{state.print_name}" already released.\n')
         return await self._answer(busy_message(state))
 
     async def readlabel(self, line: str) -> bool:
-        found = _READLABEL.match(line.strip())
-        if found is None:
-            return await self._answer(f"3909 Error scanning readlabel command: {line.strip()}\n")
-        state = self._device(found[1])
-        if state is None:
-            return await self._answer(f'3999 Device "{unbash_spaces(found[1])}" not found or could not be '
-                                      "opened.\n")
+        if (state := await self._find(line, _READLABEL, "3909 Error scanning readlabel command")) is None:
+            return True
         if state.is_open or state.busy:
             return await self._answer(busy_message(state))
         # a file device has no medium of its own to read (the volume is the file a job

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...net.errors import ProtocolError
 from ...net.framing import bash_spaces
 from ..sd_cmd import StorageError, open_storage
 from .args import Args, CommandFailed, UsageError, arg
-from .status import relay
+from .status import relay_answer
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -45,13 +44,7 @@ async def _operate(ua: UserAgent, args: Args, operation: str) -> bool:
         conn = await open_storage(ua.director, storage)
     except StorageError as exc:
         raise CommandFailed(f"Failed to connect to Storage daemon.\n{exc}") from exc
-    try:
-        lines = await relay(ua, conn, command)
-    except (ProtocolError, TimeoutError) as exc:
-        raise CommandFailed(f"Storage {storage.name} did not answer {operation}: {exc}") from exc
-    ua.json_result = {}
-    if ua.api == 2:
-        ua.json_result = {operation: lines}
+    await relay_answer(ua, conn, command, f"Storage {storage.name}", operation)
     return True
 
 

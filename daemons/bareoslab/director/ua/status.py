@@ -186,6 +186,16 @@ async def relay(ua: UserAgent, conn: Connection, line: str) -> list[str]:
     return text.splitlines()
 
 
+async def relay_answer(ua: UserAgent, conn: Connection, command: str, daemon: str, key: str) -> None:
+    """:func:`relay` a command; its lines are the api 2 result under ``key``; a daemon that
+    does not answer fails the command."""
+    try:
+        lines = await relay(ua, conn, command)
+    except (ProtocolError, TimeoutError) as exc:
+        raise CommandFailed(f"{daemon} did not answer {key}: {exc}") from exc
+    ua.json_result = {key: lines} if ua.api == 2 else {}
+
+
 async def _open(ua: UserAgent, res: Resource) -> Connection:
     try:
         if res.rtype == "Storage":
@@ -216,13 +226,7 @@ async def cmd_status(ua: UserAgent, args: Args) -> bool:
         conn = await _open(ua, res)
         # a storage's status names its devices (Bareos: the SD shows only those)
         command = f"status {bash_spaces(','.join(res.device))}" if res.rtype == "Storage" else "status"
-        try:
-            lines = await relay(ua, conn, command)
-        except (ProtocolError, TimeoutError) as exc:
-            raise CommandFailed(f"{res.rtype} {res.name} did not answer status: {exc}") from exc
-        ua.json_result = {}
-        if ua.api == 2:
-            ua.json_result = {"status": lines}
+        await relay_answer(ua, conn, command, f"{res.rtype} {res.name}", "status")
         return True
     if what.startswith("sched"):
         return await status_scheduler(ua, args)
