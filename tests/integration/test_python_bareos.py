@@ -183,3 +183,31 @@ def test_python_bareos_wrong_password_with_tls_psk_required_is_refused(lab: Lab)
                                      password=bareos.bsock.Password("wrong"), tls_psk_require=True)
     assert wait_until(lambda: "R_CONSOLE::*UserAgent* rejected: wrong password?" in lab.log("dir"))
     assert b"Version:" in connect(lab).call("version")
+
+
+def test_python_bareos_keyword_and_name_dot_commands(lab: Lab) -> None:
+    """The dot commands programs ask for lists (Bareos' ua_dotcmds.cc), in JSON and as text."""
+    assert "successfully created" in lab.run("label volume=Dot-1 storage=File pool=Full")
+    js = connect(lab, bareos.bsock.DirectorConsoleJson)
+    assert [t["name"] for t in js.call(".types")["jobtypes"]] == [
+        "Backup", "Admin", "Archive", "Verify", "Restore", "Migrate", "Copy", "Consolidate"]
+    copy_levels = js.call(".levels copy")["levels"]
+    assert copy_levels == [{"name": "Full", "level": ord("F"), "jobtype": ord("C")},
+                           {"name": "Incremental", "level": ord("I"), "jobtype": ord("C")},
+                           {"name": "Differential", "level": ord("D"), "jobtype": ord("C")}]
+    assert js.call(".levels nosuchtype")["levels"] == []
+    assert len(js.call(".levels")["levels"]) == 17
+    assert js.call(".volstatus")["volstatus"][:3] == [{"name": "Unlabeled"}, {"name": "Append"}, {"name": "Full"}]
+    assert js.call(".actiononpurge")["actiononpurge"] == [{"name": "None"}, {"name": "Truncate"}]
+    assert js.call(".catalogs")["catalogs"] == [{"name": "MyCatalog"}]
+    assert {c["name"] for c in js.call(".consoles")["consoles"]} == {"operator", "restricted", "nobody"}
+    assert js.call(".profiles")["profiles"] == [{"name": "operator-profile"}]
+    assert js.call(".media")["media"] == [{"name": "Dot-1"}]
+    assert js.call(".mediatypes")["mediatypes"] == [{"name": "File"}]
+    assert js.call(".locations")["locations"] == []
+    assert js.call(".schedule")["schedules"] == []
+    plain = connect(lab)
+    assert plain.call(".types").split() == [b"Backup", b"Admin", b"Archive", b"Verify", b"Restore", b"Migrate",
+                                            b"Copy", b"Consolidate"]
+    assert plain.call(".levels migrate").split() == [b"Full", b"Incremental", b"Differential"]
+    assert plain.call(".media").split() == [b"Dot-1"]

@@ -87,6 +87,14 @@ class ListingSql(SqlBase):
         """``pools``, ``clients``, ``storages`` or ``filesets`` as the catalog has them."""
         return self.query(_RESOURCES[kind])
 
+    def distinct_names(self, kind: str) -> list[str]:
+        """``media`` (VolumeName), ``mediatypes`` (MediaType) or ``locations`` (Location): each
+        once, in order (what Bareos' ``.media``, ``.mediatypes`` and ``.locations`` list)."""
+        table, column = {"media": ("Media", "VolumeName"), "mediatypes": ("MediaType", "MediaType"),
+                         "locations": ("Location", "Location")}[kind]
+        rows = self.query(f"SELECT DISTINCT {column} FROM {table} ORDER BY {column}")[1]
+        return [str(r[0]) for r in rows]
+
     def list_file_names(self, job_id: int) -> Listing:
         """The job's files (path + name), by FileIndex."""
         return self.query("SELECT p.Path || f.Name AS filename FROM File f JOIN Path p ON p.PathId = f.PathId "

@@ -26,6 +26,20 @@ from .bandwidth import SETBANDWIDTH_USAGE, cmd_setbandwidth
 from .devices import MOUNT_USAGE, RELEASE_USAGE, UNMOUNT_USAGE, cmd_mount, cmd_release, cmd_unmount
 from .estimate import ESTIMATE_USAGE, cmd_estimate
 from .jobs import RUN_USAGE, cmd_cancel, cmd_run
+from .keywords import (
+    dot_actiononpurge,
+    dot_catalogs,
+    dot_consoles,
+    dot_levels,
+    dot_locations,
+    dot_media,
+    dot_mediatypes,
+    dot_profiles,
+    dot_schedule,
+    dot_types,
+    dot_users,
+    dot_volstatus,
+)
 from .label import cmd_label
 from .listing import (
     LIST_USAGE,
@@ -401,16 +415,28 @@ TABLE: list[Command] = [
         "Switch between different API modes",
         ".api [0|1|2|off|on|json] [compact=yes|no]",
     ),
+    Command(".actiononpurge", dot_actiononpurge, "List possible actions on purge", ".actiononpurge"),
+    Command(".catalogs", dot_catalogs, "List all catalog resources", ".catalogs"),
     Command(".clients", dot_clients, "List all client resources", ".clients"),
+    Command(".consoles", dot_consoles, "List all console resources", ".consoles"),
     Command(".filesets", dot_filesets, "List all filesets", ".filesets"),
     Command(".help", cmd_help, "Print help on specific command", ".help [<command>]"),
     Command(".jobs", dot_jobs, "List all job resources", ".jobs [type=<jobtype>]"),
+    Command(".levels", dot_levels, "List all backup levels", ".levels [<jobtype>]"),
+    Command(".locations", dot_locations, "List all locations", ".locations"),
     Command(".messages", cmd_messages, "Display pending messages", ".messages"),
+    Command(".media", dot_media, "List all medias", ".media"),
+    Command(".mediatypes", dot_mediatypes, "List all media types", ".mediatypes"),
     Command(".msgs", cmd_messages, "Display pending messages", ".msgs"),
     Command(".pools", dot_pools, "List all pool resources", ".pools [type=<pooltype>]"),
+    Command(".profiles", dot_profiles, "List all profile resources", ".profiles"),
+    Command(".schedule", dot_schedule, "List all schedule resources", ".schedule [enabled | disabled]"),
     Command(".sql", dot_sql, "Send an arbitrary SQL command", '.sql query="<sqlquery>"'),
     Command(".status", dot_status, "Report status", ".status dir (running|terminated)"),
     Command(".storages", dot_storages, "List all storage resources", ".storages"),
+    Command(".types", dot_types, "List all job types", ".types"),
+    Command(".users", dot_users, "List all user resources", ".users"),
+    Command(".volstatus", dot_volstatus, "List all volume status", ".volstatus"),
     Command("autodisplay", cmd_autodisplay, "Autodisplay console messages", "autodisplay on|off"),
     Command(
         "cancel",
