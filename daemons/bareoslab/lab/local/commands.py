@@ -100,20 +100,17 @@ def _reachable(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def _shown(t: LocalTopology) -> list[tuple[str, str]]:
-    """(host, daemon) of the lab's daemons: the Director, the Storage daemons, the File daemons."""
-    return sorted(started_here(t).items(), key=lambda hd: SHOW_ORDER.index(hd[1]))
+def _labels(t: LocalTopology) -> dict[str, str]:
+    """host -> ``Director`` (the lab's own daemons) or ``Director lab-dir`` (an inventory's), in
+    display order: the Director, the Storage daemons, the File daemons."""
+    shown = sorted(started_here(t).items(), key=lambda hd: SHOW_ORDER.index(hd[1]))
+    return {h: DAEMON_NAMES[d] if t.inventory is None else f"{DAEMON_NAMES[d]} {h}" for h, d in shown}
 
 
-def _label(t: LocalTopology, host: str, width: int = 0) -> str:
-    """``Director`` (the lab's own daemons) or ``Director lab-dir`` (an inventory's), padded."""
-    daemon = started_here(t)[host]
-    label = DAEMON_NAMES[daemon] if t.inventory is None else f"{DAEMON_NAMES[daemon]} {host}"
-    return label.ljust(width)
-
-
-def _width(t: LocalTopology) -> int:
-    return max([15, *(len(_label(t, k)) for k in started_here(t))])
+def _column(labels: dict[str, str]) -> dict[str, str]:
+    """The labels padded to one width, for a column."""
+    width = max([15, *map(len, labels.values())])
+    return {h: label.ljust(width) for h, label in labels.items()}
 
 
 def _catalog_location(t: LocalTopology) -> str:
@@ -144,7 +141,7 @@ def open_lab(base: Path, port_base: int | None = None,
     if port_base is not None and t.inventory is None:
         t.dir_port, t.fd_port, t.sd_port = port_base, port_base + 1, port_base + 2
     elif port_base is not None:  # the Director, the Storage daemons, the File daemons
-        for offset, (host, _) in enumerate(_shown(t)):
+        for offset, host in enumerate(_labels(t)):
             set_port(t, host, port_base + offset)
     if created or port_base is not None:
         state.save(t)
@@ -156,23 +153,24 @@ def local_up(base: Path, out: TextIO, port_base: int | None = None, verbose: boo
     """Render the configuration and start whatever daemon is not running."""
     t, created = open_lab(base, port_base, inventory)
     procs = processes.daemon_processes(t)
+    labels = _labels(t)
     running = {k: p.pid() for k, p in procs.items()}
     if created and any(running.values()):
-        pids = ", ".join(f"{_label(t, k)} pid {pid}" for k, pid in running.items() if pid)
+        pids = ", ".join(f"{labels[k]} pid {pid}" for k, pid in running.items() if pid)
         state.state_path(base).unlink()
         raise StartFailed(f"daemons of an earlier lab still run in {base} without its {state.STATE_FILE}: {pids}; "
                           "stop them first")
-    stopped = [k for k in started_here(t) if running[k] is None]
+    stopped = [k for k in labels if running[k] is None]
     busy = [k for k in stopped if not _port_free(t.host, port_of(t, k))]
     if busy:
         if len(stopped) < len(procs) or port_base is not None:
-            ports = ", ".join(f"{_label(t, k)} {t.host}:{port_of(t, k)}" for k in busy)
+            ports = ", ".join(f"{labels[k]} {t.host}:{port_of(t, k)}" for k in busy)
             raise StartFailed(f"port in use by another program: {ports}; "
                               f"run `bareoslab local down --dir {base}` and `up` again, or `up --port-base N`")
         for k in busy:  # nothing of ours runs: move to free ports
             old = port_of(t, k)
             set_port(t, k, free_port(t.host))
-            print(f"note: {t.host}:{old} is in use; {_label(t, k)} moves to port {port_of(t, k)}", file=out)
+            print(f"note: {t.host}:{old} is in use; {labels[k]} moves to port {port_of(t, k)}", file=out)
         state.save(t)
     if not t.fileset_dir.exists():
         sample_data(t.fileset_dir)
@@ -192,12 +190,11 @@ def local_up(base: Path, out: TextIO, port_base: int | None = None, verbose: boo
             print(f"  topology        {t.inventory}", file=out)
             for note in placement_notes(t):
                 print(f"  {'':<15} {note}", file=out)
-        for k, _ in _shown(t):
+        for k, label in _column(labels).items():
             pid = procs[k].pid()
             note = "started" if k in stopped else "was running"
-            print(f"  {_label(t, k, _width(t))} {names[k]:<10} {t.host}:{port_of(t, k):<6} pid {pid}  ({note})",
-                  file=out)
-        hosts = ",".join(k for k, _ in _shown(t))
+            print(f"  {label} {names[k]:<10} {t.host}:{port_of(t, k):<6} pid {pid}  ({note})", file=out)
+        hosts = ",".join(labels)
         print(f"  configuration   {t.etc}/{{{hosts}}}", file=out)
         print(f"  catalog         {_catalog_location(t)}", file=out)
         print(f"  {'FileSet ' + FILESET:<15} {t.fileset_dir}", file=out)
@@ -216,7 +213,7 @@ def local_status(base: Path, out: TextIO) -> int:
     procs = processes.daemon_processes(t)
     ok = True
     print(f"bareoslab lab in {base}", file=out)
-    for k, _ in _shown(t):
+    for k, label in _column(_labels(t)).items():
         p = procs[k]
         pid = p.pid()
         port = port_of(t, k)
@@ -228,7 +225,7 @@ def local_status(base: Path, out: TextIO) -> int:
         else:
             run = "not running"
         ok = ok and pid is not None and reachable
-        print(f"  {_label(t, k, _width(t))} {run:<28} {t.host}:{port} "
+        print(f"  {label} {run:<28} {t.host}:{port} "
               f"{'reachable' if reachable else 'not reachable'}", file=out)
     if not ok:
         print(f"start it with: bareoslab local up --dir {base}", file=out)
@@ -240,18 +237,19 @@ def local_down(base: Path, out: TextIO) -> int:
     procs = processes.daemon_processes(t)
     pids = {k: p.pid() for k, p in procs.items()}
     processes.stop(t)
-    for k, _ in _shown(t):
+    labels = _labels(t)
+    for k, label in _column(labels).items():
         p = procs[k]
         if pids[k] is None:
             stale = p.pid_file.exists()
             p.pid_file.unlink(missing_ok=True)  # its pid is not (any more) one of our daemons
-            print(f"  {_label(t, k, _width(t))} was not running{' (removed a stale pid file)' if stale else ''}",
+            print(f"  {label} was not running{' (removed a stale pid file)' if stale else ''}",
                   file=out)
         else:
-            print(f"  {_label(t, k, _width(t))} stopped (pid {pids[k]})", file=out)
-    left = [k for k, _ in _shown(t) if procs[k].pid() is not None]
+            print(f"  {label} stopped (pid {pids[k]})", file=out)
+    left = [k for k in labels if procs[k].pid() is not None]
     if left:
-        raise LabError("still running: " + ", ".join(f"{_label(t, k)} (pid {procs[k].pid()})" for k in left))
+        raise LabError("still running: " + ", ".join(f"{labels[k]} (pid {procs[k].pid()})" for k in left))
     print(f"data kept in {base}; `bareoslab local up --dir {base}` starts the same lab again", file=out)
     return 0
 
@@ -383,7 +381,7 @@ def local_demo(base: Path, out: TextIO, timeout: float = 300.0, inventory: Path 
 
 
 def _demo(t: LocalTopology, base: Path, out: TextIO, timeout: float) -> int:
-    shown = ", ".join(f"{_label(t, k)} {t.host}:{port_of(t, k)}" for k, _ in _shown(t))
+    shown = ", ".join(f"{label} {t.host}:{port_of(t, k)}" for k, label in _labels(t).items())
     print(f"lab up in {base}: {shown}", file=out, flush=True)
     source = t.fileset_dir
     results: list[JobResult] = []
