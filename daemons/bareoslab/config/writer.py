@@ -98,14 +98,15 @@ def resource_text(daemon: str, rtype: str, item: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_resources(root: Path, daemon: str, resources: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Path]:
+def write_private(path: Path, text: str) -> None:
+    """A configuration file, its directory made, readable by its owner only (it may hold passwords)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+
+
+def write_resources(root: Path, daemon: str, resources: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
     """Each resource to ``root/<type in lower case>/<name>.conf`` (Bareos' ``bareos-<d>.d``
-    layout), readable by its owner only (they hold passwords); the files written."""
-    written = []
+    layout) with :func:`write_private`."""
     for rtype, item in resources:
-        path = root / rtype.lower() / f"{item['name']}.conf"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(resource_text(daemon, rtype, item), encoding="utf-8")
-        path.chmod(0o600)
-        written.append(path)
-    return written
+        write_private(root / rtype.lower() / f"{item['name']}.conf", resource_text(daemon, rtype, item))

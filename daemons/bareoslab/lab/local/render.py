@@ -25,7 +25,7 @@ from typing import Any
 
 from ...config.errors import ConfigError
 from ...config.loader import load_config
-from ...config.writer import resource_text, write_resources
+from ...config.writer import resource_text, write_private, write_resources
 from ...topology import JobDefaults, Settings, Topology, read_inventory
 
 CLIENT_MODES = ("director", "client", "passive", "client+passive")
@@ -402,10 +402,7 @@ def _write_daemon(root: Path, daemon: str, resources: Resources, own_file: str |
     write_resources(d, daemon, rest)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    path.chmod(0o600)
+_write = write_private  # what tests use to add their own resource files
 
 
 def check(configs: Iterable[tuple[Path, str]]) -> None:
