@@ -50,11 +50,19 @@ def should_run(when: int, on_success: bool, on_failure: bool, before: bool, stat
     return bool(when & AFTER) and ((on_success and status.ok) or (on_failure and failed))
 
 
+def child_status(status: int) -> str:
+    """Bareos' words for a child's exit status (non-zero; negative: killed by that signal)."""
+    return f"Child died from signal {-status}" if status < 0 else f"Child exited with code {status}"
+
+
 def failure_text(label: str, status: int) -> str:
     """Bareos' message for a script that exited non-zero (or was killed: a negative status)."""
-    if status < 0:
-        return f"Runscript: {label} returned non-zero status={-status}. ERR=Child died from signal {-status}"
-    return f"Runscript: {label} returned non-zero status={status}. ERR=Child exited with code {status}"
+    return f"Runscript: {label} returned non-zero status={abs(status)}. ERR={child_status(status)}"
+
+
+def _start_error(exc: OSError | ValueError) -> str:
+    """Why a command could not start (its words do not split, or exec failed)."""
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 Say = Callable[[MsgType, str], Awaitable[None]]
@@ -69,8 +77,7 @@ async def run_command(command: str, label: str, say: Say) -> bool:
                                                     stdout=asyncio.subprocess.PIPE,
                                                     stderr=asyncio.subprocess.STDOUT)
     except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        await say(MsgType.ERROR, f"Runscript: {label} could not execute. ERR={reason}")
+        await say(MsgType.ERROR, f"Runscript: {label} could not execute. ERR={_start_error(exc)}")
         return False
     assert proc.stdout is not None
     try:
@@ -85,3 +92,16 @@ async def run_command(command: str, label: str, say: Say) -> bool:
     if status != 0:
         await say(MsgType.ERROR, failure_text(label, status))
     return status == 0
+
+
+async def feed_command(command: str, text: str) -> str:
+    """Start ``command`` without a shell and feed it ``text`` (a ``|command`` of a ``Write
+    Bootstrap``); what went wrong, in Bareos' words, or ``""``."""
+    try:
+        proc = await asyncio.create_subprocess_exec(*shlex.split(command), stdin=asyncio.subprocess.PIPE,
+                                                    stdout=asyncio.subprocess.DEVNULL,
+                                                    stderr=asyncio.subprocess.DEVNULL)
+    except (OSError, ValueError) as exc:
+        return _start_error(exc)
+    await proc.communicate(text.encode())
+    return child_status(proc.returncode) if proc.returncode else ""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import shlex
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ...codes import JOB_LEVEL_NAMES, JobLevel, JobStatus, JobType, MsgType
 from ...net.bandwidth import OK_BANDWIDTH, setbandwidth_line
-from ...scripts import expand_codes
+from ...scripts import expand_codes, feed_command
 from ..accurate import send_accurate_files
 from ..bsr import job_bootstrap
 from ..fd_cmd import ClientError, ClientSession, connect_client
@@ -154,7 +152,7 @@ async def update_bootstrap_file(director: Director, jcr: JobControlRecord) -> No
             jcr.set_status(JobStatus.ERROR_TERMINATED)
     text = job_bootstrap(rows, jcr.job, JOB_LEVEL_NAMES.get(jcr.level, ""), jcr.since_text, time.time())
     if name.startswith("|"):
-        status = await _pipe(name[1:], text)
+        status = await feed_command(name[1:], text)
         if status:
             await error(f"Error running program when updating bootstrap file: {name}: ERR={status}")
         return
@@ -163,15 +161,3 @@ async def update_bootstrap_file(director: Director, jcr: JobControlRecord) -> No
             out.write(text)
     except OSError as exc:
         await error(f"Could not open WriteBootstrap file:\n{name}: ERR={exc.strerror}")
-
-
-async def _pipe(command: str, text: str) -> str:
-    """Feed ``text`` to ``command`` (no shell); what went wrong, or ""."""
-    try:
-        proc = await asyncio.create_subprocess_exec(*shlex.split(command), stdin=asyncio.subprocess.PIPE,
-                                                    stdout=asyncio.subprocess.DEVNULL,
-                                                    stderr=asyncio.subprocess.DEVNULL)
-    except (OSError, ValueError) as exc:
-        return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    await proc.communicate(text.encode())
-    return f"Child exited with code {proc.returncode}" if proc.returncode else ""
