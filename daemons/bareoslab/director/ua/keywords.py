@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .args import Args, keyword
+from .listing import resource_names, send_objects
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -30,15 +31,8 @@ VOLUME_STATUSES = ("Unlabeled", "Append", "Full", "Used", "Recycle", "Purged", "
 ACTIONS_ON_PURGE = ("None", "Truncate")
 
 
-async def _objects(ua: UserAgent, key: str, objects: list[dict[str, Any]]) -> bool:
-    """Each object's name a line; ``{key: objects}`` for api 2."""
-    await ua.lines([str(o["name"]) for o in objects])
-    ua.json_result = {key: objects}
-    return True
-
-
 async def dot_types(ua: UserAgent, args: Args) -> bool:
-    return await _objects(ua, "jobtypes", [{"name": name} for name in JOB_TYPES])
+    return await send_objects(ua, "jobtypes", [{"name": name} for name in JOB_TYPES])
 
 
 async def dot_levels(ua: UserAgent, args: Args) -> bool:
@@ -47,38 +41,31 @@ async def dot_levels(ua: UserAgent, args: Args) -> bool:
     type_code = next((_TYPE_CODES[t] for t in JOB_TYPES if t.lower() == wanted.lower()), "") if wanted else None
     levels = [{"name": name, "level": ord(level), "jobtype": ord(jobtype)}
               for name, level, jobtype in JOB_LEVELS if type_code is None or jobtype == type_code]
-    return await _objects(ua, "levels", levels)
+    return await send_objects(ua, "levels", levels)
 
 
 async def dot_volstatus(ua: UserAgent, args: Args) -> bool:
-    return await _objects(ua, "volstatus", [{"name": s} for s in VOLUME_STATUSES])
+    return await send_objects(ua, "volstatus", [{"name": s} for s in VOLUME_STATUSES])
 
 
 async def dot_actiononpurge(ua: UserAgent, args: Args) -> bool:
-    return await _objects(ua, "actiononpurge", [{"name": a} for a in ACTIONS_ON_PURGE])
-
-
-async def _resources(ua: UserAgent, rtype: str, key: str, acl: bool = True) -> bool:
-    resources = ua.director.cfg.resources(rtype)
-    if acl:
-        resources = ua.acl.allowed(resources)
-    return await _objects(ua, key, [{"name": r.name} for r in resources])
+    return await send_objects(ua, "actiononpurge", [{"name": a} for a in ACTIONS_ON_PURGE])
 
 
 async def dot_catalogs(ua: UserAgent, args: Args) -> bool:
-    return await _resources(ua, "Catalog", "catalogs")
+    return await resource_names(ua, "Catalog", "catalogs")
 
 
 async def dot_consoles(ua: UserAgent, args: Args) -> bool:
-    return await _resources(ua, "Console", "consoles", acl=False)
+    return await resource_names(ua, "Console", "consoles", acl=False)
 
 
 async def dot_profiles(ua: UserAgent, args: Args) -> bool:
-    return await _resources(ua, "Profile", "profiles", acl=False)
+    return await resource_names(ua, "Profile", "profiles", acl=False)
 
 
 async def dot_users(ua: UserAgent, args: Args) -> bool:
-    return await _resources(ua, "User", "users", acl=False)
+    return await resource_names(ua, "User", "users", acl=False)
 
 
 async def dot_schedule(ua: UserAgent, args: Args) -> bool:
@@ -90,12 +77,12 @@ async def dot_schedule(ua: UserAgent, args: Args) -> bool:
         if ("enabled" in words and not on) or ("disabled" in words and on):
             continue
         schedules.append({"name": res.name, "enabled": on})
-    return await _objects(ua, "schedules", schedules)
+    return await send_objects(ua, "schedules", schedules)
 
 
 async def _catalog_names(ua: UserAgent, kind: str) -> bool:
     names = await ua.director.db(ua.director.catalog.distinct_names, kind)
-    return await _objects(ua, kind, [{"name": n} for n in names])
+    return await send_objects(ua, kind, [{"name": n} for n in names])
 
 
 async def dot_media(ua: UserAgent, args: Args) -> bool:

@@ -283,13 +283,21 @@ async def cmd_llist(ua: UserAgent, args: Args) -> bool:
 # -- dot commands: resource names -----------------------------------------------------
 
 
-async def _names(ua: UserAgent, rtype: str, key: str, keep: Any = None) -> bool:
-    resources = ua.acl.allowed(ua.director.cfg.resources(rtype))
+async def send_objects(ua: UserAgent, key: str, objects: list[dict[str, Any]]) -> bool:
+    """Each object's name a line; ``{key: objects}`` for api 2 (Bareos' dot command lists)."""
+    await ua.lines([str(o["name"]) for o in objects])
+    ua.json_result = {key: objects}
+    return True
+
+
+async def resource_names(ua: UserAgent, rtype: str, key: str, keep: Any = None, acl: bool = True) -> bool:
+    """The resources of a type (those the console's ACL allows, unless ``acl`` is false)."""
+    resources = ua.director.cfg.resources(rtype)
+    if acl:
+        resources = ua.acl.allowed(resources)
     if keep is not None:
         resources = [r for r in resources if keep(r)]
-    await ua.lines([r.name for r in resources])
-    ua.json_result = {key: [{"name": r.name} for r in resources]}
-    return True
+    return await send_objects(ua, key, [{"name": r.name} for r in resources])
 
 
 async def dot_jobs(ua: UserAgent, args: Args) -> bool:
@@ -303,28 +311,28 @@ async def dot_jobs(ua: UserAgent, args: Args) -> bool:
         "v": "verify",
     }
     wanted = codes.get(wanted, wanted)
-    return await _names(
+    return await resource_names(
         ua, "Job", "jobs", (lambda r: str(r.type).lower() == wanted) if wanted else None
     )
 
 
 async def dot_clients(ua: UserAgent, args: Args) -> bool:
-    return await _names(ua, "Client", "clients")
+    return await resource_names(ua, "Client", "clients")
 
 
 async def dot_pools(ua: UserAgent, args: Args) -> bool:
     wanted = (arg(args, "type") or "").lower()
-    return await _names(
+    return await resource_names(
         ua, "Pool", "pools", (lambda r: str(r.pool_type).lower() == wanted) if wanted else None
     )
 
 
 async def dot_storages(ua: UserAgent, args: Args) -> bool:
-    return await _names(ua, "Storage", "storages")
+    return await resource_names(ua, "Storage", "storages")
 
 
 async def dot_filesets(ua: UserAgent, args: Args) -> bool:
-    return await _names(ua, "FileSet", "filesets")
+    return await resource_names(ua, "FileSet", "filesets")
 
 
 # -- SQL --------------------------------------------------------------------------------
