@@ -59,11 +59,15 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def daemon_processes(t: LocalTopology) -> dict[str, DaemonProcess]:
-    """host -> its daemon's process files (``run/<host>.pid``, ``.log``, ``.trace.jsonl``)."""
+def process_files(t: LocalTopology, host: str) -> DaemonProcess:
+    """The process files of a host's daemon: ``run/<host>.pid``, ``.log``, ``.trace.jsonl``."""
     run = t.base / "run"
-    return {h: DaemonProcess(h, run / f"{h}.pid", run / f"{h}.log", run / f"{h}.trace.jsonl")
-            for h in started_here(t)}
+    return DaemonProcess(host, run / f"{host}.pid", run / f"{host}.log", run / f"{host}.trace.jsonl")
+
+
+def daemon_processes(t: LocalTopology) -> dict[str, DaemonProcess]:
+    """host -> its daemon's process files, for the daemons the lab starts."""
+    return {h: process_files(t, h) for h in started_here(t)}
 
 
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> bool:
@@ -79,27 +83,34 @@ def wait_for_port(host: str, port: int, timeout: float = 20.0) -> bool:
 
 def start(t: LocalTopology, trace: bool = True, debug: int = 1) -> dict[str, DaemonProcess]:
     """Start every daemon of the lab that does not run, in order; wait until each listens."""
-    procs = daemon_processes(t)
     for host, daemon in started_here(t).items():
-        p = procs[host]
-        p.pid_file.parent.mkdir(parents=True, exist_ok=True)
-        if p.pid() is not None:
-            continue
-        cmd = [sys.executable, "-m", MODULES[daemon],
-               "-c", str(t.etc / host), "-f", "-d", str(debug), "-p", str(p.pid_file),
-               "--log-file", str(p.log_file)]
-        if trace:
-            cmd += ["--trace", str(p.trace_file)]
-        if daemon == "dir" and t.clock_file is not None:
-            cmd += ["--clock", str(t.clock_file)]
-        offset = p.log_file.stat().st_size if p.log_file.exists() else 0
-        with open(p.log_file, "a") as log:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=log, start_new_session=True)
-        if not _listening(proc, p.log_file, offset, t.host, port_of(t, host)):
-            raise RuntimeError(f"bareoslab-{daemon} of {host} did not start listening on {t.host}:{port_of(t, host)}; "
-                               f"see {p.log_file}:\n{p.log_file.read_text()[-2000:]}")
-    return procs
+        launch(t, host, daemon, port_of(t, host), trace, debug)
+    return daemon_processes(t)
+
+
+def launch(t: LocalTopology, host: str, daemon: str, port: int, trace: bool = True,
+           debug: int = 1) -> DaemonProcess:
+    """Start the ``daemon`` (``dir``, ``sd``, ``fd``) configured in ``etc/<host>`` in the
+    background, unless it runs; wait until it says it listens on ``port`` and the port answers."""
+    p = process_files(t, host)
+    p.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    if p.pid() is not None:
+        return p
+    cmd = [sys.executable, "-m", MODULES[daemon],
+           "-c", str(t.etc / host), "-f", "-d", str(debug), "-p", str(p.pid_file),
+           "--log-file", str(p.log_file)]
+    if trace:
+        cmd += ["--trace", str(p.trace_file)]
+    if daemon == "dir" and t.clock_file is not None:
+        cmd += ["--clock", str(t.clock_file)]
+    offset = p.log_file.stat().st_size if p.log_file.exists() else 0
+    with open(p.log_file, "a") as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=log, start_new_session=True)
+    if not _listening(proc, p.log_file, offset, t.host, port):
+        raise RuntimeError(f"bareoslab-{daemon} of {host} did not start listening on {t.host}:{port}; "
+                           f"see {p.log_file}:\n{p.log_file.read_text()[-2000:]}")
+    return p
 
 
 def _listening(proc: subprocess.Popen[bytes], log_file: Path, offset: int, host: str, port: int,

@@ -22,11 +22,9 @@ daemons as background processes like :mod:`bareoslab.lab.local.processes` does f
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 
 from ...config.writer import resource_text
-from .processes import DaemonProcess, stop_process, wait_for_port
+from .processes import DaemonProcess, launch, process_files, stop_process
 from .render import (
     SECOND_DEVICE,
     Concurrency,
@@ -69,42 +67,18 @@ def render_concurrency(t: LocalTopology, fd2: SecondClient, device_jobs: int = 5
     render_second_client(t, fd2)
 
 
-def extra_process(t: LocalTopology, kind: str) -> DaemonProcess:
-    run = t.base / "run"
-    return DaemonProcess(kind, run / f"{kind}.pid", run / f"{kind}.log", run / f"{kind}.trace.jsonl")
-
-
 def sd2_process(t: LocalTopology) -> DaemonProcess:
-    return extra_process(t, "sd2")
-
-
-def start_extra(t: LocalTopology, kind: str, module: str, port: int, trace: bool = True,
-                debug: int = 1) -> DaemonProcess:
-    """Start a daemon configured in ``etc/<kind>`` in the background (no-op when it runs)."""
-    p = extra_process(t, kind)
-    p.pid_file.parent.mkdir(parents=True, exist_ok=True)
-    if p.pid() is not None:
-        return p
-    cmd = [sys.executable, "-m", module, "-c", str(t.etc / kind), "-f", "-d", str(debug),
-           "-p", str(p.pid_file), "--log-file", str(p.log_file)]
-    if trace:
-        cmd += ["--trace", str(p.trace_file)]
-    with open(p.log_file, "a") as err:
-        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                         start_new_session=True)
-    if not wait_for_port(t.host, port):
-        raise RuntimeError(f"{kind} did not start listening on {t.host}:{port}; see {p.log_file}")
-    return p
+    return process_files(t, "sd2")
 
 
 def stop_extra(t: LocalTopology, kind: str, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
-    """Stop a daemon started by :func:`start_extra` (``SIGKILL`` to simulate a crash)."""
-    stop_process(extra_process(t, kind), sig, timeout)
+    """Stop an extra daemon (``SIGKILL`` to simulate a crash)."""
+    stop_process(process_files(t, kind), sig, timeout)
 
 
 def start_sd2(t: LocalTopology, sd2: SecondStorage, trace: bool = True, debug: int = 1) -> DaemonProcess:
     """Start the second SD in the background (no-op when it runs) and wait for its port."""
-    return start_extra(t, "sd2", "bareoslab.storage.main", sd2.port, trace, debug)
+    return launch(t, "sd2", "sd", sd2.port, trace, debug)
 
 
 def stop_sd2(t: LocalTopology, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
@@ -114,4 +88,4 @@ def stop_sd2(t: LocalTopology, sig: int = signal.SIGTERM, timeout: float = 10.0)
 
 def start_fd2(t: LocalTopology, fd2: SecondClient, trace: bool = True, debug: int = 1) -> DaemonProcess:
     """Start the second FD in the background (no-op when it runs) and wait for its port."""
-    return start_extra(t, "fd2", "bareoslab.filed.main", fd2.port, trace, debug)
+    return launch(t, "fd2", "fd", fd2.port, trace, debug)
