@@ -17,6 +17,7 @@ from ansible.errors import AnsibleFilterError
 
 try:
     from bareoslab.topology import JobDefaults, Settings, Topology, TopologyError
+    from bareoslab.topology.model import GROUPS
 except ImportError as exc:  # pragma: no cover - depends on the controller
     _IMPORT_ERROR: ImportError | None = exc
 else:
@@ -51,10 +52,9 @@ def _topology(groups: Mapping[str, Any], hostvars: Mapping[str, Any], settings: 
               "bareoslab_storage_pools", "bareoslab_common_tls_certificate", "bareoslab_catalog_db_name",
               "bareoslab_catalog_db_user", "bareoslab_catalog_db_password", "bareoslab_catalog_db_port",
               "bareoslab_catalog_public_address")
-    hosts = {h for g in ("directors", "catalogs", "storages", "clients") for h in groups.get(g, [])}
+    hosts = {h for g in GROUPS for h in groups.get(g, [])}
     plain = {h: {k: _plain(hostvars[h][k]) for k in wanted if k in hostvars[h]} for h in hosts}
-    return Topology({g: list(groups.get(g, [])) for g in ("directors", "catalogs", "storages", "clients")},
-                    plain, Settings.from_vars(_plain(settings), prefix=""))
+    return Topology({g: list(groups.get(g, [])) for g in GROUPS}, plain, Settings.from_vars(_plain(settings), prefix=""))
 
 
 def bareoslab_topology(groups: Mapping[str, Any], hostvars: Mapping[str, Any],
