@@ -105,8 +105,7 @@ class AppendSession:
         self._acquired = True
         self.mounted = await self._mount(())
         self.writer = self.mounted.volume.session_writer(self.job.session_id, self.job.session_time)
-        await self._create_jobmedia(NULL_JOBMEDIA,
-                                    self.mounted)
+        await self._create_jobmedia(NULL_JOBMEDIA, self.mounted)
 
     async def _reserve_just_in_time(self) -> DeviceState:
         """Bareos' SetupDCR when the first record arrives: reserve a device as ``use`` would have."""
@@ -300,42 +299,44 @@ class AppendSession:
         job, state, res = self.job, self.state, self.res
         deadline = time.monotonic() + MAX_MEDIA_WAIT
         waiting = False
-        while not job.canceled and time.monotonic() < deadline:
-            reply = await job.catreq(
-                f"FindMedia=1 pool_name={bashed(res.pool_name)} media_type={bashed(res.media_type)} "
-                f"unwanted_volumes={','.join(bashed(u) for u in unwanted)}\n"
-            )
-            if not reply.startswith("1000 OK"):
-                state.waiting_for_sysop = True  # until a volume turns up or someone says mount
-                if not waiting:
-                    waiting = True
-                    await job.send_status(JobStatus.WAIT_MEDIA)
-                    await job.jmsg(
-                        MsgType.MOUNT,
-                        f'Job {job.job} is waiting. Cannot find any appendable volumes.\n'
-                        f'Please use the "label" command to create a new Volume for:\n'
-                        f'    Storage:      {state.print_name}\n'
-                        f'    Pool:         {res.pool_name}\n    Media type:   {res.media_type}',
-                    )
-                await job.heartbeat()
-                await self.reservations.wait_for_release(MEDIA_POLL_INTERVAL)  # a cancel wakes us early
-                continue
-            state.waiting_for_sysop = False
-            media = ok_media_fields(reply)
-            if self.reservations.volume_in_use(media["VolName"], state):
-                unwanted.append(media["VolName"])  # mounted on another device
-                continue
-            volume = await self._open_or_label(media)
-            if volume is None:
-                unwanted.append(media["VolName"])
-                continue
-            if waiting:
-                await job.send_status(JobStatus.RUNNING)
-            if unwanted and not job.canceled:
-                await job.jmsg(MsgType.INFO, f'New volume "{volume.name}" mounted on device {state.print_name} '
-                                             f"at {time.strftime('%d-%b-%Y %H:%M')}.")
-            return MountedVolume(volume, media)
-        state.waiting_for_sysop = False
+        try:
+            while not job.canceled and time.monotonic() < deadline:
+                reply = await job.catreq(
+                    f"FindMedia=1 pool_name={bashed(res.pool_name)} media_type={bashed(res.media_type)} "
+                    f"unwanted_volumes={','.join(bashed(u) for u in unwanted)}\n"
+                )
+                if not reply.startswith("1000 OK"):
+                    state.waiting_for_sysop = True  # until a volume turns up or someone says mount
+                    if not waiting:
+                        waiting = True
+                        await job.send_status(JobStatus.WAIT_MEDIA)
+                        await job.jmsg(
+                            MsgType.MOUNT,
+                            f'Job {job.job} is waiting. Cannot find any appendable volumes.\n'
+                            f'Please use the "label" command to create a new Volume for:\n'
+                            f'    Storage:      {state.print_name}\n'
+                            f'    Pool:         {res.pool_name}\n    Media type:   {res.media_type}',
+                        )
+                    await job.heartbeat()
+                    await self.reservations.wait_for_release(MEDIA_POLL_INTERVAL)  # a cancel wakes us early
+                    continue
+                state.waiting_for_sysop = False
+                media = ok_media_fields(reply)
+                if self.reservations.volume_in_use(media["VolName"], state):
+                    unwanted.append(media["VolName"])  # mounted on another device
+                    continue
+                volume = await self._open_or_label(media)
+                if volume is None:
+                    unwanted.append(media["VolName"])
+                    continue
+                if waiting:
+                    await job.send_status(JobStatus.RUNNING)
+                if unwanted and not job.canceled:
+                    await job.jmsg(MsgType.INFO, f'New volume "{volume.name}" mounted on device {state.print_name} '
+                                                 f"at {time.strftime('%d-%b-%Y %H:%M')}.")
+                return MountedVolume(volume, media)
+        finally:
+            state.waiting_for_sysop = False  # a cancel or a lost Director ends the wait too
         reason = "the job was canceled" if job.canceled else f"none turned up within {MAX_MEDIA_WAIT:.0f} s"
         raise CatalogRequestError(
             f'No appendable volume in pool "{res.pool_name}" with media type "{res.media_type}": {reason}'
