@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def expected(root: Path) -> tuple[int, int]:
         entries += len(dirs) + len(files)
         for name in files:
             st = os.lstat(os.path.join(top, name))
-            if not os.path.islink(os.path.join(top, name)) and os.path.isfile(os.path.join(top, name)):
+            if stat.S_ISREG(st.st_mode):  # a regular file, not a link to one
                 size += st.st_size
     return entries, size
 

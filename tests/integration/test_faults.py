@@ -19,12 +19,10 @@ from bareoslab.lab.local import processes
 from bareoslab.net.auth import hello_director, password_key
 from bareoslab.net.errors import AuthenticationError, ConnectionClosed
 from bareoslab.net.framing import Signal
-from bareoslab.net.handshake import Outbound, authenticate_outbound, start_outbound
-from bareoslab.net.server import connect
-from bareoslab.net.tls import NO_TLS, TlsError, TlsSettings, qualified_name
+from bareoslab.net.tls import NO_TLS, TlsError, TlsSettings
 from bareoslab.volume.device import FileDevice
 
-from .conftest import Lab, job_status, read_frame, wait_until
+from .conftest import Lab, as_director, job_status, read_frame, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -174,18 +172,9 @@ def test_full_disk_fails_the_job_and_keeps_the_volume_readable(lab_factory, tmp_
 def test_an_unknown_command_ends_the_directors_session(lab_factory, kind: str, answer: str) -> None:
     """Bareos' FD and SD answer an unknown command once and hang up (they do not read on)."""
     lab: Lab = lab_factory()
-    t = lab.t
-    port, password, rtype = ((t.sd_port, t.sd_password, "R_STORAGE") if kind == "sd"
-                             else (t.fd_port, t.fd_password, "R_CLIENT"))
 
     async def speak() -> tuple[str, bool]:
-        conn = await connect(t.host, port, daemon=t.director, peer=kind)
-        how = Outbound.for_resource(TlsSettings(), qualified_name("R_DIRECTOR", t.director),
-                                    password_key(password), t.host)
-        await start_outbound(conn, how)
-        await conn.send(hello_director(t.director))
-        await authenticate_outbound(conn, f"R_DIRECTOR::{t.director}", how)
-        await conn.recv_text(timeout=10)  # 3000 OK Hello / 2000 OK Hello
+        conn = await as_director(lab.t, kind)  # its 3000 OK Hello / 2000 OK Hello read
         await conn.send("frobnicate now")
         reply = await conn.recv_text(timeout=10)
         try:
