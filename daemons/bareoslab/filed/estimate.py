@@ -8,13 +8,11 @@ hard link adds its size. With ``listing=1`` each entry is also one ``ls``-like l
 
 from __future__ import annotations
 
-import grp
-import pwd
-import stat as statmod
 import time
 from dataclasses import dataclass, field
 
 from ..codes import FileType
+from ..lsformat import encode_mode, group_name, user_name
 from .accurate import AccurateList
 from .fileset import FileEntry, FileSetSpec, walk
 
@@ -37,38 +35,10 @@ def estimate(spec: FileSetSpec, since: float | None, accurate: AccurateList | No
     return out
 
 
-def _mode(mode: int) -> str:
-    """Bareos' encode_mode (a FIFO is ``f``)."""
-    kind = ("d" if statmod.S_ISDIR(mode) else "b" if statmod.S_ISBLK(mode) else "c" if statmod.S_ISCHR(mode)
-            else "l" if statmod.S_ISLNK(mode) else "f" if statmod.S_ISFIFO(mode) else "s" if statmod.S_ISSOCK(mode)
-            else "-")
-    bits = ""
-    for read, write, exe, special, on, off in ((0o400, 0o200, 0o100, statmod.S_ISUID, "s", "S"),
-                                              (0o40, 0o20, 0o10, statmod.S_ISGID, "s", "S"),
-                                              (0o4, 0o2, 0o1, statmod.S_ISVTX, "t", "T")):
-        bits += ("r" if mode & read else "-") + ("w" if mode & write else "-")
-        bits += (on if mode & exe else off) if mode & special else ("x" if mode & exe else "-")
-    return kind + bits
-
-
-def _user(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
-
-
-def _group(gid: int) -> str:
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return str(gid)
-
-
 def ls_line(entry: FileEntry) -> str:
     """PrintLsOutput: mode, links, user, group, size, ctime, name (``-> target`` for a link)."""
     st = entry.stat
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(st.st_ctime))
     name = entry.name + (f" -> {entry.link}" if entry.file_type == FileType.LNK else "")
-    return (f"{_mode(st.st_mode)}  {st.st_nlink:2d} {_user(st.st_uid)[:8]:<8} {_group(st.st_gid)[:8]:<8}"
+    return (f"{encode_mode(st.st_mode)}  {st.st_nlink:2d} {user_name(st.st_uid)[:8]:<8} {group_name(st.st_gid)[:8]:<8}"
             f"{str(st.st_size)[:12]:>12} {stamp}  {name}")

@@ -11,8 +11,9 @@ from bareoslab.codes import FileType
 from bareoslab.filed.accurate import AccurateList
 from bareoslab.filed.attribs import decode_attributes, encode_lstat
 from bareoslab.filed.backup import Totals, generate
-from bareoslab.filed.estimate import _mode, estimate
+from bareoslab.filed.estimate import estimate
 from bareoslab.filed.fileset import Options
+from bareoslab.lsformat import encode_mode as _mode
 from bareoslab.net.bareos64 import bin_to_base64
 
 from .helpers import listing, spec_for
