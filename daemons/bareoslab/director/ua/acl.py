@@ -10,6 +10,7 @@ restrictions. An empty ``Where ACL`` allows restores to the job's Where.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -100,8 +101,11 @@ class Acl:
         if kind == COMMAND and item in ALWAYS_ALLOWED:
             return True
         lists = acl_lists(self.console, self.profiles, kind)
-        if kind == WHERE and not item and not any(lists):
-            return True
+        if kind == WHERE:
+            if not item and not any(lists):
+                return True
+            # the path the File daemon will write to: /srv/../etc is /etc
+            item = posixpath.normpath(item) if item else item
         for entries in lists:
             decision = acl_decision(entries, item)
             if decision is not None:

@@ -72,3 +72,6 @@ def test_acl_where(cfg) -> None:
     acl = Acl(cfg, cfg.get("Console", "mover"))
     assert acl.ok(WHERE, "/tmp/restores") and acl.ok(WHERE, "/srv/data")
     assert not acl.ok(WHERE, "/etc") and not acl.ok(WHERE, "")
+    # the path the File daemon writes to is checked, not its spelling
+    assert not acl.ok(WHERE, "/srv/../etc") and not acl.ok(WHERE, "/srv/data/../../etc")
+    assert acl.ok(WHERE, "/srv/x/../data") and acl.ok(WHERE, "/tmp/restores/")
