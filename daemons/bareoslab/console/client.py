@@ -33,6 +33,7 @@ class ConsoleSession:
     def __init__(self, conn: Connection, banner: str) -> None:
         self.conn = conn
         self.banner = banner
+        self.asked = False  # the Director's last reply was a question
 
     @classmethod
     async def open(
@@ -90,9 +91,11 @@ class ConsoleSession:
         ``on_text`` sees each packet of output as it arrives (long ``wait``, ``restore``).
         """
         await self.conn.send(line)
-        if line.strip().lower() in ("quit", "exit"):
+        if not self.asked and line.strip().lower() in ("quit", "exit"):
             return Reply("", closed=True)
-        return await self._read_reply(on_text)
+        reply = await self._read_reply(on_text)
+        self.asked = reply.prompt  # "quit" answering a question is just an answer
+        return reply
 
     async def close(self) -> None:
         await self.conn.close()
