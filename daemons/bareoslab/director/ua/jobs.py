@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from ...codes import JOB_LEVEL_NAMES, JobLevel, JobType
 from ..jcr import JobControlRecord
-from ..job import RunError, new_jcr, run_job, setup_job
+from ..job import run_job, setup_job
 from . import acl
 from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg, yesno
+from .run_prompt import RunRequest, confirm_run
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -48,7 +49,8 @@ def check_jcr_acl(ua: UserAgent, jcr: JobControlRecord) -> None:
             )
 
 
-def run_summary(jcr: JobControlRecord) -> str:
+def run_summary(jcr: JobControlRecord, req: RunRequest | None = None) -> str:
+    """The job as Bareos shows it before ``OK to run?``."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(jcr.sched_time))
     if jcr.job_type in (JobType.COPY, JobType.MIGRATE):
         next_pool = jcr.pool.get("Next Pool") if jcr.pool else None
@@ -88,12 +90,13 @@ def run_summary(jcr: JobControlRecord) -> str:
             f"JobName:  {jcr.name}",
             f"Level:    {JOB_LEVEL_NAMES.get(jcr.level, '')}",
             f"Client:   {jcr.client.name if jcr.client else ''}",
-            "Format:   Native",
+            f"Format:   {req.backup_format if req else 'Native'}",
             f"FileSet:  {jcr.fileset.name if jcr.fileset else ''}",
             f"Pool:     {pool} (From {pool_source})",
             f"Storage:  {jcr.storage.name if jcr.storage else ''} (From {jcr.storage_source})",
             f"When:     {when}",
             f"Priority: {jcr.priority}",
+            *([f"Plugin Options: {req.plugin_options}"] if req and req.plugin_options else []),
         ]
     )
 
@@ -123,26 +126,26 @@ async def cmd_run(ua: UserAgent, args: Args) -> bool:
     if "priority" in overrides:
         if int_arg(args, "priority") is None or int(overrides["priority"]) <= 0:
             raise CommandFailed("Priority must be a positive integer.")
-    try:
-        jcr = new_jcr(director, job_res, **overrides)
-    except RunError as exc:
-        raise CommandFailed(str(exc)) from exc
-    if jcr.job_type is JobType.RESTORE:
-        raise CommandFailed("Use the restore command to run a restore job.")
-    check_jcr_acl(ua, jcr)
+    req = RunRequest(job_res, overrides)
     if arg(args, "when"):
-        jcr.sched_time = _when(arg(args, "when") or "")
+        req.when = _when(arg(args, "when") or "")
     if arg(args, "accurate"):  # accurate=yes|no overrides the Job's Accurate, as in Bareos
         accurate = yesno(arg(args, "accurate") or "")
         if accurate is None:
             raise CommandFailed(f"Invalid accurate value: {arg(args, 'accurate')}")
-        jcr.accurate_override = accurate
+        req.finish = lambda jcr: setattr(jcr, "accurate_override", accurate)
+    jcr = req.build(ua)
+    if jcr.job_type is JobType.RESTORE:
+        raise CommandFailed("Use the restore command to run a restore job.")
+    check_jcr_acl(ua, jcr)
     if not has(args, "yes") and ua.api != 2:
-        await ua.send(run_summary(jcr))
-        if not await ua.confirm("OK to run? (yes/mod/no): "):
+        confirmed = await confirm_run(ua, req, run_summary)
+        if confirmed is None:
             await ua.send("Job not run.")
             ua.json_result = {}
             return True
+        jcr = confirmed
+        check_jcr_acl(ua, jcr)
     if jcr.sched_time > time.time() + 1:  # set up now (status C), queued at its time
         await setup_job(director, jcr)
         director.jobq.add_at(jcr)
