@@ -3,9 +3,10 @@
 Each subject is a module of its own: ``schema_sql`` (create, upgrade, check),
 ``resource_sql`` (pools, clients, storages, filesets), ``job_sql`` (Job rows, logs,
 copy/migrate selection), ``media_sql`` (volumes and JobMedia), ``file_sql`` (File rows
-and restore selection), ``prune_sql`` (purging and pruning), ``listing_sql`` (what the
-console lists); ``base`` holds what they share. No SQL is written outside this package
-but what a user types (``sqlquery``, ``.sql``).
+and restore selection), ``restore_sql`` (the console restore's lookups), ``prune_sql``
+(purging and pruning), ``listing_sql`` (what the console lists); ``base`` holds what
+they share. No SQL is written outside this package but what a user types (``sqlquery``,
+``.sql``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from .listing_sql import ListingSql
 from .media_sql import MediaSql
 from .prune_sql import PruneSql
 from .resource_sql import ResourceSql
+from .restore_sql import RestoreSql
 from .schema_sql import SCHEMA_VERSION, TABLES, UPGRADES, SchemaSql
 
 
-class SqlCatalog(SchemaSql, ResourceSql, JobSql, MediaSql, FileSql, PruneSql, ListingSql):
+class SqlCatalog(
+    SchemaSql, ResourceSql, JobSql, MediaSql, FileSql, RestoreSql, PruneSql, ListingSql
+):
     """The catalog API (:data:`bareoslab.catalog.api.Catalog`), on SQLite or PostgreSQL."""
 
 

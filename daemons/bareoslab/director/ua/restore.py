@@ -1,39 +1,53 @@
 """``restore``: choose the backups, mark the files, write the bootstrap, queue the Restore job.
 
-Forms: ``restore client=C [fileset=F] [where=/p] [before=T] select all done [yes]``,
-``restore jobid=N[,M] all done``, with ``file=<path>`` / ``directory=<dir>`` to
-mark only some files and ``restoreclient=`` to restore to another client.
+As Bareos' ``RestoreCmd``: the JobIds come from the command line (``jobid=``, ``select``
+with ``client=``/``fileset=``/``before=``) or from the numbered menu
+(:mod:`.restore_select`); the files are marked in the file tree (:mod:`.tree`) unless
+``done`` is given (``all`` marks everything), or named one by one with ``file=`` /
+``directory=``; ``OK to run? (yes/mod/no)`` lets the user change the job before it is
+queued (:mod:`.run_prompt`).
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...catalog.api import JobMediaRow, RestoreFile
 from ...config import Resource
 from ..bsr import build_bootstrap
-from ..job import RunError, new_jcr, run_job
+from ..jcr import JobControlRecord
+from ..job import run_job
 from . import acl
-from .args import Args, CommandFailed, UsageError, arg, has, int_list_arg
+from .args import Args, CommandFailed, arg, has
 from .jobs import check_jcr_acl
+from .prompt import choose, get_cmd
+from .restore_select import Selection, Selector, check_keywords
+from .run_prompt import REPLACE_OPTIONS, RunRequest, confirm_run
+from .tree import RestoreTree, select_files
 
 if TYPE_CHECKING:
     from .commands import UserAgent
 
 RESTORE_USAGE = (
-    "restore client=<client> [fileset=<fileset>] [where=<path>] [before=<YYYY-MM-DD HH:MM:SS>] "
-    "[file=<path>]... [directory=<dir>]... [restoreclient=<client>] [restorejob=<job>] "
-    "[storage=<storage>] [replace=always|ifnewer|ifolder|never] select all done [yes] "
-    "| restore jobid=<id>[,<id>...] all done [yes]"
+    "restore [client=<client>] [fileset=<fileset>] [where=<path>] [before=<YYYY-MM-DD HH:MM:SS>] "
+    "[jobid=<id>[,<id>...]] [file=<path>]... [directory=<dir>]... [restoreclient=<client>] "
+    "[restorejob=<job>] [storage=<storage>] [replace=always|ifnewer|ifolder|never] "
+    "[select] [current] [all] [done] [yes]"
 )
-REPLACE = {"always": "a", "ifnewer": "w", "ifolder": "o", "never": "n"}
+REPLACE = dict(REPLACE_OPTIONS)
 REPLACE_NAMES = {"a": "Always", "w": "IfNewer", "o": "IfOlder", "n": "Never"}
+NOT_ONLINE = (
+    "\n\nFor one or more of the JobIds selected, no files were found,\n"
+    "so file selection is not possible.\n"
+    "Most likely your retention policy pruned the files.\n"
+)
 _bsr_counter = 0
 
 
-def _restore_job(ua: UserAgent, args: Args) -> Resource:
+async def _restore_job(ua: UserAgent, args: Args) -> Resource | None:
+    """``restorejob=``, the only Restore job, or one the user picks."""
     name = arg(args, "restorejob")
     if name:
         res = ua.res("Job", name)
@@ -41,71 +55,43 @@ def _restore_job(ua: UserAgent, args: Args) -> Resource:
         if str(res.type).lower() != "restore":
             raise CommandFailed(f'Job "{name}" is not a Restore job.')
         return res
-    jobs = [
-        j
-        for j in ua.acl.allowed(ua.director.cfg.resources("Job"))
-        if str(j.type).lower() == "restore"
-    ]
+    jobs = sorted(
+        (j for j in ua.acl.allowed(ua.director.cfg.resources("Job")) if str(j.type).lower() == "restore"),
+        key=lambda j: j.name.lower(),
+    )
     if not jobs:
         raise CommandFailed(
-            "No Restore Job resource found in bareos-dir.conf (or none allowed to this console)."
+            "No Restore Job Resource found in bareos-dir.conf.\n"
+            "You must create at least one before running this command."
         )
-    return jobs[0]
-
-
-async def _select_jobids(
-    ua: UserAgent, args: Args, job_res: Resource
-) -> tuple[list[int], Resource]:
-    """The JobIds to restore from and the client they backed up."""
-    director, cfg, cat = ua.director, ua.director.cfg, ua.director.catalog
-    if arg(args, "jobid"):
-        jobids = int_list_arg(args, "jobid")
-        if not jobids:
-            raise UsageError("")
-        first = await director.db(cat.get_job, jobids[0])
-        if first is None:
-            raise CommandFailed(f"No Job found for JobId {jobids[0]}.")
-        ua.check(acl.JOB, first.name)
-        client_row = await director.db(cat.get_client, first.client_id)
-        client = cfg.get("Client", client_row.name) if client_row else None
-        if client is None:
-            raise CommandFailed(f"The Client of JobId {jobids[0]} is not in the configuration.")
-        ua.check(acl.CLIENT, client.name)
-        return jobids, client
-    if not arg(args, "client"):
-        raise UsageError("")
-    client = ua.res("Client", arg(args, "client"))
-    assert client is not None
-    fileset_name = arg(args, "fileset") or job_res.fileset
-    if fileset_name:
-        ua.res("FileSet", fileset_name)
-    before = None
-    if arg(args, "before"):
-        try:
-            before = time.mktime(time.strptime(arg(args, "before") or "", "%Y-%m-%d %H:%M:%S"))
-        except ValueError:
-            raise CommandFailed(f"Invalid before= time: {arg(args, 'before')}") from None
-    client_id = await director.db(cat.client_id, client.name)
-    for fileset_id in await director.db(cat.fileset_ids, fileset_name):
-        jobs = await director.db(cat.select_restore_jobs, client_id or 0, fileset_id, before)
-        if jobs:
-            return [j.job_id for j in jobs], client
-    raise CommandFailed(
-        f"No Full backup before {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(before))} "
-        f'found for Client "{client.name}" and FileSet "{fileset_name}".'
+    picked = await choose(
+        ua, "The defined Restore Job resources are:\n", [j.name for j in jobs], "Job", "Select Restore Job"
     )
+    return None if picked is None else jobs[picked]
 
 
-def _mark(files: list[RestoreFile], args: Args) -> list[RestoreFile]:
-    """All files, or those named by ``file=`` / under ``directory=``."""
-    names = [v for k, v in args[1:] if k == "file" and v]
-    dirs = [v if v.endswith("/") else v + "/" for k, v in args[1:] if k == "directory" and v]
-    if not names and not dirs:
-        return files
-    wanted = set(names)
-    return [
-        f for f in files if f.path + f.name in wanted or any(f.path.startswith(d) for d in dirs)
-    ]
+async def _files_from_tree(ua: UserAgent, args: Args, sel: Selection) -> dict[int, list[int]] | None:
+    """Build the tree of the chosen jobs and let the user mark files (``BuildDirectoryTree``)."""
+    director, cat = ua.director, ua.director.catalog
+    ids = ",".join(map(str, sel.jobids))
+    await ua.send(f"\nBuilding directory tree for JobId(s) {ids} ...  ")
+    files: list[RestoreFile] = await director.db(lambda: list(cat.restore_files(sel.jobids)))
+    purged = any(job.purged_files for job in sel.jobs.values())
+    if not files or purged:
+        await ua.send(NOT_ONLINE)
+        if not has(args, "all"):
+            answer = await get_cmd(ua, "\nDo you want to restore all the files? (yes|no): ")
+            if (answer or "").lower() not in ("yes", "y"):
+                return None
+        return {jobid: [] for jobid in sel.jobids}  # every file of each job
+    tree = RestoreTree.build(files, mark_all=has(args, "all"))
+    if has(args, "all"):
+        await ua.send(f"\n{tree.file_count:,} files inserted into the tree and marked for extraction.")
+    else:
+        await ua.send(f"\n{tree.entries:,} files inserted into the tree.")
+    if not has(args, "done") and not await select_files(ua, tree):
+        return None
+    return tree.selection()
 
 
 def _write_bsr(ua: UserAgent, text: str) -> str:
@@ -135,51 +121,92 @@ def _volume_storage(ua: UserAgent, jobmedia: list[JobMediaRow]) -> str | None:
     return None
 
 
+def _restore_summary(jcr: JobControlRecord, req: RunRequest) -> str:
+    return "\n".join(
+        [
+            "Run Restore job",
+            f"JobName:         {jcr.name}",
+            f"Bootstrap:       {req.bootstrap_file}",
+            f"Where:           {jcr.where}",
+            f"Replace:         {REPLACE_NAMES[jcr.replace]}",
+            f"FileSet:         {jcr.fileset.name if jcr.fileset else ''}",
+            f"Backup Client:   {jcr.client.name if jcr.client else ''}",
+            f"Restore Client:  {jcr.restore_client.name if jcr.restore_client else ''}",
+            f"Format:          {req.backup_format}",
+            f"Storage:         {jcr.storage.name if jcr.storage else ''}",
+            f"When:            {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(jcr.sched_time))}",
+            f"Catalog:         {jcr.job_res.get('Catalog') or 'MyCatalog'}",
+            f"Priority:        {jcr.priority}",
+            f"Plugin Options:  {req.plugin_options or '*None*'}",
+        ]
+    )
+
+
+async def _backup_client(ua: UserAgent, sel: Selection) -> Resource:
+    """The client the chosen files were saved from."""
+    name = sel.client
+    if name is None:
+        first = sel.jobs.get(sel.jobids[0]) if sel.jobids else None
+        if first is None:
+            first = await ua.director.db(ua.director.catalog.get_job, next(iter(sel.files)))
+        row = await ua.director.db(ua.director.catalog.get_client, first.client_id) if first else None
+        name = row.name if row else None
+    client = ua.director.cfg.get("Client", name) if name else None
+    if client is None:
+        raise CommandFailed(f'The Client "{name or ""}" of the chosen jobs is not in the configuration.')
+    ua.check(acl.CLIENT, client.name)
+    return client
+
+
 async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     director, cat = ua.director, ua.director.catalog
-    job_res = _restore_job(ua, args)
+    check_keywords(args)
     where = arg(args, "where")
-    ua.check(acl.WHERE, where or "")
-    jobids, client = await _select_jobids(ua, args, job_res)
-    ids = ",".join(map(str, jobids))
-    await ua.send(f"You have selected the following JobId{'s' if len(jobids) > 1 else ''}: {ids}")
-    await ua.send(f"\nBuilding directory tree for JobId(s) {ids} ...")
-    files: list[RestoreFile] = await director.db(lambda: list(cat.restore_files(jobids)))
-    await ua.send(
-        f"{len(files)} files inserted into the tree{'' if has(args, 'file') else ' and marked for extraction'}."
-    )
-    files = _mark(files, args)
-    if not files:
-        raise CommandFailed("No files selected to be restored.")
-    wanted: dict[int, list[int]] = {}
-    for f in files:
-        wanted.setdefault(f.job_id, []).append(f.file_index)
+    if where is not None and not ua.acl.ok(acl.WHERE, where):
+        raise CommandFailed('"where" specification not authorized.')
+    replace = (arg(args, "replace") or "").lower()
+    if replace and replace not in REPLACE:
+        raise CommandFailed(f"Invalid replace option: {replace}")
+    sel = await Selector(ua, args).run()
+    if sel is None:
+        return False
+    if sel.by_file:
+        wanted = {jobid: sorted(set(ix)) for jobid, ix in sel.files.items()}
+    else:
+        chosen = await _files_from_tree(ua, args, sel)
+        if chosen is None:
+            await ua.send("Restore not done.")
+            return False
+        wanted = chosen
+    if not wanted:
+        await ua.send("No files selected to be restored.")
+        return False
+    job_res = await _restore_job(ua, args)
+    if job_res is None:
+        return False
     jobmedia = await director.db(cat.jobmedia_for_jobs, list(wanted))
-    overrides: dict[str, Any] = {"client": client.name}
+    for jobid, indexes in wanted.items():
+        if not indexes:  # the whole job: every FileIndex its JobMedia covers
+            rows = [jm for jm in jobmedia if jm.job_id == jobid]
+            if rows:
+                indexes += range(min(r.first_index for r in rows), max(r.last_index for r in rows) + 1)
+    client = await _backup_client(ua, sel)
+    req = RunRequest(job_res, {"client": client.name}, where=where if where is not None else (job_res.where or ""))
+    req.replace = REPLACE[replace or str(job_res.replace).lower()]
     if arg(args, "storage"):
-        overrides["storage"] = ua.res("Storage", arg(args, "storage")).name  # type: ignore[union-attr]
+        req.overrides["storage"] = ua.res("Storage", arg(args, "storage")).name  # type: ignore[union-attr]
     elif storage := _volume_storage(ua, [jm for jm in jobmedia if jm.job_id in wanted]):
-        overrides["storage"] = storage
-    try:
-        jcr = new_jcr(director, job_res, **overrides)
-    except RunError as exc:
-        raise CommandFailed(str(exc)) from exc
+        req.overrides["storage"] = storage
+    if arg(args, "restoreclient"):
+        req.restore_client = ua.res("Client", arg(args, "restoreclient"))
+    jcr = req.build(ua)
     if jcr.storage is None:
         raise CommandFailed("No Storage to restore from.")
-    restore_client = (
-        ua.res("Client", arg(args, "restoreclient")) if arg(args, "restoreclient") else None
-    )
-    jcr.restore_client = restore_client or client
-    check_jcr_acl(ua, jcr)
-    jcr.bootstrap = build_bootstrap(jobmedia, wanted, jcr.storage.name, jcr.storage.device[0])
-    jcr.expected_files = len(files)
-    jcr.where = where if where is not None else (job_res.where or "")
-    replace = (arg(args, "replace") or str(job_res.replace)).lower()
-    if replace not in REPLACE:
-        raise CommandFailed(f"Invalid replace option: {replace}")
-    jcr.replace = REPLACE[replace]
-    bsr = _write_bsr(ua, jcr.bootstrap)
-    await ua.send(f"Bootstrap records written to {bsr}\n")
+    req.bootstrap = build_bootstrap(jobmedia, wanted, jcr.storage.name, jcr.storage.device[0])
+    selected = sum(len(v) for v in wanted.values())
+    req.finish = lambda j: setattr(j, "expected_files", selected)
+    req.bootstrap_file = _write_bsr(ua, req.bootstrap)
+    await ua.send(f"Bootstrap records written to {req.bootstrap_file}\n")
     volumes = sorted({jm.volume_name for jm in jobmedia if jm.job_id in wanted})
     await ua.send(
         "The job will require the following\n"
@@ -189,31 +216,18 @@ async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     for volume in volumes:
         await ua.send(f"    {volume:<25} {jcr.storage.name:<25} {jcr.storage.device[0]}")
     await ua.send('\nVolumes marked with "*" are online.\n\n')
-    await ua.send(f"{len(files)} file{'s' if len(files) != 1 else ''} selected to be restored.\n")
+    await ua.send(f"{selected:,} file{'s' if selected != 1 else ''} selected to be restored.\n")
+    jcr = req.build(ua)
+    check_jcr_acl(ua, jcr)
     if not has(args, "yes") and ua.api != 2:
-        await ua.send(
-            "\n".join(
-                [
-                    "Run Restore job",
-                    f"JobName:         {jcr.name}",
-                    f"Bootstrap:       {bsr}",
-                    f"Where:           {jcr.where}",
-                    f"Replace:         {REPLACE_NAMES[jcr.replace]}",
-                    f"FileSet:         {jcr.fileset.name if jcr.fileset else ''}",
-                    f"Backup Client:   {client.name}",
-                    f"Restore Client:  {jcr.restore_client.name}",
-                    "Format:          Native",
-                    f"Storage:         {jcr.storage.name}",
-                    f"When:            {time.strftime('%Y-%m-%d %H:%M:%S')}",
-                    f"Catalog:         {director.catalog_res.name}",
-                    f"Priority:        {jcr.priority}",
-                    "Plugin Options:  *None*",
-                ]
-            )
-        )
-        if not await ua.confirm("OK to run? (yes/mod/no): "):
+        confirmed = await confirm_run(ua, req, _restore_summary)
+        if confirmed is None:
             await ua.send("Job not run.")
             return True
+        jcr = confirmed
+        check_jcr_acl(ua, jcr)
+    if not jcr.bootstrap or jcr.storage is None:
+        raise CommandFailed("No bootstrap and storage to restore from.")
     jobid = await run_job(director, jcr)
     await ua.send(f"Job queued. JobId={jobid}")
     ua.json_result = {"run": {"jobid": str(jobid)}}
