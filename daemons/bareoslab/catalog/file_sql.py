@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 from ..codes import JobLevel, JobType
@@ -98,6 +99,18 @@ class FileSql(SqlBase):
         ).fetchall()
         jobs += [JOB.row(r) for r in incrementals]
         return jobs
+
+    def job_chain(self, job: JobRow, fileset_id: int | None = None) -> list[JobRow]:
+        """The Full, Differential and Incrementals a restore of ``job``'s state needs, up to
+        ``job`` itself (Bareos' ``AccurateGetJobids`` at its start time); of another FileSet
+        of the same client when ``fileset_id`` is given."""
+        if job.start_time is None:
+            return []
+        return self.select_restore_jobs(
+            job.client_id,
+            fileset_id or job.fileset_id,
+            job.start_time + timedelta(seconds=1),
+        )
 
     def restore_files(self, job_ids: Iterable[int]) -> Iterator[RestoreFile]:
         """Newest version of every path+name among the jobs (deleted markers drop

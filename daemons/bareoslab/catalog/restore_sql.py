@@ -63,6 +63,15 @@ class RestoreSql(SqlBase):
         ).fetchall()
         return [str(r[0]) for r in rows]
 
+    def client_fileset_ids(self, client_id: int) -> list[int]:
+        """The newest FileSetId of each FileSet the client's jobs used (``uar_sel_filesetid``)."""
+        rows = self._db.execute(
+            "SELECT MAX(fs.FileSetId) FROM FileSet fs JOIN Job j ON j.FileSetId = fs.FileSetId "
+            "WHERE j.ClientId = ? GROUP BY fs.FileSet ORDER BY 1",
+            (client_id,),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def client_names(self) -> list[str]:
         rows = self._db.execute("SELECT Name FROM Client ORDER BY ClientId").fetchall()
         return [str(r[0]) for r in rows]

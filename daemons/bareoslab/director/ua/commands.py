@@ -23,6 +23,16 @@ from ...version import VERSION, VERSION_DATE
 from . import acl
 from .args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
 from .bandwidth import SETBANDWIDTH_USAGE, cmd_setbandwidth
+from .bvfs import (
+    dot_bvfs_cleanup,
+    dot_bvfs_clear_cache,
+    dot_bvfs_get_jobids,
+    dot_bvfs_lsdirs,
+    dot_bvfs_lsfiles,
+    dot_bvfs_restore,
+    dot_bvfs_update,
+    dot_bvfs_versions,
+)
 from .devices import MOUNT_USAGE, RELEASE_USAGE, UNMOUNT_USAGE, cmd_mount, cmd_release, cmd_unmount
 from .estimate import ESTIMATE_USAGE, cmd_estimate
 from .jobs import RUN_USAGE, cmd_cancel, cmd_run
@@ -437,6 +447,46 @@ TABLE: list[Command] = [
     Command(".types", dot_types, "List all job types", ".types"),
     Command(".users", dot_users, "List all user resources", ".users"),
     Command(".volstatus", dot_volstatus, "List all volume status", ".volstatus"),
+    Command(
+        ".bvfs_lsdirs",
+        dot_bvfs_lsdirs,
+        "List directories using BVFS",
+        ".bvfs_lsdirs jobid=<jobid> path=<path> | pathid=<pathid> [limit=<limit>] [offset=<offset>]",
+    ),
+    Command(
+        ".bvfs_lsfiles",
+        dot_bvfs_lsfiles,
+        "List files using BVFS",
+        ".bvfs_lsfiles jobid=<jobid> path=<path> | pathid=<pathid> [limit=<limit>] [offset=<offset>]",
+    ),
+    Command(".bvfs_update", dot_bvfs_update, "Update BVFS cache", ".bvfs_update [jobid=<jobid>]"),
+    Command(
+        ".bvfs_get_jobids",
+        dot_bvfs_get_jobids,
+        "Get jobids required for a restore",
+        ".bvfs_get_jobids jobid=<jobid> | ujobid=<unique-jobid> [all]",
+    ),
+    Command(
+        ".bvfs_versions",
+        dot_bvfs_versions,
+        "List versions of a file",
+        ".bvfs_versions jobid=0 client=<client-name> pathid=<path-id> filename=<file-name> "
+        "[copies] [versions]",
+    ),
+    Command(
+        ".bvfs_restore",
+        dot_bvfs_restore,
+        "Mark BVFS files/directories for restore. Stored in handle.",
+        ".bvfs_restore path=<handle> jobid=<jobid> [fileid=<file-id>] [dirid=<dirid>] "
+        "[hardlink=<hardlink>]",
+    ),
+    Command(
+        ".bvfs_cleanup",
+        dot_bvfs_cleanup,
+        "Cleanup BVFS cache for a certain handle",
+        ".bvfs_cleanup path=<handle>",
+    ),
+    Command(".bvfs_clear_cache", dot_bvfs_clear_cache, "Clear BVFS cache", ".bvfs_clear_cache yes"),
     Command("autodisplay", cmd_autodisplay, "Autodisplay console messages", "autodisplay on|off"),
     Command(
         "cancel",

@@ -260,6 +260,32 @@ class Selector:
         for f in hits:
             self.sel.files.setdefault(f.job_id, []).append(f.file_index)
 
+    async def add_table(self, table: str) -> None:
+        """Every file of a restore list ``.bvfs_restore`` made."""
+        found = await self.db(self.ua.director.catalog.bvfs_restore_list, table)
+        if not found:
+            await self.ua.error(f"No table found: {table}")
+            return
+        for job_id, file_index in found:
+            self.sel.files.setdefault(job_id, []).append(file_index)
+
+    async def insert(self, name: str, add: Callable[[str], Awaitable[None]]) -> None:
+        """One name, ``<file`` naming a file of names, or ``?b2<n>`` naming a restore list
+        (``InsertOneFileOrDir``)."""
+        if name.startswith("?"):
+            await self.add_table(name[1:].strip())
+        elif name.startswith("<"):
+            try:
+                with open(name[1:], encoding="utf-8", errors="surrogateescape") as fh:
+                    entries = [line.rstrip("\n") for line in fh if line.strip()]
+            except OSError as exc:
+                await self.ua.error(f"Cannot open file {name[1:]}: ERR={exc.strerror}")
+                return
+            for entry in entries:
+                await add(entry)
+        else:
+            await add(name)
+
     async def read_names(
         self, intro: str, prompt: str, add: Callable[[str], Awaitable[None]]
     ) -> None:
@@ -268,17 +294,7 @@ class Selector:
             name = await get_cmd(self.ua, prompt)
             if not name:
                 return
-            if name.startswith("<"):
-                try:
-                    with open(name[1:], encoding="utf-8", errors="surrogateescape") as fh:
-                        entries = [line.rstrip("\n") for line in fh if line.strip()]
-                except OSError as exc:
-                    await self.ua.error(f"Cannot open file {name[1:]}: ERR={exc.strerror}")
-                    continue
-                for entry in entries:
-                    await add(entry)
-            else:
-                await add(name)
+            await self.insert(name, add)
 
     # -- the whole choice -------------------------------------------------------------
     async def run(self) -> Selection | None:
@@ -310,9 +326,9 @@ class Selector:
         if await self.client() is None:
             return None
         for name in files:
-            await self.add_file(name)
+            await self.insert(name, self.add_file)
         for name in dirs:
-            await self.add_directory(name)
+            await self.insert(name, self.add_directory)
         self.sel.by_file = True
         return self.sel
 
