@@ -8,6 +8,7 @@ from typing import Any
 from .base import SqlBase
 from .driver import marks
 from .records import JobFilter
+from .times import db_time, epoch
 
 Listing = tuple[list[str], list[tuple[Any, ...]]]
 
@@ -53,7 +54,8 @@ class ListingSql(SqlBase):
         if wanted.job_ids:
             conds.append(f"j.JobId IN ({marks(len(wanted.job_ids))})")
             params += wanted.job_ids
-        for column, value in (("j.Name", wanted.name), ("c.Name", wanted.client), ("p.Name", wanted.pool)):
+        for column, value in (("j.Name", wanted.name), ("c.Name", wanted.client), ("p.Name", wanted.pool),
+                              ("f.FileSet", wanted.fileset)):
             if value:
                 conds.append(f"{column} = ?")
                 params.append(value)
@@ -72,6 +74,131 @@ class ListingSql(SqlBase):
         where = (" WHERE " + " AND ".join(conds)) if conds else ""
         order = "DESC" if newest_first else "ASC"
         return self.query(f"{_JOBS}{where} ORDER BY j.StartTime {order}, j.JobId {order}", params)
+
+    def job_totals(self) -> tuple[Listing, Listing]:
+        """Jobs, files and bytes per job name and in all, of backups, archives and copies
+        (``ListJobTotals``)."""
+        kinds = "Type IN ('B', 'A', 'a', 'C')"
+        by_name = self.query(
+            "SELECT count(*) AS jobs, sum(JobFiles) AS files, sum(JobBytes) AS bytes, Name AS job "
+            f"FROM Job WHERE {kinds} GROUP BY Name ORDER BY Name"
+        )
+        total = self.query(
+            "SELECT count(*) AS jobs, sum(JobFiles) AS files, sum(JobBytes) AS bytes "
+            f"FROM Job WHERE {kinds}"
+        )
+        return by_name, total
+
+    def list_copies(self, job_ids: list[int] | None = None, limit: int | None = None) -> Listing:
+        """Copy jobs with the job they copied and their media type (``ListCopiesRecords``)."""
+        where, params = "", list(job_ids or [])
+        if job_ids:
+            where = f" AND (j.PriorJobId IN ({marks(len(job_ids))}) OR j.JobId IN ({marks(len(job_ids))}))"
+            params += list(job_ids)
+        return self.query(
+            "SELECT DISTINCT j.PriorJobId AS jobid, j.Job AS job, j.JobId AS copyjobid, "
+            "m.MediaType AS mediatype FROM Job j JOIN JobMedia jm ON jm.JobId = j.JobId "
+            f"JOIN Media m ON m.MediaId = jm.MediaId WHERE j.Type = 'C'{where} "
+            "ORDER BY j.PriorJobId DESC" + (f" LIMIT {int(limit)}" if limit else ""),
+            params,
+        )
+
+    def list_log(self, client: str | None, limit: int, offset: int = 0, newest_first: bool = False) -> Listing:
+        """The newest ``limit`` job log lines (of one client), oldest first unless asked
+        otherwise (``ListLogRecords``)."""
+        where, params = "", []
+        if client:
+            where, params = " AND c.Name = ?", [client]
+        newest = (
+            "SELECT l.LogId AS logid, j.Name AS jobname, c.Name AS clientname, l.Time AS time, "
+            "l.LogText AS logtext FROM Log l JOIN Job j ON j.JobId = l.JobId "
+            f"LEFT JOIN Client c ON c.ClientId = j.ClientId WHERE j.Type <> 'C'{where} "
+            f"ORDER BY l.LogId DESC LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        if newest_first:
+            return self.query(newest, params)
+        return self.query(f"SELECT * FROM ({newest}) sub ORDER BY logid ASC", params)
+
+    def latest_full_backups(self) -> list[tuple[Any, ...]]:
+        """(client, ClientId, FileSet, bytes, FileSetText) of the newest successful Full with
+        data of each client and FileSet: what subscriptions count (``subscription_with_clause``)."""
+        return [
+            tuple(r)
+            for r in self._db.execute(
+                "SELECT c.Name, c.ClientId, f.FileSet, "
+                "CASE WHEN j.ReadBytes > j.JobBytes THEN j.ReadBytes ELSE j.JobBytes END, "
+                "f.FileSetText FROM Job j JOIN Client c ON c.ClientId = j.ClientId "
+                "JOIN FileSet f ON f.FileSetId = j.FileSetId WHERE j.JobId IN "
+                "(SELECT MAX(j2.JobId) FROM Job j2 JOIN FileSet f2 ON f2.FileSetId = j2.FileSetId "
+                "WHERE j2.Level = 'F' AND j2.JobStatus IN ('T', 'W') AND j2.Type = 'B' "
+                "AND j2.JobBytes > 0 GROUP BY j2.ClientId, f2.FileSet) ORDER BY c.Name, f.FileSet"
+            ).fetchall()
+        ]
+
+    def job_status_details(self, code: str | None = None) -> Listing:
+        """The job status codes with their text, severity and exit level (``.jobstatus``)."""
+        where, params = ("WHERE JobStatus = ? ", [code]) if code else ("", [])
+        return self.query(
+            "SELECT DISTINCT JobStatus AS jobstatus, JobStatusLong AS jobstatuslong, "
+            "Severity AS severity, CASE WHEN JobStatus IN ('T') THEN '0' "
+            "WHEN JobStatus IN ('W') THEN '1' WHEN JobStatus IN ('e', 'f', 'A', 'E') THEN '2' "
+            "END AS exitlevel, CASE WHEN JobStatus IN ('T') THEN 'Ok' "
+            "WHEN JobStatus IN ('W') THEN 'Warning' "
+            "WHEN JobStatus IN ('e', 'f', 'A', 'E') THEN 'Error' END AS exitstatus "
+            f"FROM Status {where}ORDER BY JobStatus",
+            params,
+        )
+
+    def list_pool(self, pool_id: int) -> Listing:
+        """One Pool row as ``update pool`` shows it (``list_pool``)."""
+        return self.query(
+            "SELECT PoolId AS poolid, Name AS name, NumVols AS numvols, MaxVols AS maxvols, "
+            "UseOnce AS useonce, UseCatalog AS usecatalog, AcceptAnyVolume AS acceptanyvolume, "
+            "VolRetention AS volretention, VolUseDuration AS voluseduration, MaxVolJobs AS maxvoljobs, "
+            "MaxVolBytes AS maxvolbytes, AutoPrune AS autoprune, Recycle AS recycle, "
+            "PoolType AS pooltype, LabelFormat AS labelformat, Enabled AS enabled, "
+            "ScratchPoolId AS scratchpoolid, RecyclePoolId AS recyclepoolid, LabelType AS labeltype "
+            "FROM Pool WHERE PoolId = ?",
+            (pool_id,),
+        )
+
+    def update_stats(self, before_tdate: int) -> int:
+        """Copy finished jobs older than ``before_tdate`` into JobHisto (``fill_jobhisto``);
+        the number copied."""
+        columns = (
+            "JobId, Job, Name, Type, Level, ClientId, JobStatus, SchedTime, StartTime, EndTime, "
+            "RealEndTime, JobTDate, VolSessionId, VolSessionTime, JobFiles, JobBytes, ReadBytes, "
+            "JobErrors, JobMissingFiles, PoolId, FileSetId, PriorJobId, PurgedFiles, HasBase, "
+            "Reviewed, Comment"
+        )
+        with self._db.transaction():
+            return int(self._db.execute(
+                f"INSERT INTO JobHisto ({columns}) SELECT {columns} FROM Job "
+                "WHERE JobStatus IN ('T', 'W', 'f', 'A', 'E') AND NOT EXISTS "
+                "(SELECT 1 FROM JobHisto h WHERE h.JobId = Job.JobId) AND JobTDate < ?",
+                (before_tdate,),
+            ).rowcount)
+
+    def update_job_record(self, job_id: int, **changes: Any) -> None:
+        """``update jobid=``: Name, ClientId, FileSetId, Type and StartTime (SchedTime,
+        EndTime and JobTDate move with it)."""
+        sets, params = [], []
+        for column in ("Name", "ClientId", "FileSetId", "Type"):
+            if column in changes:
+                sets.append(f"{column} = ?")
+                params.append(changes[column])
+        shift = changes.get("shift")
+        if shift:
+            for column in ("StartTime", "SchedTime", "EndTime"):
+                value = self._one(f"SELECT {column} FROM Job WHERE JobId = ?", (job_id,))
+                if value:
+                    sets.append(f"{column} = ?")
+                    params.append(db_time(epoch(value) + shift))
+            sets.append("JobTDate = JobTDate + ?")
+            params.append(shift)
+        if sets:
+            with self._db.transaction():
+                self._db.execute(f"UPDATE Job SET {', '.join(sets)} WHERE JobId = ?", [*params, job_id])
 
     def list_volume_records(self, volume: str | None = None, pool: str | None = None) -> Listing:
         """Volumes with their storage and pool names, by pool and MediaId."""

@@ -288,3 +288,4 @@ class JobFilter:
     types: list[str] = field(default_factory=list)
     volume: str | None = None
     since_tdate: int | None = None  # JobTDate at or after
+    fileset: str | None = None

@@ -72,6 +72,22 @@ class RestoreSql(SqlBase):
         ).fetchall()
         return [int(r[0]) for r in rows]
 
+    def failed_jobids(self, since_jobid: int = 0, until_jobid: int = 0, after: float = 0) -> list[int]:
+        """JobIds of jobs that ended in a fatal error (``f``), from ``since_jobid`` (up to
+        ``until_jobid``) or scheduled after ``after`` (``rerun``)."""
+        sql = "SELECT JobId FROM Job WHERE JobStatus = 'f'"
+        params: list[Any] = []
+        if since_jobid:
+            sql += " AND JobId >= ?"
+            params.append(since_jobid)
+            if until_jobid:
+                sql += " AND JobId <= ?"
+                params.append(until_jobid)
+        else:
+            sql += " AND SchedTime > ?"
+            params.append(db_time(after))
+        return [int(r[0]) for r in self._db.execute(sql + " ORDER BY JobId", params).fetchall()]
+
     def client_names(self) -> list[str]:
         rows = self._db.execute("SELECT Name FROM Client ORDER BY ClientId").fetchall()
         return [str(r[0]) for r in rows]

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
 from ..catalog import open_catalog
-from ..catalog.api import Catalog, DatabaseError, JobEnd, PoolRow
+from ..catalog.api import Catalog, DatabaseError, JobEnd
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
 from ..config import Config, Resource
 from ..daemon import StartupError, TaskSet, listen_addresses, run_daemon, serve_forever
@@ -28,6 +28,7 @@ from .jcr import JobControlRecord
 from .jobq import JobQueue
 from .messages import MessageRouter
 from .scheduler import Clock, FileClock, Scheduler, SystemClock
+from .sync import pool_row
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +85,7 @@ class Director:
         """Pool, Client, Storage and MediaType rows from the configuration, as at Bareos start."""
         cat = self.catalog
         for pool in self.cfg.resources("Pool"):
-            cat.sync_pool(PoolRow(
-                name=pool.name, pool_type=pool.pool_type, label_format=pool.label_format or "*",
-                max_vols=pool.maximum_volumes, max_vol_jobs=pool.maximum_volume_jobs,
-                max_vol_files=pool.maximum_volume_files, max_vol_bytes=pool.maximum_volume_bytes,
-                vol_retention=pool.volume_retention, vol_use_duration=pool.volume_use_duration,
-                recycle=int(pool.recycle), auto_prune=int(pool.autoprune),
-                use_catalog=int(pool.use_catalog),
-            ))
+            cat.sync_pool(pool_row(pool))
         for client in self.cfg.resources("Client"):
             cat.get_or_create_client(client.name)
         for storage in self.cfg.resources("Storage"):

@@ -112,6 +112,20 @@ class Acl:
                 return decision
         return False
 
+    def restricted(self, kind: str) -> bool:
+        """The console may not see everything of ``kind`` (Bareos' ``AclHasRestrictions``):
+        no ``*all*`` in its lists, or a negated entry before it."""
+        if self.console is None:
+            return False
+        for entries in acl_lists(self.console, self.profiles, kind):
+            for raw in entries:
+                entry = raw.strip()
+                if entry.startswith("!"):
+                    return True
+                if entry.lower() == "*all*":
+                    return False
+        return True
+
     def resource_ok(self, res: Resource) -> bool:
         kind = RESOURCE_ACL.get(res.rtype)
         if kind is None:  # Messages, Director, Console, ...: only consoles that may configure

@@ -196,3 +196,79 @@ async def cmd_cancel(ua: UserAgent, args: Args) -> bool:
         await ua.send(f"JobId {jcr.jobid}, Job {jcr.job} marked to be canceled.")
     ua.json_result = {"cancel": [{"jobid": j.jobid, "job": j.job} for j in chosen]}
     return True
+
+
+RERUN_USAGE = (
+    "rerun jobid=<jobid> | since_jobid=<jobid> [until_jobid=<jobid>] | days=<nr_days> "
+    "| hours=<nr_hours> [yes]"
+)
+
+
+async def _rerun_job(ua: UserAgent, jobid: int, yes: bool) -> bool:
+    """Run a job again with the job, level, client, pool and FileSet of its catalog record."""
+    cat = ua.director.catalog
+    await ua.send(f"rerunning jobid {jobid}")
+    job = await ua.director.db(cat.get_job, jobid)
+    if job is None:
+        raise CommandFailed(f"Error getting Job record for Job rerun: ERR=JobId {jobid} not found")
+    if job.type not in (JobType.BACKUP.value, JobType.COPY.value, JobType.MIGRATE.value):
+        return True  # only backups, copies and migrations are run again
+    line: Args = [("run", None), ("job", job.name)]
+    level = JobLevel(job.level) if job.level in JobLevel._value2member_map_ else JobLevel.NONE
+    if level is not JobLevel.NONE:
+        line.append(("level", JOB_LEVEL_NAMES.get(level, "")))
+    if job.client_id:
+        client = await ua.director.db(cat.get_client, job.client_id)
+        if client is not None:
+            line.append(("client", client.name))
+    if job.pool_id:
+        pool = await ua.director.db(cat.get_pool, job.pool_id)
+        job_res = ua.director.cfg.get("Job", job.name)
+        if job.type in (JobType.COPY.value, JobType.MIGRATE.value) or level is JobLevel.VIRTUAL_FULL:
+            if job_res is not None and job_res.get("Pool"):
+                line.append(("pool", str(job_res.get("Pool"))))
+            if pool is not None:
+                line.append(("nextpool", pool.name))
+        elif pool is not None:
+            line.append(("pool", pool.name))
+    if job.fileset_id:
+        fileset = await ua.director.db(cat.get_fileset, job.fileset_id)
+        if fileset is not None:
+            line.append(("fileset", fileset.fileset))
+    line.append(("when", time.strftime("%Y-%m-%d %H:%M:%S")))
+    if yes:
+        line.append(("yes", None))
+    return await cmd_run(ua, line)
+
+
+async def cmd_rerun(ua: UserAgent, args: Args) -> bool:
+    """Bareos' ``reRunCmd``: the given JobIds, or the failed (``f``) jobs of a time frame or
+    from ``since_jobid`` on."""
+    since, until = int_arg(args, "since_jobid") or 0, int_arg(args, "until_jobid") or 0
+    days, hours = int_arg(args, "days") or 0, int_arg(args, "hours") or 0
+    yes = has(args, "yes")
+    if arg(args, "jobid") is None and not (days or hours or since):
+        raise CommandFailed("Please specify jobid, since_jobid, hours or days")
+    jobids: list[int] = []
+    if arg(args, "jobid") is not None:
+        for word in (arg(args, "jobid") or "").split(","):
+            if not word.isdigit():
+                raise CommandFailed(f'Specified jobid "{word}" is not valid')
+            jobids.append(int(word))
+        if since:
+            raise CommandFailed("Please specify either jobid or since_jobid (and optionally until_jobid)")
+        if days or hours:
+            raise CommandFailed("Please specify either jobid or a timeframe")
+    else:
+        after = time.time() - days * 86400 - hours * 3600
+        jobids = await ua.director.db(ua.director.catalog.failed_jobids, since, until, after)
+        if not jobids:
+            await ua.send("No jobids with the specified options were found.")
+            return True
+        await ua.send("The following ids were selected for rerun:\n" + ",".join(map(str, jobids)))
+        if not yes and not await ua.confirm("rerun these jobids? (yes/no): "):
+            return False
+    for jobid in jobids:
+        if not await _rerun_job(ua, jobid, yes):
+            return False
+    return True

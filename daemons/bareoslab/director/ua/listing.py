@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ...catalog.records import JobFilter
 from . import acl
 from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg, keyword
+from .nextvol import list_nextvol
 from .output import format_table, format_vertical, json_rows
 
 if TYPE_CHECKING:
@@ -23,8 +24,16 @@ LIST_USAGE = (
     "[jobstatus=<code>] [joblevel=<code>] [jobtype=<code>] [days=<n>] [hours=<n>] [last] "
     "[count] [limit=<n> [offset=<m>]] [reverse] | jobid=<id> | job=<name> | volumes [pool=<pool>] "
     "| volume=<name> | pools | clients | storages | filesets | files jobid=<id> "
-    "| joblog jobid=<id> | jobmedia [jobid=<id>]"
+    "| joblog jobid=<id> | jobmedia [jobid=<id>] | jobtotals | copies [jobid=<id>] "
+    "| log [client=<client>] [limit=<n>] [reverse] "
+    "| backups client=<client> [fileset=<fileset>] [level=<level>] [jobstatus=<status>] "
+    "| nextvol job=<job> [days=<n>]"
 )
+#: jobstatus= words Bareos takes beside the one-letter codes
+JOB_STATUS_WORDS = {
+    "terminated": "T", "warnings": "W", "canceled": "A", "running": "R", "error": "E", "fatal": "f",
+}  # fmt: skip
+DEFAULT_LOG_LINES = 5
 
 JOB_COLUMNS = [
     "jobid",
@@ -134,6 +143,8 @@ def _job_filter(ua: UserAgent, args: Args) -> JobFilter:
         value = arg(args, key)
         if value:
             codes = [v.strip() for v in value.split(",") if v.strip()]
+            if key == "jobstatus":
+                codes = [JOB_STATUS_WORDS.get(c.lower(), c) for c in codes]
             if any(len(c) != 1 for c in codes):
                 raise CommandFailed(f"invalid {key} value: {value}")
             values += codes
@@ -144,9 +155,11 @@ def _job_filter(ua: UserAgent, args: Args) -> JobFilter:
     return wanted
 
 
-async def list_jobs(ua: UserAgent, args: Args, vertical: bool) -> bool:
+async def list_jobs(
+    ua: UserAgent, args: Args, vertical: bool, only: JobFilter | None = None, key: str = "jobs"
+) -> bool:
     director = ua.director
-    columns, rows = await director.db(director.catalog.list_job_records, _job_filter(ua, args),
+    columns, rows = await director.db(director.catalog.list_job_records, only or _job_filter(ua, args),
                                       has(args, "reverse"))
     records = [dict(zip(columns, r)) for r in rows]
     if not ua.acl.unrestricted:
@@ -165,8 +178,8 @@ async def list_jobs(ua: UserAgent, args: Args, vertical: bool) -> bool:
     offset, limit = int_arg(args, "offset") or 0, int_arg(args, "limit")
     records = records[offset : offset + limit] if limit is not None else records[offset:]
     if has(args, "count"):
-        await show(ua, "jobs", ["count"], [(len(records),)], vertical)
-        ua.json_result = {"jobs": [{"count": str(len(records))}]}
+        await show(ua, key, ["count"], [(len(records),)], vertical)
+        ua.json_result = {key: [{"count": str(len(records))}]}
         return True
     running = {j.jobid for j in director.jobq.running.values()}
     for r in records:
@@ -176,7 +189,75 @@ async def list_jobs(ua: UserAgent, args: Args, vertical: bool) -> bool:
     if vertical and has(args, "jobid") and not out_rows and ua.api == 2:
         ua.json_result = {"jobs": {}}
         return True
-    await show(ua, "jobs", wanted, out_rows, vertical)
+    await show(ua, key, wanted, out_rows, vertical)
+    return True
+
+
+async def list_backups(ua: UserAgent, args: Args, vertical: bool) -> bool:
+    """A client's successful backups (``list backups``): ``list jobs`` narrowed to backups
+    of one client, by default those that ended T or W."""
+    client = arg(args, "client")
+    if not client:
+        raise CommandFailed("missing parameter: client")
+    ua.check(acl.CLIENT, client)
+    wanted = _job_filter(ua, args)
+    wanted.client, wanted.types = client, ["B", "A", "a"]
+    wanted.fileset = arg(args, "fileset") or None
+    wanted.statuses = wanted.statuses or ["T", "W"]
+    for word in (arg(args, "level") or "").split(","):
+        level = next((n for n in ("Full", "Incremental", "Differential", "Base", "VirtualFull")
+                      if word and n.lower().startswith(word.lower())), None)
+        if level is not None:
+            wanted.levels.append({"VirtualFull": "f"}.get(level, level[0]))
+    order = (arg(args, "order") or "").lower()
+    if order and not ("ascending".startswith(order) or "descending".startswith(order)):
+        raise CommandFailed(f"invalid order value: {order}")
+    if order and "descending".startswith(order):
+        args = [*args, ("reverse", None)]
+    return await list_jobs(ua, args, vertical, wanted, "backups")
+
+
+async def list_jobtotals(ua: UserAgent, vertical: bool) -> bool:
+    (columns, rows), (total_columns, total) = await ua.director.db(ua.director.catalog.job_totals)
+    if not ua.acl.unrestricted:
+        rows = [r for r in rows if ua.acl.ok(acl.JOB, str(r[3]))]
+    await ua.lines(format_vertical(columns, rows) if vertical else format_table(columns, rows))
+    await ua.lines(format_table(total_columns, total))
+    ua.json_result = {"jobs": json_rows(columns, rows), "jobtotals": json_rows(total_columns, total)[0]}
+    return True
+
+
+async def list_copies(ua: UserAgent, args: Args, vertical: bool) -> bool:
+    jobids = int_list_arg(args, "jobid") if arg(args, "jobid") else None
+    columns, rows = await ua.director.db(ua.director.catalog.list_copies, jobids, int_arg(args, "limit"))
+    ua.json_result = {"copies": json_rows(columns, rows)}
+    if not rows:
+        return True  # Bareos says nothing when there are no copies
+    await ua.send(
+        "These JobIds have copies as follows:" if jobids else "The catalog contains copies as follows:"
+    )
+    await ua.lines(format_vertical(columns, rows) if vertical else format_table(columns, rows))
+    return True
+
+
+async def list_log(ua: UserAgent, args: Args, vertical: bool) -> bool:
+    """The newest job log lines, as raw text (``list log``)."""
+    client = arg(args, "client")
+    if client:
+        if await ua.director.db(ua.director.catalog.client_id, client) is None:
+            raise CommandFailed(f"invalid client argument: {client}")
+        ua.check(acl.CLIENT, client)
+    limit = int_arg(args, "limit") or DEFAULT_LOG_LINES
+    columns, rows = await ua.director.db(
+        ua.director.catalog.list_log, client or None, limit, int_arg(args, "offset") or 0, has(args, "reverse")
+    )
+    rows = [r for r in rows if ua.acl.ok(acl.JOB, str(r[1] or "")) and ua.acl.ok(acl.CLIENT, str(r[2] or ""))]
+    ua.json_result = {"log": json_rows(columns, rows)}
+    if vertical:
+        await ua.lines(format_vertical(columns, rows))
+    else:
+        for row in rows:
+            await ua.raw(str(row[4]))
     return True
 
 
@@ -273,7 +354,19 @@ async def cmd_list(ua: UserAgent, args: Args, vertical: bool = False) -> bool:
         columns, rows = await director.db(director.catalog.list_jobmedia, jobid)
         await show(ua, "jobmedia", columns, rows, vertical)
         return True
-    raise UsageError(f"list {what}: unknown list." if what else "")
+    if what == "jobtotals":
+        return await list_jobtotals(ua, vertical)
+    if what == "copies":
+        return await list_copies(ua, args, vertical)
+    if what == "log":
+        return await list_log(ua, args, vertical)
+    if what == "backups":
+        return await list_backups(ua, args, vertical)
+    if what in ("nextvol", "nextvolume"):
+        return await list_nextvol(ua, args)
+    if not what:
+        raise UsageError("")
+    raise CommandFailed(f"Unknown list keyword: {what}")
 
 
 async def cmd_llist(ua: UserAgent, args: Args) -> bool:

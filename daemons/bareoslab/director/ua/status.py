@@ -16,8 +16,12 @@ from ...version import VERSION, VERSION_DATE
 from ..fd_cmd import PROBING_CLIENT, ClientError, open_client
 from ..jcr import JobControlRecord
 from ..sd_cmd import StorageError, open_storage
+from . import acl
 from .args import Args, CommandFailed, UsageError, int_arg, keyword
+from .prompt import choose
+from .run_prompt import select_resource
 from .schedule import scheduled_jobs_lines, status_scheduler
+from .subscriptions import status_subscriptions
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -217,20 +221,103 @@ async def _open(ua: UserAgent, res: Resource) -> Connection:
         raise CommandFailed(str(exc)) from exc
 
 
-async def cmd_status(ua: UserAgent, args: Args) -> bool:
-    what = keyword(args) or "dir"
-    if what.startswith("dir"):
-        return await status_dir(ua, args)
-    if what in ("storage", "client"):
-        res = ua.pick(args, what.capitalize(), what)
-        conn = await _open(ua, res)
-        # a storage's status names its devices (Bareos: the SD shows only those)
-        command = f"status {bash_spaces(','.join(res.device))}" if res.rtype == "Storage" else "status"
-        await relay_answer(ua, conn, command, f"{res.rtype} {res.name}", "status")
+STATUS_CHOICES = ["Director", "Storage", "Client", "Scheduler", "All"]
+
+
+async def status_daemon(ua: UserAgent, res: Resource) -> bool:
+    """A Storage or Client daemon's own status, passed on as it answers."""
+    if res.rtype == "Client" and not ua.director.is_enabled(res):
+        await ua.send(f'Client "{res.name}" is disabled; skipping status call')
         return True
-    if what.startswith("sched"):
-        return await status_scheduler(ua, args)
-    raise UsageError(f"status {what}: unknown status.")
+    conn = await _open(ua, res)
+    # a storage's status names its devices (Bareos: the SD shows only those)
+    command = f"status {bash_spaces(','.join(res.device))}" if res.rtype == "Storage" else "status"
+    await relay_answer(ua, conn, command, f"{res.rtype} {res.name}", "status")
+    return True
+
+
+async def _storage_of(ua: UserAgent, args: Args) -> Resource | None:
+    """``storage=``, the storage of a running ``jobid=``/``job=``/``ujobid=``, or one picked
+    (Bareos' ``get_storage_resource``)."""
+    for key, value in args[1:]:
+        if key in ("storage", "sd") and value:
+            return ua.res("Storage", value)
+        if key == "jobid":
+            if not value or not value.isdigit() or int(value) <= 0:
+                raise CommandFailed(f"Expecting jobid=nn command, got: {key}")
+            jcr = next((j for j in _unfinished(ua) if j.jobid == int(value)), None)
+            if jcr is None:
+                raise CommandFailed(f"JobId {value} is not running.")
+            return jcr.storage
+        if key in ("job", "ujobid"):
+            if not value:
+                raise CommandFailed(f"Expecting {key}=xxx, got: {key}.")
+            jcr = next((j for j in _unfinished(ua) if value in (j.name, j.job)), None)
+            if jcr is None:
+                raise CommandFailed(f'Job "{value}" is not running.')
+            return jcr.storage
+    return await select_resource(ua, "Storage")
+
+
+async def status_all(ua: UserAgent, args: Args) -> bool:
+    """The Director, then each Storage and Client daemon once (by address and port)."""
+    await status_dir(ua, args)
+    results: dict[str, Any] = {"director": ua.json_result}
+    for rtype in ("Storage", "Client"):
+        seen: set[tuple[str, int]] = set()
+        for res in ua.acl.allowed(ua.director.cfg.resources(rtype)):
+            where = (str(res.address), int(res.port))
+            if where in seen:
+                continue
+            seen.add(where)
+            try:
+                await status_daemon(ua, res)
+                results[f"{rtype.lower()}:{res.name}"] = ua.json_result.get("status", [])
+            except CommandFailed as exc:
+                await ua.send(str(exc))
+    ua.json_result = results
+    return True
+
+
+async def status_configuration(ua: UserAgent, args: Args) -> bool:
+    if not ua.acl.ok(acl.COMMAND, "configure"):
+        raise CommandFailed(
+            'status configuration: is an invalid command or needs access right to the "configure" command.'
+        )
+    warnings = ua.director.cfg.warnings
+    if warnings:
+        await ua.send("Deprecated configuration settings detected:")
+        await ua.lines([f" * {w}" for w in warnings])
+    else:
+        await ua.send("No deprecated configuration settings detected.")
+    ua.json_result = {"deprecated_configuration": warnings}
+    return True
+
+
+async def cmd_status(ua: UserAgent, args: Args) -> bool:
+    """Bareos' ``StatusCmd``: the first keyword decides; none asks which daemon."""
+    if len(args) == 1:
+        picked = await choose(ua, "Status available for:\n", STATUS_CHOICES, "", "Select daemon type for status")
+        if picked is None:
+            return True
+        args = [*args, (STATUS_CHOICES[picked].lower(), None)]
+    for key, value in args[1:]:
+        if key == "all":
+            return await status_all(ua, args)
+        if key.startswith("dir"):
+            return await status_dir(ua, args)
+        if key in ("client", "fd"):
+            res = ua.res("Client", value) if value else await select_resource(ua, "Client")
+            return res is None or await status_daemon(ua, res)
+        if key.startswith("sched"):
+            return await status_scheduler(ua, args)
+        if key.startswith("sub"):
+            return await status_subscriptions(ua, args)
+        if key.startswith("conf"):
+            return await status_configuration(ua, args)
+        res = await _storage_of(ua, args)
+        return res is None or await status_daemon(ua, res)
+    raise UsageError("")
 
 
 async def dot_status(ua: UserAgent, args: Args) -> bool:

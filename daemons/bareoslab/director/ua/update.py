@@ -8,6 +8,7 @@ older than the volume's retention plus their copy/migrate control jobs, then
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 from ...catalog.api import CatalogError, MediaRow
@@ -17,8 +18,12 @@ from ...net.errors import ProtocolError
 from ...net.framing import bash_spaces, decode_text
 from ..prune import prune_files, prune_jobs, retention
 from ..sd_cmd import StorageError, open_storage
+from ..sync import pool_row
 from . import acl
-from .args import Args, CommandFailed, UsageError, arg, has, int_list_arg, keyword, yesno
+from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg, keyword, yesno
+from .output import format_table, json_rows
+from .prompt import choose, parse_date
+from .run_prompt import select_resource
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -26,8 +31,11 @@ if TYPE_CHECKING:
 UPDATE_USAGE = (
     "update volume=<volume-name> [volstatus=<status>] [volretention=<time>] [pool=<pool>] "
     "[enabled=yes|no] [recycle=yes|no] [maxvoljobs=<n>] [maxvolfiles=<n>] [maxvolbytes=<size>] "
-    "[slot=<n>] [inchanger=yes|no]"
+    "[slot=<n>] [inchanger=yes|no] | pool=<pool> | slots [storage=<storage>] | stats [days=<n>] "
+    "| jobid=<id> [jobname=<name>] [starttime=<time>] [client=<client>] [filesetid=<id>] [jobtype=<type>]"
 )
+UPDATE_CHOICES = ["Volume parameters", "Pool from resource", "Slots from autochanger", "Long term statistics"]
+_UPDATE_KEYWORDS = ("media", "volume", "pool", "slots", "slot", "jobid", "stats")
 async def _volume(ua: UserAgent, name: str | None) -> MediaRow:
     if not name:
         raise UsageError("No volume specified.")
@@ -51,8 +59,99 @@ def _flag(value: str, key: str) -> int:
 
 
 async def cmd_update(ua: UserAgent, args: Args) -> bool:
-    if keyword(args) not in ("volume", "media"):
-        raise UsageError("")
+    """Bareos' ``UpdateCmd``: the first argument that names a kind decides; none asks."""
+    kind = next((k for k, _ in args[1:] if k in _UPDATE_KEYWORDS), None)
+    if kind is None:
+        picked = await choose(ua, "Update choice:\n", UPDATE_CHOICES, "item", "Choose catalog item to update")
+        if picked is None:
+            return True
+        kind = ("volume", "pool", "slots", "stats")[picked]
+    if kind == "pool":
+        return await update_pool(ua, args)
+    if kind in ("slots", "slot"):
+        return await update_slots(ua, args)
+    if kind == "stats":
+        return await update_stats(ua, args)
+    if kind == "jobid":
+        return await update_job(ua, args)
+    return await update_volume(ua, args)
+
+
+async def update_pool(ua: UserAgent, args: Args) -> bool:
+    """The catalog's Pool row from the Pool resource, as it is now."""
+    pool = ua.res("Pool", arg(args, "pool")) if arg(args, "pool") else await select_resource(ua, "Pool")
+    if pool is None:
+        return False
+    cat = ua.director.catalog
+    pool_id = await ua.director.db(cat.sync_pool, pool_row(pool))
+    columns, rows = await ua.director.db(cat.list_pool, pool_id)
+    await ua.lines(format_table(columns, rows))
+    await ua.send("Pool DB record updated from resource.")
+    ua.json_result = {"pool": json_rows(columns, rows)}
+    return True
+
+
+async def update_slots(ua: UserAgent, args: Args) -> bool:
+    """Slots come from an autochanger; a disk storage has none."""
+    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else await select_resource(ua, "Storage")
+    if storage is None:
+        return False
+    if not storage.get("Auto Changer"):
+        await ua.send("No slots in changer to scan.")
+        return True
+    raise CommandFailed(f'Storage "{storage.name}": the lab has no autochanger to read slots from.')
+
+
+async def update_stats(ua: UserAgent, args: Args) -> bool:
+    """Jobs older than ``days=`` (default: all) copied to the long term statistics (JobHisto)."""
+    days = arg(args, "days")
+    if days and not days.isdigit():
+        raise CommandFailed(f"Invalid days specified: {days}")
+    before = int(time.time()) - int(days or 0) * 86400
+    count = await ua.director.db(ua.director.catalog.update_stats, before)
+    await ua.send(f"Updating {count} job(s).")
+    ua.json_result = {"updated": count}
+    return True
+
+
+async def update_job(ua: UserAgent, args: Args) -> bool:
+    cat = ua.director.catalog
+    jobid = arg(args, "jobid")
+    if not jobid:
+        raise CommandFailed("Expect JobId keyword, not found.")
+    if not jobid.isdigit():
+        raise CommandFailed(f"Invalid jobid specified: {jobid}")
+    job = await ua.director.db(cat.get_job, int(jobid))
+    if job is None:
+        raise CommandFailed(f"JobId {jobid} not found in catalog.")
+    ua.check(acl.JOB, job.name)
+    changes: dict[str, Any] = {}
+    if arg(args, "jobname"):
+        changes["Name"] = arg(args, "jobname")
+    if arg(args, "jobtype"):
+        changes["Type"] = (arg(args, "jobtype") or "")[0]
+    if arg(args, "filesetid"):
+        changes["FileSetId"] = int_arg(args, "filesetid")
+    if arg(args, "client"):
+        client = arg(args, "client") or ""
+        ua.check(acl.CLIENT, client)
+        client_id = await ua.director.db(cat.client_id, client)
+        if client_id is None:
+            raise CommandFailed(f'Could not find Client "{client}": ERR=no such client')
+        changes["ClientId"] = client_id
+    if arg(args, "starttime"):
+        when = parse_date(arg(args, "starttime") or "")
+        if when is None:
+            raise CommandFailed(f"Improper date format: {arg(args, 'starttime')}")
+        start = job.start_time.timestamp() if job.start_time else when
+        changes["shift"] = int(when - start)
+    if not changes:
+        raise CommandFailed("Neither Client, StartTime, Filesetid, JobType nor Name specified.")
+    await ua.director.db(lambda: cat.update_job_record(int(jobid), **changes))
+    return True
+
+
+async def update_volume(ua: UserAgent, args: Args) -> bool:
     media = await _volume(ua, arg(args, "volume") or arg(args, "media"))
     cat = ua.director.catalog
     changes: dict[str, Any] = {}
