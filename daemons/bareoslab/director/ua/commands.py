@@ -35,7 +35,7 @@ from .bvfs import (
 )
 from .devices import MOUNT_USAGE, RELEASE_USAGE, UNMOUNT_USAGE, cmd_mount, cmd_release, cmd_unmount
 from .estimate import ESTIMATE_USAGE, cmd_estimate
-from .jobs import RUN_USAGE, cmd_cancel, cmd_run
+from .jobs import RERUN_USAGE, RUN_USAGE, cmd_cancel, cmd_rerun, cmd_run
 from .keywords import (
     dot_actiononpurge,
     dot_catalogs,
@@ -62,6 +62,25 @@ from .listing import (
     dot_pools,
     dot_sql,
     dot_storages,
+)
+from .misc import (
+    cmd_automount,
+    cmd_changer,
+    cmd_create,
+    cmd_gui,
+    cmd_memory,
+    cmd_resolve,
+    cmd_setip,
+    cmd_time,
+    cmd_trace,
+    cmd_use,
+    cmd_var,
+    dot_authorized,
+    dot_defaults,
+    dot_jobdefs,
+    dot_jobstatus,
+    dot_msgs,
+    dot_noop,
 )
 from .restore import RESTORE_USAGE, cmd_restore
 from .schedule import ENABLE_USAGE, cmd_disable, cmd_enable
@@ -92,6 +111,8 @@ class UserAgent:
         self.json_result: Any = {}
         self.errors: list[str] = []
         self.command: Command | None = None
+        self.gui = False  # set by ``gui on``; kept for consoles that ask
+        self.automount = True  # ``automount on|off``: mount after label
 
     @property
     def name(self) -> str:
@@ -192,7 +213,7 @@ class UserAgent:
             await self.error(f"{name}: is an invalid command.")
             await self._finish(False, was_api)
             return True
-        if command.name in ("quit", "exit"):
+        if command.name in ("quit", "exit", ".quit"):
             return False
         if was_api:
             await self.conn.signal(Signal.CMD_BEGIN)
@@ -419,33 +440,50 @@ async def cmd_setdebug(ua: UserAgent, args: Args) -> bool:
 
 
 TABLE: list[Command] = [
+    Command(".", dot_noop, "no op", "."),
+    Command(".actiononpurge", dot_actiononpurge, "List possible actions on purge", ".actiononpurge"),
     Command(
         ".api",
         cmd_api,
         "Switch between different API modes",
         ".api [0|1|2|off|on|json] [compact=yes|no]",
     ),
-    Command(".actiononpurge", dot_actiononpurge, "List possible actions on purge", ".actiononpurge"),
+    Command(
+        ".authorized",
+        dot_authorized,
+        "Check for authorization",
+        ".authorized job=<job-name> | client=<client-name> | storage=<storage-name> | schedule=<schedule-name> "
+        "| pool=<pool-name> | cmd=<command> | fileset=<fileset-name> | catalog=<catalog>",
+    ),
     Command(".catalogs", dot_catalogs, "List all catalog resources", ".catalogs"),
     Command(".clients", dot_clients, "List all client resources", ".clients"),
     Command(".consoles", dot_consoles, "List all console resources", ".consoles"),
+    Command(".users", dot_users, "List all user resources", ".users"),
+    Command(
+        ".defaults",
+        dot_defaults,
+        "Get default settings",
+        ".defaults job=<job-name> | client=<client-name> | storage=<storage-name> | pool=<pool-name>",
+    ),
     Command(".filesets", dot_filesets, "List all filesets", ".filesets"),
     Command(".help", cmd_help, "Print help on specific command", ".help [<command>]"),
+    Command(".jobdefs", dot_jobdefs, "List all job defaults resources", ".jobdefs"),
     Command(".jobs", dot_jobs, "List all job resources", ".jobs [type=<jobtype>]"),
+    Command(".jobstatus", dot_jobstatus, "List jobstatus information", ".jobstatus [=<jobstatus>]"),
     Command(".levels", dot_levels, "List all backup levels", ".levels [<jobtype>]"),
     Command(".locations", dot_locations, "List all locations", ".locations"),
     Command(".messages", cmd_messages, "Display pending messages", ".messages"),
     Command(".media", dot_media, "List all medias", ".media"),
     Command(".mediatypes", dot_mediatypes, "List all media types", ".mediatypes"),
-    Command(".msgs", cmd_messages, "Display pending messages", ".msgs"),
+    Command(".msgs", dot_msgs, "List all message resources", ".msgs"),
     Command(".pools", dot_pools, "List all pool resources", ".pools [type=<pooltype>]"),
     Command(".profiles", dot_profiles, "List all profile resources", ".profiles"),
-    Command(".schedule", dot_schedule, "List all schedule resources", ".schedule [enabled | disabled]"),
+    Command(".quit", cmd_quit, "Close connection", ".quit"),
     Command(".sql", dot_sql, "Send an arbitrary SQL command", '.sql query="<sqlquery>"'),
+    Command(".schedule", dot_schedule, "List all schedule resources", ".schedule [enabled | disabled]"),
     Command(".status", dot_status, "Report status", ".status dir (running|terminated)"),
     Command(".storages", dot_storages, "List all storage resources", ".storages"),
     Command(".types", dot_types, "List all job types", ".types"),
-    Command(".users", dot_users, "List all user resources", ".users"),
     Command(".volstatus", dot_volstatus, "List all volume status", ".volstatus"),
     Command(
         ".bvfs_lsdirs",
@@ -488,12 +526,14 @@ TABLE: list[Command] = [
     ),
     Command(".bvfs_clear_cache", dot_bvfs_clear_cache, "Clear BVFS cache", ".bvfs_clear_cache yes"),
     Command("autodisplay", cmd_autodisplay, "Autodisplay console messages", "autodisplay on|off"),
+    Command("automount", cmd_automount, "Automount after label", "automount on|off"),
     Command(
         "cancel",
         cmd_cancel,
         "Cancel a job",
         "cancel jobid=<number> | job=<job-name> | ujobid=<unique-job-name> | all [yes]",
     ),
+    Command("create", cmd_create, "Create DB Pool from resource", "create pool=<pool-name>"),
     Command(
         "delete",
         cmd_delete,
@@ -504,7 +544,25 @@ TABLE: list[Command] = [
     Command("enable", cmd_enable, "Enable a job/client/schedule", ENABLE_USAGE),
     Command("estimate", cmd_estimate, "Performs FileSet estimate, listing gives full listing", ESTIMATE_USAGE),
     Command("exit", cmd_quit, "Terminate Bconsole session", "exit"),
+    Command(
+        "export",
+        cmd_changer,
+        "Export volumes from normal slots to import/export slots",
+        "export storage=<storage-name> srcslots=<slot-selection> [dstslots=<slot-selection> volume=<volume-name> scan]",
+    ),
+    Command(
+        "gui",
+        cmd_gui,
+        "Switch between interactive (gui off) and non-interactive (gui on) mode",
+        "gui on|off",
+    ),
     Command("help", cmd_help, "Print help on specific command", "help [<command>]"),
+    Command(
+        "import",
+        cmd_changer,
+        "Import volumes from import/export slots to normal slots",
+        "import storage=<storage-name> [srcslots=<slot-selection> dstslots=<slot-selection> volume=<volume-name> scan]",
+    ),
     Command(
         "label",
         cmd_label,
@@ -512,9 +570,16 @@ TABLE: list[Command] = [
         "label volume=<volume-name> storage=<storage> pool=<pool> [slot=<slot>] [yes]",
     ),
     Command("list", cmd_list, "List objects from catalog", LIST_USAGE),
-    Command("mount", cmd_mount, "Mount storage", MOUNT_USAGE),
     Command("llist", cmd_llist, "Full or long list like list command", LIST_USAGE),
     Command("messages", cmd_messages, "Display pending messages", "messages"),
+    Command("memory", cmd_memory, "Print current memory usage", "memory"),
+    Command("mount", cmd_mount, "Mount storage", MOUNT_USAGE),
+    Command(
+        "move",
+        cmd_changer,
+        "Move slots in an autochanger",
+        "move storage=<storage-name> srcslots=<slot-selection> dstslots=<slot-selection>",
+    ),
     Command(
         "prune",
         cmd_prune,
@@ -531,6 +596,13 @@ TABLE: list[Command] = [
     Command("restore", cmd_restore, "Restore files", RESTORE_USAGE),
     Command("release", cmd_release, "Release storage", RELEASE_USAGE),
     Command("reload", cmd_reload, "Reload conf file", "reload"),
+    Command("rerun", cmd_rerun, "Rerun a job", RERUN_USAGE),
+    Command(
+        "resolve",
+        cmd_resolve,
+        "Resolve a hostname",
+        "resolve client=<client-name> | storage=<storage-name> <host-name>",
+    ),
     Command("run", cmd_run, "Run a job", RUN_USAGE),
     Command(
         "status",
@@ -545,10 +617,16 @@ TABLE: list[Command] = [
         "Sets debug level",
         "setdebug level=<nn> [trace=0/1] [dir|client=<client>|storage=<storage>]",
     ),
+    Command("setip", cmd_setip, "Sets new client address -- if authorized", "setip"),
     Command("show", cmd_show, "Show resource records", SHOW_USAGE),
     Command("sqlquery", cmd_sqlquery, "Use SQL to query catalog", "sqlquery"),
+    Command("time", cmd_time, "Print current time", "time"),
+    Command("trace", cmd_trace, "Turn on/off trace to file", "trace on|off"),
     Command("unmount", cmd_unmount, "Unmount storage", UNMOUNT_USAGE),
+    Command("umount", cmd_unmount, "Umount - for old-time Unix guys, see unmount", UNMOUNT_USAGE),
     Command("update", cmd_update, "Update volume, pool or stats", UPDATE_USAGE),
+    Command("use", cmd_use, "Use specific catalog", "use catalog=<catalog>"),
+    Command("var", cmd_var, "Does variable expansion", "var <text>"),
     Command("version", cmd_version, "Print Director version", "version"),
     Command(
         "wait",

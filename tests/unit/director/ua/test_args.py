@@ -59,7 +59,8 @@ def test_yesno() -> None:
         ("relo", "reload"),
         ("ru", "run"),
         ("LIST", "list"),
-        (".j", ".jobs"),
+        (".j", ".jobdefs"),  # .jobdefs comes before .jobs in Bareos' table
+        (".jobs", ".jobs"),
         ("q", "quit"),
         ("sq", "sqlquery"),
         ("w", "wait"),
