@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from bareoslab.lab.local.topology_extra import (
 )
 from bareoslab.net.trace import read_trace
 
-from .conftest import DRIVERS, Lab, job_status
+from .conftest import DRIVERS, Lab, job_status, wait_until
 from .test_backup_restore import assert_same_tree
 
 pytestmark = pytest.mark.integration
@@ -122,6 +123,10 @@ def test_local_copy(copy_lab: Lab) -> None:
     ], rows
     assert "The following 1 JobId was chosen to be copied: 1" in job_log(lab, control)
     assert "Termination:            Copying OK" in job_log(lab, control)
+    listed = lab.run("list copies")  # sql_list.cc ListCopiesRecords
+    assert "The catalog contains copies as follows:" in listed
+    assert re.search(rf"\|\s+{backup} \| backup\.\S+ \|\s+{new} \| File\s+\|", listed), listed
+    assert "These JobIds have copies as follows:" in lab.run(f"list copies jobid={backup}")
     wlog = job_log(lab, worker)
     assert f"Copying using JobId={backup} Job=" in wlog and "Termination:            Copying OK" in wlog
     # the original is untouched; the new job has its times and a copy of its log
@@ -281,6 +286,10 @@ def test_control_and_worker_log_lines_as_bareos(copy_lab: Lab) -> None:
     """The control job says each worker it started; a worker on a job without data says so
     after naming the job it would copy (Bareos' migrate.cc)."""
     lab = copy_lab
+    # an entry changed in the second the Full starts counts as changed (mtime/ctime >= since):
+    # the Full must start after the second the data tree was made in
+    newest = max(p.lstat().st_ctime for p in [lab.t.fileset_dir, *lab.t.fileset_dir.rglob("*")])
+    assert wait_until(lambda: time.time() >= int(newest) + 1, timeout=5)
     full = lab.run_job("run job=backup level=Full yes")
     empty = lab.run_job("run job=backup level=Incremental yes")  # nothing changed: no file sent
     assert lab.query("SELECT JobFiles FROM Job WHERE JobId = ?", (empty,)) == [(0,)]

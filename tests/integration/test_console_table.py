@@ -1,0 +1,182 @@
+"""The console's commands, row by row, against one live Director: each row's text answer
+(api 0) and its JSON answer through python-bareos (api 2), with the Bareos source the row
+follows. Errors are rows too: the text Bareos gives and a JSON-RPC error in api 2."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from bareoslab.lab.local import processes
+from bareoslab.lab.local.render import LocalTopology, render
+
+from .conftest import Lab, make_tree
+from .test_python_bareos import bareos, connect
+
+pytestmark = pytest.mark.integration
+
+NIGHTLY = """Schedule {
+  Name = Nightly
+  Run = Full daily at 23:55
+}
+Job {
+  Name = nightly
+  JobDefs = DefaultJob
+  Schedule = Nightly
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def table_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    base = tmp_path_factory.mktemp("table")
+    t = LocalTopology(base / "lab", data_dir=make_tree(base / "data"))
+    render(t)
+    (t.etc / "dir" / "bareos-dir.d" / "job" / "nightly.conf").write_text(NIGHTLY)
+    lab = Lab(t)
+    processes.start(t)
+    try:
+        lab.run("label volume=TestVolume001 storage=File pool=Full")
+        full = lab.run_job("run job=backup level=Full yes")
+        assert full == 1
+        yield lab
+    finally:
+        lab.stop()
+
+
+@dataclass(frozen=True)
+class Row:
+    command: str
+    text: str  # a regular expression the text answer must contain
+    json: tuple[str, ...] | None  # the keys leading to a value in the api 2 result
+    source: str  # the Bareos source the row follows
+    error: bool = False  # Bareos answers with an error (api 2: a JSON-RPC error)
+    empty: bool = False  # the JSON value is an empty list or object here
+
+
+def rows(client: str) -> list[Row]:
+    return [
+        Row("time", r"^\w{3} \d\d-\w{3}-\d{4} \d\d:\d\d:\d\d$", ("time", "full"), "ua_cmds.cc time_cmd"),
+        Row(".", r"^$", None, "ua_cmds.cc noop_cmd"),
+        Row(".authorized job=backup", r"^authorized$", (".authorized", "authorized"), "ua_dotcmds.cc DotAuthorizedCmd"),
+        Row(".defaults job=backup", r"job=backup\npool=Incremental\nmessages=Standard\nclient=",
+            ("defaults", "fileset"), "ua_dotcmds.cc DotDefaultsCmd"),
+        Row(f".defaults client={client}", rf"client={client}\naddress=", ("defaults", "port"), "ua_dotcmds.cc DotDefaultsCmd"),
+        Row(".defaults storage=File", r"media_type=File\ndevice=", ("defaults", "media_type"), "ua_dotcmds.cc DotDefaultsCmd"),
+        Row(".defaults pool=Full", r"pool=Full\npool_type=Backup", ("defaults", "label_format"), "ua_dotcmds.cc DotDefaultsCmd"),
+        Row(".defaults", r".defaults command requires a parameter.", None, "ua_dotcmds.cc DotDefaultsCmd", error=True),
+        Row(".jobdefs", r"^DefaultJob$", ("jobdefs",), "ua_dotcmds.cc DotJobdefsCmd"),
+        Row(".jobstatus", r"\| jobstatus \| jobstatuslong", ("jobstatus",), "ua_dotcmds.cc DotJobstatusCmd"),
+        Row(".jobstatus=T", r"\| T +\| Completed successfully", ("jobstatus",), "ua_dotcmds.cc DotJobstatusCmd"),
+        Row(".jobstatus=TT", r"Unknown JobStatus 'TT'", None, "ua_dotcmds.cc DotJobstatusCmd", error=True),
+        Row(".msgs", r"^Standard$", ("messages",), "ua_dotcmds.cc DotMsgsCmd"),
+        Row(".bvfs_get_jobids jobid=1", r"^1$", ("jobids",), "ua_dotcmds.cc DotBvfsGetJobidsCmd"),
+        Row("list jobtotals", r"\| jobs \| files +\| bytes +\| job", ("jobtotals", "jobs"), "sql_list.cc ListJobTotals"),
+        Row("list copies", r"^$", ("copies",), "sql_list.cc ListCopiesRecords", empty=True),
+        Row("list log", r"Termination: +Backup OK", ("log",), "sql_list.cc ListLogRecords"),
+        Row(f"list backups client={client}", r"\| +1 \| backup", ("backups",), "ua_output.cc ParseListBackupsCmd"),
+        Row(f"list backups client={client} level=Incremental", r"No results to list.", ("backups",),
+            "ua_output.cc parse_level_selection_param", empty=True),
+        Row("list backups", r"missing parameter: client", None, "ua_output.cc ParseListBackupsCmd", error=True),
+        Row("list nextvol job=nightly days=2",
+            r'The next Volume to be used by Job "nightly" \(Pool=Full, Level=Full\) will be TestVolume001',
+            None, "ua_output.cc ListNextvol"),
+        Row("list nextvol job=backup", r"Could not find next Volume for Job backup.", None,
+            "ua_output.cc ListNextvol", error=True),
+        Row("list nosuch", r"Unknown list keyword: nosuch", None, "ua_output.cc ListCmd", error=True),
+        Row("status subscriptions", r"Backup unit summary:\n[\s\S]*used: 1", ("unit-summary", "used"),
+            "ua_status.cc DoSubscriptionStatus"),
+        Row("status subscriptions all", r"aggregated by client:[\s\S]*aggregated by plugin:[\s\S]*none \(file data\)",
+            ("unit-plugins",), "ua_status.cc DoSubscriptionStatus"),
+        Row(f"status subscriptions client={client}", rf"Detailed backup unit report for client '{client}':[\s\S]*LabData",
+            ("unit-detail",), "ua_status.cc DoSubscriptionStatus"),
+        Row("status configuration", r"No deprecated configuration settings detected.", ("deprecated_configuration",),
+            "ua_status.cc DoConfigurationStatus", empty=True),
+        Row("status scheduler", r"nightly", None, "ua_status.cc DoSchedulerStatus"),
+        Row("status all", r"Terminated Jobs:[\s\S]*Connecting to Storage daemon File[\s\S]*Connecting to Client",
+            None, "ua_status.cc DoAllStatus"),
+        Row("status jobid=99", r"JobId 99 is not running.", None, "ua_select.cc get_storage_resource", error=True),
+        Row("update pool=Full", r"\| poolid \| name[\s\S]*Pool DB record updated from resource.", ("pool",),
+            "ua_update.cc UpdatePool"),
+        Row("update stats", r"Updating \d+ job\(s\).", ("updated",), "ua_update.cc UpdateStats"),
+        Row("update slots storage=File", r"No slots in changer to scan.", None, "ua_update.cc UpdateSlots"),
+        Row("update jobid=1", r"Neither Client, StartTime, Filesetid, JobType nor Name specified.", None,
+            "ua_update.cc UpdateJob", error=True),
+        Row("create pool=Full", r"Error: Pool Full already exists.\nUse update to change it.", None,
+            "ua_cmds.cc CreateCmd", error=True),
+        Row("resolve localhost", r"resolves localhost to .*host\[ipv[46];", None, "ua_cmds.cc ResolveCmd"),
+        Row("use catalog=MyCatalog", r"Using Catalog name=MyCatalog DB=", None, "ua_cmds.cc UseCmd"),
+        Row("memory", r"Version: ", ("header", "version"), "ua_cmds.cc MemoryCmd"),
+        Row("var %d-%n", r"-\*Console\*$", None, "ua_cmds.cc var_cmd"),
+        Row("gui on", r"^$", None, "ua_cmds.cc gui_cmd"),
+        Row("automount off", r"^$", None, "ua_cmds.cc AutomountCmd"),
+        Row("trace off", r"^$", None, "ua_cmds.cc TraceCmd"),
+        Row("move storage=File srcslots=1 dstslots=2", r'Storage "File" is not an autochanger.', None,
+            "ua_impexp.cc MoveCmd", error=True),
+        Row("import storage=File", r'Storage "File" is not an autochanger.', None, "ua_impexp.cc ImportCmd", error=True),
+        Row("export storage=File srcslots=1", r'Storage "File" is not an autochanger.', None,
+            "ua_impexp.cc ExportCmd", error=True),
+        Row("setip", r"No corresponding client found.", None, "ua_cmds.cc SetipCmd", error=True),
+        Row("rerun", r"Please specify jobid, since_jobid, hours or days", None, "ua_run.cc GetRerunCmdlineArguments",
+            error=True),
+        Row("rerun jobid=1 days=1", r"Please specify either jobid or a timeframe", None,
+            "ua_run.cc GetRerunCmdlineArguments", error=True),
+        Row("rerun days=1 yes", r"No jobids with the specified options were found.", None, "ua_run.cc reRunCmd"),
+    ]  # fmt: skip
+
+
+def dig(result: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        assert key in result, f"no {key!r} in {result!r}"
+        result = result[key]
+    return result
+
+
+@pytest.fixture(scope="module")
+def json_console(table_lab: Lab) -> Any:
+    return connect(table_lab, bareos.bsock.DirectorConsoleJson)
+
+
+@pytest.mark.parametrize("index", range(len(rows("c"))))
+def test_command_row(table_lab: Lab, json_console: Any, index: int) -> None:
+    row = rows(table_lab.t.client)[index]
+    text = table_lab.run(row.command).strip("\n")
+    assert re.search(row.text, text, re.MULTILINE), f"{row.command} ({row.source}):\n{text}"
+    assert "Traceback" not in text and "command failed" not in text
+    if row.error:
+        with pytest.raises(bareos.exceptions.JsonRpcErrorReceivedException) as raised:
+            json_console.call(row.command)
+        assert re.search(row.text, str(raised.value)), raised.value
+        return
+    result = json_console.call(row.command)
+    if row.json is not None:
+        value = dig(result, row.json)
+        assert (value in ([], {})) if row.empty else value not in (None, "", [], {}), result
+
+
+def test_rerun_runs_the_job_again_with_its_record(table_lab: Lab) -> None:
+    out = table_lab.run("rerun jobid=1 yes")
+    assert "rerunning jobid 1" in out
+    jobid = int(out.split("Job queued. JobId=")[1].split()[0])
+    assert "JobStatus=OK (T)" in table_lab.run(f"wait jobid={jobid}")
+    first, again = table_lab.query(
+        "SELECT Name, Level, ClientId, FileSetId, PoolId FROM Job WHERE JobId IN (1, ?) ORDER BY JobId", (jobid,)
+    )
+    assert tuple(first) == tuple(again)
+
+
+def test_status_without_arguments_asks_which_daemon(table_lab: Lab) -> None:
+    con = table_lab.console
+    reply = con.command("status")
+    assert reply.prompt and "Status available for:\n1: Director\n2: Storage\n3: Client\n4: Scheduler\n5: All\n" in reply.text
+    assert "Terminated Jobs:" in con.command("1").text
+    reply = con.command("update")
+    assert reply.prompt and "1: Volume parameters\n2: Pool from resource\n" in reply.text
+    reply = con.command("2")
+    assert reply.prompt and "The defined Pool resources are:" in reply.text
+    number = re.search(r"(\d+): Full\n", reply.text)
+    assert number, reply.text
+    assert "Pool DB record updated from resource." in con.command(number.group(1)).text
