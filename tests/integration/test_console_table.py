@@ -4,6 +4,7 @@ follows. Errors are rows too: the text Bareos gives and a JSON-RPC error in api 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -125,6 +126,20 @@ def rows(client: str) -> list[Row]:
         Row("rerun jobid=1 days=1", r"Please specify either jobid or a timeframe", None,
             "ua_run.cc GetRerunCmdlineArguments", error=True),
         Row("rerun days=1 yes", r"No jobids with the specified options were found.", None, "ua_run.cc reRunCmd"),
+        Row(f"configure export client={client}", r'Exported resource file ".*/bareos-fd.d/director/bareos-dir.conf":',
+            ("configure", "export", "filename"), "ua_configure.cc ConfigureExport"),
+        Row("configure", r"usage:\n  configure add <resourcetype>", None, "ua_configure.cc ConfigureCmd", error=True),
+        Row("configure add director name=x", r"Only one Director resource allowed.", None, "ua_configure.cc ConfigureAdd",
+            error=True),
+        Row("configure add nosuch name=x", r"invalid resource type nosuch.", None, "ua_configure.cc ConfigureAdd",
+            error=True),
+        Row("configure add client name=c2 nosuch=1", r'Resource "Client" does not permit directive "nosuch".', None,
+            "ua_configure.cc config_get_res_item", error=True),
+        Row("configure add client name=c2 address=a;b", r"character ';' \(end of directive\) is forbidden", None,
+            "ua_configure.cc config_get_res_item", error=True),
+        Row("truncate", r"missing parameter", None, "ua_cmds.cc TruncateCmd", error=True),
+        Row("truncate volstatus=Full", r"'volstatus' must be 'Purged'", None, "ua_cmds.cc TruncateCmd", error=True),
+        Row("truncate volstatus=Purged yes", r"No results to list.", ("volumes",), "ua_cmds.cc TruncateCmd", empty=True),
     ]  # fmt: skip
 
 
@@ -180,3 +195,66 @@ def test_status_without_arguments_asks_which_daemon(table_lab: Lab) -> None:
     number = re.search(r"(\d+): Full\n", reply.text)
     assert number, reply.text
     assert "Pool DB record updated from resource." in con.command(number.group(1)).text
+
+
+def test_configure_add_client_joins_the_running_director(table_lab: Lab) -> None:
+    out = table_lab.run("configure add client name=newclient address=127.0.0.9 password=newsecret")
+    path = table_lab.t.etc / "dir" / "bareos-dir.d" / "client" / "newclient.conf"
+    assert f'Created resource config file "{path}":' in out and 'Address = "127.0.0.9"' in out
+    md5 = hashlib.md5(b"newsecret").hexdigest()  # what the File daemon needs to let this Director in
+    assert 'Exported resource file "' in out and f'Password = "[md5]{md5}"' in out
+    assert "newclient" in table_lab.run(".clients").split()
+    assert 'Resource "Client" with name "newclient" already exists.' in table_lab.run(
+        "configure add client name=newclient address=127.0.0.9 password=x"
+    )
+    # a resource that does not load leaves no file behind
+    out = table_lab.run("configure add job name=broken client=nosuchclient")
+    assert "configure error:" in out and not (path.parent.parent / "job" / "broken.conf").exists()
+
+
+def test_query_asks_the_file_s_questions(table_lab: Lab) -> None:
+    con = table_lab.console
+    reply = con.command("query")
+    assert reply.prompt and "Available queries:\n1: List the jobs of a client\n" in reply.text
+    reply = con.command("1")
+    assert reply.prompt and reply.text.endswith("Enter Client name: ")
+    reply = con.command(table_lab.t.client)
+    assert not reply.prompt and "| jobid | name" in reply.text and "| backup" in reply.text
+    reply = con.command("query")
+    number = re.search(r"(\d+): Show a job's record", reply.text)
+    assert number
+    con.command(number.group(1))
+    assert "jobstatus: T" in con.command("1").text.replace("  ", "")  # listed vertically
+    con.command("query")
+    con.command("1")
+    reply = con.command("x' OR '1'='1")  # an answer is a value, never SQL
+    assert "No results to list." in reply.text
+
+
+def test_add_creates_unlabelled_volume_records(table_lab: Lab) -> None:
+    con = table_lab.console
+    reply = con.command("add pool=Incremental storage=File")
+    assert 'You probably want to use the "label" command.' in reply.text
+    assert reply.text.endswith("Enter number of Volumes to create. 0=>fixed name. Max=1000: ")
+    assert con.command("2").text.endswith("Enter base volume name: ")
+    assert con.command("Added").text.endswith("Enter the starting number: ")
+    assert "2 Volumes created in pool Incremental" in con.command("7").text
+    rows = table_lab.query(
+        "SELECT VolumeName, VolStatus FROM Media WHERE VolumeName LIKE 'Added%' ORDER BY VolumeName"
+    )
+    assert [tuple(r) for r in rows] == [("Added0007", "Append"), ("Added0008", "Append")]
+
+
+def test_truncate_cuts_a_purged_volume_to_its_label(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    lab.run("label volume=TestVolume001 storage=File pool=Full")
+    lab.run_job("run job=backup level=Full yes")
+    volume = lab.t.storage_dir / "TestVolume001"
+    assert volume.stat().st_size > 700_000
+    lab.run("purge volume=TestVolume001 yes")
+    out = lab.run("truncate volstatus=Purged pool=Full yes")
+    assert "| TestVolume001 |" in out and "The volume 'TestVolume001' has been truncated." in out
+    size = volume.stat().st_size
+    assert size < 65_536
+    assert lab.query("SELECT VolBytes FROM Media WHERE VolumeName = 'TestVolume001'")[0][0] == size
+    assert "No results to list." in lab.run("truncate volstatus=Purged yes")  # nothing left to cut

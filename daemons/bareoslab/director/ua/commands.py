@@ -33,6 +33,7 @@ from .bvfs import (
     dot_bvfs_update,
     dot_bvfs_versions,
 )
+from .configure import CONFIGURE_USAGE, cmd_configure
 from .devices import MOUNT_USAGE, RELEASE_USAGE, UNMOUNT_USAGE, cmd_mount, cmd_release, cmd_unmount
 from .estimate import ESTIMATE_USAGE, cmd_estimate
 from .jobs import RERUN_USAGE, RUN_USAGE, cmd_cancel, cmd_rerun, cmd_run
@@ -50,7 +51,7 @@ from .keywords import (
     dot_users,
     dot_volstatus,
 )
-from .label import cmd_label
+from .label import ADD_USAGE, cmd_add, cmd_label
 from .listing import (
     LIST_USAGE,
     cmd_list,
@@ -82,11 +83,20 @@ from .misc import (
     dot_msgs,
     dot_noop,
 )
+from .query import cmd_query
 from .restore import RESTORE_USAGE, cmd_restore
 from .schedule import ENABLE_USAGE, cmd_disable, cmd_enable
 from .show import SHOW_USAGE, cmd_reload, cmd_show
 from .status import cmd_status, dot_status
-from .update import UPDATE_USAGE, cmd_delete, cmd_prune, cmd_purge, cmd_update
+from .update import (
+    TRUNCATE_USAGE,
+    UPDATE_USAGE,
+    cmd_delete,
+    cmd_prune,
+    cmd_purge,
+    cmd_truncate,
+    cmd_update,
+)
 
 if TYPE_CHECKING:
     from ..daemon import Director
@@ -525,6 +535,7 @@ TABLE: list[Command] = [
         ".bvfs_cleanup path=<handle>",
     ),
     Command(".bvfs_clear_cache", dot_bvfs_clear_cache, "Clear BVFS cache", ".bvfs_clear_cache yes"),
+    Command("add", cmd_add, "Add media to a pool", ADD_USAGE),
     Command("autodisplay", cmd_autodisplay, "Autodisplay console messages", "autodisplay on|off"),
     Command("automount", cmd_automount, "Automount after label", "automount on|off"),
     Command(
@@ -533,6 +544,7 @@ TABLE: list[Command] = [
         "Cancel a job",
         "cancel jobid=<number> | job=<job-name> | ujobid=<unique-job-name> | all [yes]",
     ),
+    Command("configure", cmd_configure, "Configure director resources", CONFIGURE_USAGE),
     Command("create", cmd_create, "Create DB Pool from resource", "create pool=<pool-name>"),
     Command(
         "delete",
@@ -593,6 +605,7 @@ TABLE: list[Command] = [
         "purge volume=<volume-name> [action=truncate] [storage=<storage>] [yes] | jobid=<jobid>[,...] [yes]",
     ),
     Command("quit", cmd_quit, "Terminate Bconsole session", "quit"),
+    Command("query", cmd_query, "Query catalog", "query"),
     Command("restore", cmd_restore, "Restore files", RESTORE_USAGE),
     Command("release", cmd_release, "Release storage", RELEASE_USAGE),
     Command("reload", cmd_reload, "Reload conf file", "reload"),
@@ -622,6 +635,7 @@ TABLE: list[Command] = [
     Command("sqlquery", cmd_sqlquery, "Use SQL to query catalog", "sqlquery"),
     Command("time", cmd_time, "Print current time", "time"),
     Command("trace", cmd_trace, "Turn on/off trace to file", "trace on|off"),
+    Command("truncate", cmd_truncate, "Truncate purged volumes", TRUNCATE_USAGE),
     Command("unmount", cmd_unmount, "Unmount storage", UNMOUNT_USAGE),
     Command("umount", cmd_unmount, "Umount - for old-time Unix guys, see unmount", UNMOUNT_USAGE),
     Command("update", cmd_update, "Update volume, pool or stats", UPDATE_USAGE),

@@ -1,4 +1,5 @@
-"""``label``: a new volume, written by the SD and recorded in the catalog."""
+"""``label``: a new volume, written by the SD and recorded in the catalog; ``add``: catalog
+records for volumes that are not labelled."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from ...catalog.api import MediaRow
 from ...net.framing import bash_spaces, decode_text
 from ..sd_cmd import StorageError, open_storage
 from .args import Args, CommandFailed, UsageError, arg
+from .prompt import MAX_ANSWERS, get_cmd
+from .run_prompt import select_resource
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -78,4 +81,76 @@ async def cmd_label(ua: UserAgent, args: Args) -> bool:
     )
     created = f'Catalog record for Volume "{volume}", Slot 0 successfully created.'
     await ua.send("\n".join([*sd_lines, created]))
+    return True
+
+
+ADD_USAGE = "add pool=<pool-name> storage=<storage-name> jobid=<jobid>"
+ADD_WARNING = (
+    "You probably don't want to be using this command since it\n"
+    "creates database records without labeling the Volumes.\n"
+    'You probably want to use the "label" command.\n'
+)
+
+
+async def _number(ua: UserAgent, prompt: str, low: int, high: int, warning: str) -> int | None:
+    for _ in range(MAX_ANSWERS):
+        text = await get_cmd(ua, prompt)
+        if text is None:
+            return None
+        if not text.isdigit():
+            await ua.send(f"Expected a positive integer, got: {text}")
+        elif not low <= int(text) <= high:
+            await ua.send(warning)
+        else:
+            return int(text)
+    return None
+
+
+async def cmd_add(ua: UserAgent, args: Args) -> bool:
+    """Catalog records for volumes that are not labelled (Bareos' ``add``): a number of
+    them named base name + 4 digits, or one with a fixed name."""
+    director, cat = ua.director, ua.director.catalog
+    await ua.send(ADD_WARNING)
+    pool = ua.res("Pool", arg(args, "pool")) if arg(args, "pool") else await select_resource(ua, "Pool")
+    if pool is None:
+        return True
+    pool_id = await director.db(cat.pool_id, pool.name)
+    row = await director.db(cat.get_pool, pool.name)
+    if pool_id is None or row is None:
+        raise CommandFailed(f'Pool "{pool.name}" is not in the catalog.')
+    if row.max_vols and row.num_vols >= row.max_vols:
+        raise CommandFailed(f"Pool already has maximum volumes={row.max_vols}")
+    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else await select_resource(ua, "Storage")
+    if storage is None:
+        return True
+    most = row.max_vols - row.num_vols if row.max_vols else 1000
+    count = await _number(ua, f"Enter number of Volumes to create. 0=>fixed name. Max={most}: ", 0, most,
+                          f"The number must be between 0 and {most}")
+    if count is None:
+        return True
+    base = ""
+    for _ in range(MAX_ANSWERS):
+        base = await get_cmd(ua, "Enter Volume name: " if count == 0 else "Enter base volume name: ") or ""
+        if not base:
+            await ua.send("Volume name must be at least one character long.")
+        elif not re.fullmatch(r"[A-Za-z0-9:._\-]{1,117}", base):
+            await ua.send(f'Illegal character in Volume name "{base}".')
+        else:
+            break
+    else:
+        return True
+    names = [base]
+    if count > 0:
+        start = await _number(ua, "Enter the starting number: ", 1, 10**9, "Start number must be greater than zero.")
+        if start is None:
+            return True
+        names = [f"{base}{n:04d}" for n in range(start, start + count)]
+    for name in names:
+        if await director.db(cat.get_media, name) is not None:
+            raise CommandFailed(f'Media record for Volume "{name}" already exists.')
+        await director.db(cat.create_media, MediaRow(
+            volume_name=name, pool_id=pool_id, media_type=storage.media_type,
+            storage_id=director.storage_ids.get(storage.name, 0), vol_status="Append",
+        ))  # fmt: skip
+    await ua.send(f"{len(names)} Volumes created in pool {pool.name}")
     return True

@@ -12,6 +12,7 @@ from ...config.types import edit_utime
 from .args import Args, CommandFailed, UsageError, keyword
 
 if TYPE_CHECKING:
+    from ..daemon import Director
     from .commands import UserAgent
 
 log = logging.getLogger(__name__)
@@ -140,8 +141,8 @@ def config_path(files: list[str]) -> str:
     return str(first)
 
 
-async def cmd_reload(ua: UserAgent, args: Args) -> bool:
-    director = ua.director
+async def reload_config(director: Director) -> None:
+    """Read the configuration again and use it; on any error the old one stays."""
     try:
         cfg = load_config(config_path(director.cfg.files), "dir")
         director_res = cfg.one("Director")
@@ -166,6 +167,10 @@ async def cmd_reload(ua: UserAgent, args: Args) -> bool:
     director.configure_tls()
     director.enabled.clear()  # enable/disable last until the next reload, as in Bareos
     director.scheduler.reload()
+
+
+async def cmd_reload(ua: UserAgent, args: Args) -> bool:
+    await reload_config(ua.director)
     log.info("configuration reloaded by console %s", ua.name)
     ua.json_result = {"reload": {"success": True}}
     return True

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...catalog.api import CatalogError, MediaRow
 from ...catalog.sql import VOL_STATUSES
+from ...config import Resource
 from ...config.types import edit_utime, parse_duration, parse_size
 from ...net.errors import ProtocolError
 from ...net.framing import bash_spaces, decode_text
@@ -344,14 +345,31 @@ async def _truncate_on_purge(ua: UserAgent, args: Args, name: str) -> None:
     if media is None or media.vol_status != "Purged" or not media.recycle:
         await ua.send("No Volumes found to perform truncate action.")
         return
-    pool_row = await director.db(cat.get_pool, media.pool_id)
-    pool = director.cfg.get("Pool", pool_row.name) if pool_row else None
+    pool_record = await director.db(cat.get_pool, media.pool_id)
+    pool = director.cfg.get("Pool", pool_record.name) if pool_record else None
     if pool is None or str(pool.action_on_purge or "").lower() != "truncate":
         await ua.send(f'\nThe option "Action On Purge = Truncate" was not defined in the Pool resource.\n'
                       f'Unable to truncate volume "{name}"')
         return
-    storages = [s for s in director.cfg.resources("Storage") if s.media_type == media.media_type]
-    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else (storages[0] if storages else None)
+    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else _media_storage(ua, media)
+    if await relabel_in_place(ua, media, pool.name, storage) is None:
+        await ua.send(f'Unable to truncate volume "{name}"')
+        return
+    await ua.send(f'The volume "{name}" has been truncated')
+
+
+def _media_storage(ua: UserAgent, media: MediaRow) -> Resource:
+    storages = [s for s in ua.director.cfg.resources("Storage") if s.media_type == media.media_type]
+    if not storages:
+        raise CommandFailed(f'No Storage for Media Type "{media.media_type}".')
+    by_id = [s for s in storages if ua.director.storage_ids.get(s.name) == media.storage_id]
+    return (by_id or storages)[0]
+
+
+async def relabel_in_place(ua: UserAgent, media: MediaRow, pool: str, storage: Resource | None) -> int | None:
+    """Have the SD write the volume's label again, which cuts it to its label (Bareos' truncate);
+    the catalog follows. The new size, or None when the SD refused."""
+    director, name = ua.director, media.volume_name
     if storage is None:
         raise CommandFailed(f'No Storage for Media Type "{media.media_type}".')
     try:
@@ -362,7 +380,7 @@ async def _truncate_on_purge(ua: UserAgent, args: Args, name: str) -> None:
     try:
         await conn.send(
             f"relabel {bash_spaces(storage.device[0])} OldName={bash_spaces(name)} NewName={bash_spaces(name)} "
-            f"PoolName={bash_spaces(pool.name)} MediaType={bash_spaces(media.media_type)} Slot={media.slot} "
+            f"PoolName={bash_spaces(pool)} MediaType={bash_spaces(media.media_type)} Slot={media.slot} "
             f"drive=0 MinBlocksize={media.min_block_size} MaxBlocksize={media.max_block_size}\n")
         for msg in await conn.recv_until_eod():
             text = decode_text(msg).rstrip("\n")
@@ -372,11 +390,58 @@ async def _truncate_on_purge(ua: UserAgent, args: Args, name: str) -> None:
                 size = int(found.group(1))
     finally:
         await conn.close()
-    if size is None:
-        await ua.send(f'Unable to truncate volume "{name}"')
-        return
-    await director.db(cat.update_media, name, vol_bytes=size, vol_files=0)
-    await ua.send(f'The volume "{name}" has been truncated')
+    if size is not None:
+        await director.db(director.catalog.update_media, name, vol_bytes=size, vol_files=0)
+    return size
+
+
+TRUNCATE_USAGE = (
+    "truncate volstatus=Purged [storage=<storage>] [pool=<pool>] [volume=<volume>] [drive=<drivenum>] [yes]"
+)
+_TRUNCATE_KEYS = frozenset({"volstatus", "storage", "pool", "volume", "drive", "yes"})
+_FIRST_BLOCK = 512 * 126  # a volume of no more than its label block has nothing to cut
+
+
+async def cmd_truncate(ua: UserAgent, args: Args) -> bool:
+    """Cut Purged volumes (recyclable, enabled, more than a label) back to their label."""
+    if len(args) < 2:
+        raise UsageError("missing parameter")
+    status = arg(args, "volstatus")
+    if status is None:
+        raise UsageError("required parameter 'volstatus' missing")
+    if status.lower() != "purged":
+        raise UsageError("Invalid parameter. 'volstatus' must be 'Purged'.")
+    if any(k not in _TRUNCATE_KEYS for k, _ in args[1:]):
+        raise UsageError("Invalid parameter.")
+    director, cat = ua.director, ua.director.catalog
+    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else None
+    pool = ua.res("Pool", arg(args, "pool")) if arg(args, "pool") else None
+    columns, rows = await director.db(cat.list_volume_records, arg(args, "volume") or None,
+                                      pool.name if pool else None)
+    records = [dict(zip(columns, r)) for r in rows]
+    chosen = [r for r in records
+              if r["volstatus"] == "Purged" and r["recycle"] and r["enabled"] == 1
+              and (r["volbytes"] or 0) > _FIRST_BLOCK
+              and (storage is None or r["storage"] == storage.name)
+              and ua.acl.ok(acl.POOL, r["pool"] or "") and ua.acl.ok(acl.STORAGE, r["storage"] or "")]
+    shown = [tuple(r[c] for c in columns) for r in chosen]
+    await ua.lines(format_table(columns, shown))
+    ua.json_result = {"volumes": json_rows(columns, shown)}
+    if not chosen:
+        return True
+    if len({r["storage"] for r in chosen}) > 1:
+        raise CommandFailed("Selected volumes are from different storages. This is not supported. "
+                            "Please choose only volumes from a single storage.")
+    if not has(args, "yes") and not await ua.confirm("Truncate listed volumes (yes/no)? "):
+        return True
+    for record in chosen:
+        media = await director.db(cat.get_media, record["volumename"])
+        if media is None:
+            continue
+        where = storage or (director.cfg.get("Storage", record["storage"]) if record["storage"] else None)
+        if await relabel_in_place(ua, media, record["pool"] or "", where or _media_storage(ua, media)) is not None:
+            await ua.send(f"The volume '{media.volume_name}' has been truncated.")
+    return True
 
 
 async def cmd_delete(ua: UserAgent, args: Args) -> bool:
