@@ -102,3 +102,22 @@ def test_interactive_restore_typed_on_a_terminal(lab_factory, tmp_path: Path) ->
     restored = where / str(data).lstrip("/") / "sub"
     assert sorted(p.name for p in restored.iterdir()) == ["hardlink-a", "hardlink-b"]
     assert (restored / "hardlink-a").read_bytes() == (data / "sub" / "hardlink-a").read_bytes()
+
+
+def test_tab_completes_commands_and_resource_names(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    term = Terminal(lab.t.etc / "bconsole.conf")
+    try:
+        term.expect("*")
+        os.write(term.master, b"stat\t")  # the Director's own command list (.help all)
+        term.expect("status")
+        os.write(term.master, b" client=\t")  # names from .clients
+        term.expect(f"client={lab.t.client}")
+        term.type("")
+        assert f"Connecting to Client {lab.t.client}" in term.expect("\n*")
+        term.type("quit")
+        assert term.close() == 0
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+            term.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,19 @@ def test_console_named_console_from_bconsole_conf(lab_factory, tmp_path: Path) -
     assert "viewer\n" in done.stdout and "No results to list." in done.stdout
     assert "run: is an invalid command." in done.stdout
     assert lab.query("SELECT count(*) FROM Job")[0][0] == 0
+
+
+def test_console_local_commands_and_options(lab_factory, tmp_path: Path) -> None:
+    lab: Lab = lab_factory()
+    done = console(lab, "@version\n@separator ;\ntime;whoami\n@separator\n@separator x\n@quit\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert re.search(r"^Version: \d+\.\d+\.\d+ \(.+\) Linux$", out, re.MULTILINE), out
+    assert re.search(r"^\w{3} \d\d-\w{3}-\d{4} \d\d:\d\d:\d\d$", out, re.MULTILINE)  # time
+    assert "\nroot\n" in out  # whoami, the second command of the same line
+    assert "Illegal separator character." in out
+    listed = subprocess.run(
+        [sys.executable, "-m", "bareoslab.console.main", "-c", str(lab.t.etc / "bconsole.conf"), "-l"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert listed.returncode == 0 and listed.stdout.split() == [lab.t.director]

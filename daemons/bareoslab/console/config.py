@@ -84,3 +84,8 @@ def load_settings(
 ) -> ConsoleSettings:
     """Read ``path`` (a ``bconsole.conf`` or a directory holding one) and choose the session."""
     return settings_from_config(load_config(path, "console"), director, console)
+
+
+def director_names(path: str) -> list[str]:
+    """The Director resources a ``bconsole.conf`` names (``-l``)."""
+    return [d.name for d in load_config(path, "console").resources("Director")]

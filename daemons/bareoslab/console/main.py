@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import platform
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -21,12 +22,13 @@ from typing import IO, TextIO
 from ..config import ConfigError
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.tls import TlsError
+from ..version import VERSION, VERSION_DATE
 from .client import Console
-from .config import ConsoleSettings, load_settings
+from .config import ConsoleSettings, director_names, load_settings
 
 log = logging.getLogger(__name__)
 
-#: command names offered by completion (the Director's table, as Bareos users know it)
+#: command names offered by completion before the Director has told its own (``.help all``)
 COMMAND_NAMES = (
     "autodisplay",
     "cancel",
@@ -114,7 +116,14 @@ SUBCOMMANDS = {
     "wait": ("jobid=", "job="),
     "label": ("volume=", "storage=", "pool="),
 }
+#: ``key=`` arguments whose values the Director lists (bconsole asks the same dot commands)
+VALUE_LISTS = {
+    "job": ".jobs", "client": ".clients", "restoreclient": ".clients", "fd": ".clients",
+    "storage": ".storages", "pool": ".pools", "nextpool": ".pools", "fileset": ".filesets",
+    "schedule": ".schedule", "catalog": ".catalogs", "volume": ".media",
+}  # fmt: skip
 LOCAL_COMMANDS = (
+    "@version",
     "@output",
     "@tee",
     "@sleep",
@@ -169,6 +178,11 @@ class Session:
         self.out = out
         self.echo = echo
         self.closed = False
+        self.separator = ""  # ``@separator c``: several commands on one line
+
+    def commands(self, line: str) -> list[str]:
+        """The commands of one input line (split at the ``@separator`` character, if set)."""
+        return [p.strip() for p in line.split(self.separator)] if self.separator else [line.strip()]
 
     def local(self, line: str, lines: Iterator[str]) -> None:
         """An ``@`` command; ``lines`` lets ``@input`` read another script."""
@@ -204,7 +218,14 @@ class Session:
             except OSError as exc:
                 self.out.write(f"Cannot open {rest}: {exc}\n")
         elif word == "@separator":
-            pass
+            if not rest:
+                self.separator = ""
+            elif rest[0] in "!$%&'()*+,-/:;<>?[]^`{|}~":
+                self.separator = rest[0]
+            else:
+                self.out.write("Illegal separator character.\n")
+        elif word == "@version":
+            self.out.write(f"Version: {VERSION} ({VERSION_DATE}) {platform.system()}\n")
         else:
             self.out.write(f"Unknown command: {word}\n")
 
@@ -236,25 +257,56 @@ class Session:
             stripped = line.strip()
             if stripped.startswith("@"):
                 self.local(stripped, lines)
-            else:
-                self.send(stripped, answer)
+                continue
+            for command in self.commands(stripped):
+                if command and not self.closed:
+                    self.send(command, answer)
 
 
-def _setup_readline(settings: ConsoleSettings) -> Callable[[], None]:
+class Completion:
+    """What tab completes: the Director's commands (``.help all``), a command's keywords,
+    and the names ``job=``, ``client=``, ``pool=`` ... take (asked once, when first needed)."""
+
+    def __init__(self, console: Console | None) -> None:
+        self.console = console
+        self._lists: dict[str, list[str]] = {}
+        self.names = self._ask(".help all") or list(COMMAND_NAMES)
+
+    def _ask(self, command: str) -> list[str]:
+        if command not in self._lists:
+            words: list[str] = []
+            if self.console is not None:
+                try:
+                    reply = self.console.command(command, timeout=10)
+                    if not reply.prompt:
+                        words = [w.strip() for w in reply.text.splitlines() if w.strip() and " " not in w.strip()]
+                except (ProtocolError, OSError, TimeoutError):
+                    words = []
+            self._lists[command] = words
+        return self._lists[command]
+
+    def candidates(self, buffer: str, text: str) -> list[str]:
+        words = buffer.split()
+        if len(words) <= 1 and not buffer.endswith(" "):
+            return [c for c in (*self.names, *LOCAL_COMMANDS) if c.startswith(text)]
+        key, eq, value = text.partition("=")
+        if eq and key.lower() in VALUE_LISTS:
+            return [f"{key}={n}" for n in self._ask(VALUE_LISTS[key.lower()]) if n.startswith(value)]
+        first = next((c for c in self.names if c.startswith(words[0].lower())), "")
+        return [s for s in SUBCOMMANDS.get(first, ()) if s.startswith(text)]
+
+
+def _setup_readline(settings: ConsoleSettings, console: Console | None = None) -> Callable[[], None]:
     """Line editing, history and completion; returns the function that saves the history."""
     try:
         import readline
     except ImportError:  # pragma: no cover - platforms without readline
         return lambda: None
 
+    completion = Completion(console)
+
     def complete(text: str, state: int) -> str | None:
-        buffer = readline.get_line_buffer().lstrip()
-        words = buffer.split()
-        if len(words) <= 1 and not buffer.endswith(" "):
-            candidates = [c for c in (*COMMAND_NAMES, *LOCAL_COMMANDS) if c.startswith(text)]
-        else:
-            first = next((c for c in COMMAND_NAMES if c.startswith(words[0].lower())), "")
-            candidates = [s for s in SUBCOMMANDS.get(first, ()) if s.startswith(text)]
+        candidates = completion.candidates(readline.get_line_buffer().lstrip(), text)
         return candidates[state] if state < len(candidates) else None
 
     readline.set_completer(complete)
@@ -279,7 +331,7 @@ def _setup_readline(settings: ConsoleSettings) -> Callable[[], None]:
 
 
 def interactive(session: Session, settings: ConsoleSettings) -> None:
-    save_history = _setup_readline(settings)
+    save_history = _setup_readline(settings, session.console)
 
     def answer(prompt: str) -> str | None:
         try:
@@ -300,8 +352,10 @@ def interactive(session: Session, settings: ConsoleSettings) -> None:
                 break
             if line.startswith("@"):
                 session.local(line, iter(()))
-            elif line:
-                session.send(line, answer)
+                continue
+            for command in session.commands(line):
+                if command and not session.closed:
+                    session.send(command, answer)
     finally:
         save_history()
 
@@ -329,6 +383,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "-s", dest="no_signals", action="store_true", help="accepted for bconsole compatibility"
     )
+    p.add_argument(
+        "-l", dest="list_directors", action="store_true", help="list the Directors of the configuration and exit"
+    )
     return p.parse_args(argv)
 
 
@@ -339,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
         format="bareoslab-console: %(message)s",
     )
     try:
+        if args.list_directors:
+            for name in director_names(args.config):
+                print(name)
+            return 0
         settings = load_settings(args.config, args.director, args.console)
     except ConfigError as exc:
         print(f"bareoslab-console: {exc}", file=sys.stderr)

@@ -21,7 +21,7 @@ from ...net.errors import ProtocolError
 from ...net.framing import Connection, Signal, decode_text
 from ...version import VERSION, VERSION_DATE
 from . import acl
-from .args import Args, Command, CommandFailed, UsageError, arg, int_arg, parse_args
+from .args import Args, Command, CommandFailed, UsageError, arg, has, int_arg, parse_args
 from .bandwidth import SETBANDWIDTH_USAGE, cmd_setbandwidth
 from .bvfs import (
     dot_bvfs_cleanup,
@@ -326,6 +326,32 @@ async def cmd_help(ua: UserAgent, args: Args) -> bool:
     return True
 
 
+async def dot_help(ua: UserAgent, args: Args) -> bool:
+    """Parsable help (Bareos' ``DotHelpCmd``): ``item=<cmd>`` its arguments, ``all`` the
+    command names (no dot commands), nothing: every command with its help and arguments;
+    ``full`` includes what the console may not use."""
+    full = has(args, "full")
+    item = arg(args, "item")
+    if item:
+        command = COMMANDS.get(item)
+        if command is not None:
+            await ua.send(command.usage)
+            ua.json_result = {command.name: {"command": command.name, "description": command.help,
+                                             "arguments": command.usage,
+                                             "permission": ua.acl.ok(acl.COMMAND, command.name)}}
+        return True
+    result: dict[str, Any] = {}
+    for command in TABLE:
+        allowed = ua.acl.ok(acl.COMMAND, command.name)
+        if not (full or allowed) or (has(args, "all") and command.name.startswith(".")):
+            continue
+        await ua.send(command.name if has(args, "all") else f"{command.name} {command.help} -- {command.usage}")
+        result[command.name] = {"command": command.name, "description": command.help,
+                                "arguments": command.usage, "permission": allowed}
+    ua.json_result = result
+    return True
+
+
 async def cmd_version(ua: UserAgent, args: Args) -> bool:
     await ua.send(f"{ua.director.name} Version: {VERSION} ({VERSION_DATE}) bareoslab")
     ua.json_result = {
@@ -476,7 +502,12 @@ TABLE: list[Command] = [
         ".defaults job=<job-name> | client=<client-name> | storage=<storage-name> | pool=<pool-name>",
     ),
     Command(".filesets", dot_filesets, "List all filesets", ".filesets"),
-    Command(".help", cmd_help, "Print help on specific command", ".help [<command>]"),
+    Command(
+        ".help",
+        dot_help,
+        "Print parsable information about a command",
+        ".help [all] [item=<cmd>] [full]",
+    ),
     Command(".jobdefs", dot_jobdefs, "List all job defaults resources", ".jobdefs"),
     Command(".jobs", dot_jobs, "List all job resources", ".jobs [type=<jobtype>]"),
     Command(".jobstatus", dot_jobstatus, "List jobstatus information", ".jobstatus [=<jobstatus>]"),
