@@ -54,11 +54,19 @@ class Terminal:
     def type(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\n")
 
-    def close(self) -> int:
-        try:
-            return self.proc.wait(timeout=30)
-        finally:
-            os.close(self.master)
+    def quit(self) -> int:
+        """``quit`` typed; the console's exit status."""
+        self.type("quit")
+        return self.proc.wait(timeout=30)
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:  # a failed test leaves no console behind
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+        os.close(self.master)
 
 
 def test_interactive_restore_typed_on_a_terminal(lab_factory, tmp_path: Path) -> None:
@@ -66,8 +74,7 @@ def test_interactive_restore_typed_on_a_terminal(lab_factory, tmp_path: Path) ->
     backup(lab)
     data = lab.t.fileset_dir
     where = tmp_path / "typed"
-    term = Terminal(lab.t.etc / "bconsole.conf")
-    try:
+    with Terminal(lab.t.etc / "bconsole.conf") as term:
         term.expect("*")
         term.type("restore")
         assert "12: Select full restore to a specified Job date" in term.expect("Select item:  (1-13): ")
@@ -93,12 +100,7 @@ def test_interactive_restore_typed_on_a_terminal(lab_factory, tmp_path: Path) ->
         term.type(f"wait jobid={jobid}")
         term.expect("JobStatus=")
         assert term.expect("\n*").startswith("OK (T)")
-        term.type("quit")
-        assert term.close() == 0
-    finally:
-        if term.proc.poll() is None:
-            term.proc.kill()
-            term.close()
+        assert term.quit() == 0
     restored = where / str(data).lstrip("/") / "sub"
     assert sorted(p.name for p in restored.iterdir()) == ["hardlink-a", "hardlink-b"]
     assert (restored / "hardlink-a").read_bytes() == (data / "sub" / "hardlink-a").read_bytes()
@@ -106,8 +108,7 @@ def test_interactive_restore_typed_on_a_terminal(lab_factory, tmp_path: Path) ->
 
 def test_tab_completes_commands_and_resource_names(lab_factory) -> None:
     lab: Lab = lab_factory()
-    term = Terminal(lab.t.etc / "bconsole.conf")
-    try:
+    with Terminal(lab.t.etc / "bconsole.conf") as term:
         term.expect("*")
         os.write(term.master, b"stat\t")  # the Director's own command list (.help all)
         term.expect("status")
@@ -115,9 +116,4 @@ def test_tab_completes_commands_and_resource_names(lab_factory) -> None:
         term.expect(f"client={lab.t.client}")
         term.type("")
         assert f"Connecting to Client {lab.t.client}" in term.expect("\n*")
-        term.type("quit")
-        assert term.close() == 0
-    finally:
-        if term.proc.poll() is None:
-            term.proc.kill()
-            term.close()
+        assert term.quit() == 0

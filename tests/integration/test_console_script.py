@@ -62,6 +62,10 @@ quit
     first = log1.read_text()
     assert "label volume=TestVolume001 storage=File pool=Full" in first  # input lines are echoed
     assert 'Catalog record for Volume "TestVolume001", Slot 0 successfully created.' in first
+    # ua_db.cc OpenDb: the catalog is chosen once, and named once per connection (label and
+    # run use the shared one, list the private one)
+    assert first.count("Automatically selected Catalog: MyCatalog") == 1
+    assert first.count('Using Catalog "MyCatalog"') == 2
     assert "Job queued. JobId=1" in first
     assert "Termination:" in first and "Backup OK" in first
     assert "|     1 | backup" in first and "| B    |" in first

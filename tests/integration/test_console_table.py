@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from bareoslab.console.client import Console
 from bareoslab.lab.local import processes
 from bareoslab.lab.local.render import LocalTopology, render
+from bareoslab.net.auth import password_key
 
 from .conftest import Lab, make_tree
 from .test_python_bareos import bareos, connect
@@ -258,3 +260,79 @@ def test_truncate_cuts_a_purged_volume_to_its_label(lab_factory) -> None:
     assert size < 65_536
     assert lab.query("SELECT VolBytes FROM Media WHERE VolumeName = 'TestVolume001'")[0][0] == size
     assert "No results to list." in lab.run("truncate volstatus=Purged yes")  # nothing left to cut
+
+
+def test_relabel_gives_a_purged_volume_a_new_name(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    lab.run("label volume=TestVolume001 storage=File pool=Full")
+    lab.run_job("run job=backup level=Full yes")
+    out = lab.run("relabel storage=File oldvolume=TestVolume001 volume=Renamed001 pool=Full")
+    assert 'Volume "TestVolume001" has VolStatus Append. It must be Purged or Recycled before relabeling.' in out
+    lab.run("purge volume=TestVolume001 yes")
+    out = lab.run("relabel storage=File oldvolume=TestVolume001 volume=Renamed001 pool=Full")
+    assert 'Sending relabel command from "TestVolume001" to "Renamed001" ...' in out
+    assert 'Catalog record for Volume "Renamed001", Slot 0 successfully created.' in out
+    assert 'Old volume "TestVolume001" deleted from catalog.' in out
+    assert not (lab.t.storage_dir / "TestVolume001").exists()
+    assert (lab.t.storage_dir / "Renamed001").stat().st_size < 65_536
+    rows = lab.query("SELECT VolumeName, VolStatus FROM Media ORDER BY MediaId")
+    assert [tuple(r) for r in rows] == [("Renamed001", "Append")]
+    # the renamed volume takes the next backup
+    jobid = lab.run_job("run job=backup level=Full yes")
+    assert lab.query("SELECT DISTINCT m.VolumeName FROM JobMedia j JOIN Media m ON m.MediaId = j.MediaId "
+                     "WHERE j.JobId = ?", (jobid,)) == [("Renamed001",)]
+
+
+LIMITED = """Console {
+  Name = limited
+  Password = "limited-secret"
+  Command ACL = *all*
+  Job ACL = *all*
+  Client ACL = nosuchclient
+  Storage ACL = nosuchstorage
+  Pool ACL = nosuchpool
+  FileSet ACL = nosuchfileset
+  Catalog ACL = nosuchcatalog
+  Where ACL = /srv/restores/.*
+}
+"""
+
+
+def test_acls_hold_for_the_new_commands(lab_factory) -> None:
+    """Each ACL kind on a command of this round: a console that may run every command but
+    sees no client, storage, pool, FileSet or catalog of the lab."""
+
+    def add_limited(t) -> None:
+        path = t.etc / "dir" / "bareos-dir.d" / "console" / "limited.conf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(LIMITED)
+
+    lab: Lab = lab_factory(configure=add_limited)
+    lab.run("label volume=TestVolume001 storage=File pool=Full")
+    jobid = lab.run_job("run job=backup level=Full yes")
+    client = lab.t.client
+    with Console.open(lab.t.host, lab.t.dir_port, password_key("limited-secret"), "limited") as limited:
+        def say(line: str) -> str:
+            return limited.command(line, timeout=60).text
+
+        # Client ACL
+        assert f'"{client}": access denied by the Client ACL' in say(f"list backups client={client}")
+        assert "Unauthorized command from this console." in say(f".bvfs_lsdirs jobid={jobid} path=/")
+        assert "access denied by the Client ACL" in say(f"restore client={client} select all done yes")
+        # Storage ACL
+        assert 'Storage "File": access denied by the Storage ACL' in say("status storage=File")
+        assert 'Storage "File": access denied by the Storage ACL' in say("update slots storage=File")
+        # Pool ACL
+        assert 'Pool "Full": access denied by the Pool ACL' in say("update pool=Full")
+        assert 'Pool "Full": access denied by the Pool ACL' in say("create pool=Full")
+        # FileSet ACL
+        assert say(".authorized fileset=LabData").strip() == "not authorized"
+        assert 'FileSet "LabData": access denied by the FileSet ACL' in say("run job=backup fileset=LabData yes")
+        # Catalog ACL
+        assert '"MyCatalog": access denied by the Catalog ACL' in say("use catalog=MyCatalog")
+        # Where ACL, on the normalised path
+        assert '"where" specification not authorized.' in say(
+            f"restore jobid={jobid} where=/srv/restores/../../etc all done yes"
+        )
+        assert "needs access to all client, job and fileset resources." in say("status subscriptions")
+    assert lab.query("SELECT count(*) FROM Job")[0][0] == 1  # nothing refused ran

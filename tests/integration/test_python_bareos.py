@@ -210,4 +210,7 @@ def test_python_bareos_keyword_and_name_dot_commands(lab: Lab) -> None:
     assert plain.call(".types").split() == [b"Backup", b"Admin", b"Archive", b"Verify", b"Restore", b"Migrate",
                                             b"Copy", b"Consolidate"]
     assert plain.call(".levels migrate").split() == [b"Full", b"Incremental", b"Differential"]
+    # the session's first use of the catalog names it first (ua_db.cc OpenDb), JSON does not
+    assert plain.call(".media").decode().splitlines() == [
+        "Automatically selected Catalog: MyCatalog", 'Using Catalog "MyCatalog"', "Dot-1"]
     assert plain.call(".media").split() == [b"Dot-1"]

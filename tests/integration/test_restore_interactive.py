@@ -156,6 +156,11 @@ def test_run_mod_changes_level_and_answers_are_checked(lab_factory) -> None:
     assert out.endswith("Enter new Priority: ")
     assert "Expected a positive integer, got: high" in asks(con, "high")
     assert "Priority: 7" in asks(con, "7")
+    out = asks(con, "mod level=Differential priority=9")  # ua_run.cc: "mod" with arguments
+    assert "Level:    Differential" in out and "Priority: 9" in out
+    assert "Invalid keyword: nosuch" in asks(con, "mod nosuch=1")
+    out = asks(con, "mod level=Full")
+    assert "Level:    Full" in out
     jobid = queued(ends(con, "yes"))
     lab.console.command(f"wait jobid={jobid}")
     assert lab.query("SELECT Level, JobStatus FROM Job WHERE JobId = ?", (jobid,))[0] == ("F", "T")

@@ -285,6 +285,17 @@ class MediaSql(SqlBase):
             )
         return jobmedia_id
 
+    def delete_media(self, media_id: int) -> None:
+        """A volume's catalog record gone; its pool's NumVols counts again (``DeleteMediaRecord``)."""
+        with self._db.transaction():
+            pool_id = self._one("SELECT PoolId FROM Media WHERE MediaId = ?", (media_id,))
+            self._db.execute("DELETE FROM Media WHERE MediaId = ?", (media_id,))
+            if pool_id is not None:
+                self._db.execute(
+                    "UPDATE Pool SET NumVols = (SELECT count(*) FROM Media WHERE PoolId = ?) WHERE PoolId = ?",
+                    (pool_id, pool_id),
+                )
+
     def delete_null_jobmedia(self, job_id: int) -> int:
         return self._db.execute(
             "DELETE FROM JobMedia WHERE JobId = ? AND FirstIndex = 0 AND LastIndex = 0", (job_id,)

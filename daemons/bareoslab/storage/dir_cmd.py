@@ -272,12 +272,23 @@ class DirectorSession:
         elif self.sd.reservations.volume_in_use(old):
             await self.conn.send(f'3920 Cannot relabel Volume "{old}": it is in use by a job.\n')
         elif old != new:
-            refusal = VolumeError(old, "renaming a volume is not supported by this Storage daemon")
-            await self.conn.send(f'3920 Cannot relabel Volume "{old}": {refusal}\n')
+            await self._rename_volume(state, old, new, pool)
         else:
             await self._write_label(state, new, pool, "relabel", relabel=True)
         await self.conn.signal(Signal.EOD)
         return True
+
+    async def _rename_volume(self, state: DeviceState, old: str, new: str, pool: str) -> None:
+        """A disk volume relabelled under a new name: the new volume holds only its label and
+        the old one, whose jobs the Director has purged, is removed once the new one exists."""
+        device = state.device
+        try:
+            await asyncio.to_thread(device.read_label, old)  # only a volume of ours is given up
+        except VolumeError as exc:
+            await self.conn.send(f'3920 Cannot relabel Volume "{old}": {exc}\n')
+            return
+        if await self._write_label(state, new, pool, "relabel"):
+            await asyncio.to_thread(device.volume_path(old).unlink, missing_ok=True)
 
     async def _write_label(self, state: DeviceState, volume: str, pool: str, verb: str,
                            relabel: bool = False) -> bool:

@@ -51,7 +51,7 @@ from .keywords import (
     dot_users,
     dot_volstatus,
 )
-from .label import ADD_USAGE, cmd_add, cmd_label
+from .label import ADD_USAGE, RELABEL_USAGE, cmd_add, cmd_label, cmd_relabel
 from .listing import (
     LIST_USAGE,
     cmd_list,
@@ -122,6 +122,8 @@ class UserAgent:
         self.errors: list[str] = []
         self.command: Command | None = None
         self.gui = False  # set by ``gui on``; kept for consoles that ask
+        self.catalog_chosen = False
+        self.catalog_open: set[bool] = set()  # which connections (private or shared) are open
         self.automount = True  # ``automount on|off``: mount after label
 
     @property
@@ -204,6 +206,21 @@ class UserAgent:
         if not self.acl.ok(kind, item):
             raise CommandFailed(f'"{item}": access denied by the {kind} of console "{self.name}".')
 
+    async def open_catalog(self, private: bool) -> None:
+        """What Bareos says when a console session first uses the catalog (``OpenDb``): the
+        Catalog chosen, and ``Using Catalog`` once for the shared and once for the private
+        connection (api 0 only)."""
+        if private in self.catalog_open:
+            return
+        self.catalog_open.add(private)
+        name = self.director.catalog_res.name
+        if self.api:
+            return
+        if not self.catalog_chosen:
+            self.catalog_chosen = True
+            await self.send(f"Automatically selected Catalog: {name}")
+        await self.send(f'Using Catalog "{name}"')
+
     # -- the command loop ------------------------------------------------------------
     async def execute(self, line: str) -> bool:
         """Run one command line; False ends the session."""
@@ -229,6 +246,8 @@ class UserAgent:
             await self.conn.signal(Signal.CMD_BEGIN)
         self.command = command
         try:
+            if command.name in CATALOG_COMMANDS:
+                await self.open_catalog(CATALOG_COMMANDS[command.name])
             ok = await command.handler(self, args)
         except UsageError as exc:
             await self.error(
@@ -638,6 +657,7 @@ TABLE: list[Command] = [
     Command("quit", cmd_quit, "Terminate Bconsole session", "quit"),
     Command("query", cmd_query, "Query catalog", "query"),
     Command("restore", cmd_restore, "Restore files", RESTORE_USAGE),
+    Command("relabel", cmd_relabel, "Relabel a tape", RELABEL_USAGE),
     Command("release", cmd_release, "Release storage", RELEASE_USAGE),
     Command("reload", cmd_reload, "Reload conf file", "reload"),
     Command("rerun", cmd_rerun, "Rerun a job", RERUN_USAGE),
@@ -682,3 +702,12 @@ TABLE: list[Command] = [
     Command("whoami", cmd_whoami, "Print the user name associated with this console", "whoami"),
 ]
 COMMANDS: dict[str, Command] = {c.name: c for c in TABLE}
+#: commands that open the catalog, and whether on the session's private connection (True)
+#: or the shared one (Bareos' ``OpenClientDb(ua, use_private)`` in each command)
+CATALOG_COMMANDS = {
+    **dict.fromkeys(("add", "create", "var", "mount", "unmount", "umount", "release", "use", "run", "rerun",
+                     "label", "relabel", "update", "truncate", ".jobstatus", ".mediatypes", ".media", ".locations"), False),
+    **dict.fromkeys(("delete", "list", "llist", "prune", "purge", "query", "sqlquery", "restore", ".sql",
+                     ".bvfs_update", ".bvfs_clear_cache", ".bvfs_lsdirs", ".bvfs_lsfiles", ".bvfs_versions",
+                     ".bvfs_restore", ".bvfs_cleanup", ".bvfs_get_jobids"), True),
+}  # fmt: skip

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ...catalog.api import MediaRow
+from ...config import Resource
 from ...net.framing import bash_spaces, decode_text
 from ..sd_cmd import StorageError, open_storage
 from .args import Args, CommandFailed, UsageError, arg
@@ -16,6 +17,30 @@ from .run_prompt import select_resource
 
 if TYPE_CHECKING:
     from .commands import UserAgent
+
+async def _label_request(ua: UserAgent, storage: Resource, command: str, first: str) -> tuple[str, list[str]]:
+    """Send a label or relabel command to the storage's SD; its ``3000 OK label.`` line (empty
+    when it refused) and every line to show."""
+    await ua.send(f"Connecting to Storage daemon {storage.name} at {storage.address}:{storage.port} ...")
+    try:
+        conn = await open_storage(ua.director, storage)
+    except StorageError as exc:
+        raise CommandFailed(str(exc)) from exc
+    ok_line = ""
+    # the SD's lines go out in one packet after a line of ours: a packet starting with
+    # "3000 OK ..." ends python-bareos' reply early (its "dddd OK" rule, console.md A.7)
+    sd_lines = [first]
+    try:
+        await conn.send(command)
+        for msg in await conn.recv_until_eod():
+            text = decode_text(msg).rstrip("\n")
+            sd_lines.append(text)
+            if text.startswith("3000 OK label."):
+                ok_line = text
+    finally:
+        await conn.close()
+    return ok_line, sd_lines
+
 
 async def cmd_label(ua: UserAgent, args: Args) -> bool:
     director = ua.director
@@ -36,30 +61,12 @@ async def cmd_label(ua: UserAgent, args: Args) -> bool:
         raise CommandFailed(f'Illegal character in Volume name "{volume}".')
     if await director.db(cat.get_media, volume) is not None:
         raise CommandFailed(f'Media record for new Volume "{volume}" already exists.')
-    await ua.send(
-        f"Connecting to Storage daemon {storage.name} at {storage.address}:{storage.port} ..."
+    command = (
+        f"label {bash_spaces(storage.device[0])} VolumeName={bash_spaces(volume)} "
+        f"PoolName={bash_spaces(pool.name)} MediaType={bash_spaces(storage.media_type)} "
+        f"Slot=0 drive=0 MinBlocksize=0 MaxBlocksize=0"
     )
-    try:
-        conn = await open_storage(director, storage)
-    except StorageError as exc:
-        raise CommandFailed(str(exc)) from exc
-    ok_line = ""
-    # the SD's lines go out in one packet after a line of ours: a packet starting with
-    # "3000 OK ..." ends python-bareos' reply early (its "dddd OK" rule, console.md A.7)
-    sd_lines = [f'Sending label command for Volume "{volume}" Slot 0 ...']
-    try:
-        await conn.send(
-            f"label {bash_spaces(storage.device[0])} VolumeName={bash_spaces(volume)} "
-            f"PoolName={bash_spaces(pool.name)} MediaType={bash_spaces(storage.media_type)} "
-            f"Slot=0 drive=0 MinBlocksize=0 MaxBlocksize=0"
-        )
-        for msg in await conn.recv_until_eod():
-            text = decode_text(msg).rstrip("\n")
-            sd_lines.append(text)
-            if text.startswith("3000 OK label."):
-                ok_line = text
-    finally:
-        await conn.close()
+    ok_line, sd_lines = await _label_request(ua, storage, command, f'Sending label command for Volume "{volume}" Slot 0 ...')
     if not ok_line:
         await ua.send("\n".join(sd_lines))
         raise CommandFailed(f"Label command failed for Volume {volume}.")
@@ -153,4 +160,61 @@ async def cmd_add(ua: UserAgent, args: Args) -> bool:
             storage_id=director.storage_ids.get(storage.name, 0), vol_status="Append",
         ))  # fmt: skip
     await ua.send(f"{len(names)} Volumes created in pool {pool.name}")
+    return True
+
+
+RELABEL_USAGE = "relabel storage=<storage-name> oldvolume=<old-volume-name> volume=<new-volume-name> pool=<pool-name>"
+
+
+async def cmd_relabel(ua: UserAgent, args: Args) -> bool:
+    """A Purged or Recycled volume labelled again under a new name (its old catalog record
+    goes, a new one comes), as Bareos' ``relabel``."""
+    director, cat = ua.director, ua.director.catalog
+    storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else await select_resource(ua, "Storage")
+    if storage is None:
+        return True
+    old_name = arg(args, "oldvolume") or await get_cmd(ua, "Enter old Volume name: ")
+    if not old_name:
+        return True
+    old = await director.db(cat.get_media, old_name)
+    if old is None:
+        raise CommandFailed(f'Volume "{old_name}" not found in catalog.')
+    if old.vol_status not in ("Purged", "Recycle"):
+        raise CommandFailed(
+            f'Volume "{old.volume_name}" has VolStatus {old.vol_status}. It must be Purged or Recycled '
+            "before relabeling."
+        )
+    new_name = arg(args, "volume") or await get_cmd(ua, "Enter new Volume name: ")
+    if not new_name:
+        return True
+    if not re.fullmatch(r"[A-Za-z0-9:._\-]{1,127}", new_name):
+        raise CommandFailed(f'Illegal character in Volume name "{new_name}".')
+    if await director.db(cat.get_media, new_name) is not None:
+        raise CommandFailed(f'Media record for new Volume "{new_name}" already exists.')
+    pool = ua.res("Pool", arg(args, "pool")) if arg(args, "pool") else await select_resource(ua, "Pool")
+    if pool is None:
+        return True
+    command = (
+        f"relabel {bash_spaces(storage.device[0])} OldName={bash_spaces(old.volume_name)} "
+        f"NewName={bash_spaces(new_name)} PoolName={bash_spaces(pool.name)} "
+        f"MediaType={bash_spaces(storage.media_type)} Slot=0 drive=0 "
+        f"MinBlocksize={old.min_block_size} MaxBlocksize={old.max_block_size}"
+    )
+    ok_line, sd_lines = await _label_request(
+        ua, storage, command, f'Sending relabel command from "{old.volume_name}" to "{new_name}" ...'
+    )
+    await ua.send("\n".join(sd_lines))
+    if not ok_line:
+        raise CommandFailed(f"Relabel command failed for Volume {old.volume_name}.")
+    found = re.search(r"VolBytes=(\d+)", ok_line)
+    pool_id = await director.db(cat.pool_id, pool.name)
+    await director.db(cat.create_media, MediaRow(
+        volume_name=new_name, pool_id=pool_id or 0,
+        media_type=storage.media_type, storage_id=director.storage_ids.get(storage.name, 0),
+        vol_bytes=int(found.group(1)) if found else 0, vol_blocks=1, vol_status="Append",
+        label_date=datetime.now().replace(microsecond=0),
+    ))  # fmt: skip
+    await ua.send(f'Catalog record for Volume "{new_name}", Slot 0 successfully created.')
+    await director.db(cat.delete_media, old.media_id)
+    await ua.send(f'Old volume "{old.volume_name}" deleted from catalog.')
     return True

@@ -15,7 +15,7 @@ from ...config import Resource
 from ..jcr import JobControlRecord
 from ..job import RunError, new_jcr
 from . import acl
-from .args import CommandFailed
+from .args import Args, CommandFailed, parse_args
 from .prompt import MAX_ANSWERS, choose, get_cmd, parse_date
 
 if TYPE_CHECKING:
@@ -229,13 +229,61 @@ def parameters(jcr: JobControlRecord) -> list[tuple[str, Modifier]]:
     return params
 
 
-async def _answer(ua: UserAgent) -> str | None:
-    """yes, mod or no (any prefix; an empty line is yes); None when the user gave up."""
+_RESOURCE_KEYS = {"client": "Client", "fileset": "FileSet", "pool": "Pool", "nextpool": "Pool", "storage": "Storage"}
+
+
+def _modify_from_args(ua: UserAgent, req: RunRequest, args: Args) -> None:
+    """``mod key=value ...``: the same keywords ``run`` and ``restore`` take, applied at once."""
+    for key, value in args[1:]:
+        if value is None:
+            raise CommandFailed(f'Missing value for keyword "{key}".')
+        if key in _RESOURCE_KEYS:
+            res = ua.res(_RESOURCE_KEYS[key], value)
+            assert res is not None
+            req.overrides[key] = res.name
+        elif key in ("level", "priority"):
+            req.overrides[key] = value
+        elif key == "job":
+            res = ua.res("Job", value)
+            assert res is not None
+            req.job = res
+        elif key == "when":
+            when = parse_date(value)
+            if when is None:
+                raise CommandFailed("Invalid time specification.")
+            req.when = when
+        elif key == "where":
+            if not ua.acl.ok(acl.WHERE, value):
+                raise CommandFailed('No authorization for "where" specification.')
+            req.where = "" if value == "/" else value
+        elif key == "replace":
+            codes = dict(REPLACE_OPTIONS)
+            if value.lower() not in codes:
+                raise CommandFailed(f"Invalid replace option: {value}")
+            req.replace = codes[value.lower()]
+        elif key == "restoreclient":
+            req.restore_client = ua.res("Client", value)
+        elif key == "pluginoptions":
+            req.plugin_options = value
+        else:
+            raise CommandFailed(f"Invalid keyword: {key}")
+
+
+async def _answer(ua: UserAgent, req: RunRequest) -> str | None:
+    """yes, mod or no (any prefix; an empty line is yes), or ``changed`` after ``mod
+    key=value ...``; None when the user gave up."""
     for _ in range(MAX_ANSWERS):
         text = await get_cmd(ua, "OK to run? (yes/mod/no): ")
         if text is None:
             return None
         word = text.strip().lower()
+        if word.startswith(("mod ", ".mod ")):
+            try:
+                _modify_from_args(ua, req, parse_args(text.strip()))
+            except CommandFailed as exc:
+                await ua.send(str(exc))
+                continue
+            return "changed"
         for answer in ("yes", "mod", "no"):
             if answer.startswith(word) and (word or answer == "yes"):
                 return answer
@@ -250,9 +298,12 @@ async def confirm_run(
     jcr = req.build(ua)
     for _ in range(MAX_ANSWERS):
         await ua.send(summary(jcr, req))
-        answer = await _answer(ua)
+        answer = await _answer(ua, req)
         if answer == "yes":
             return jcr
+        if answer == "changed":
+            jcr = req.build(ua)
+            continue
         if answer != "mod":
             return None
         params = parameters(jcr)

@@ -480,14 +480,6 @@ async def cmd_delete(ua: UserAgent, args: Args) -> bool:
         if busy:
             raise CommandFailed(f"JobId {busy[0]} is running on Volume {name}; cancel it first.")
         await ua.director.db(cat.purge_jobs, jobids)
-
-    def delete_media() -> None:
-        cat.execute("DELETE FROM Media WHERE MediaId = ?", [media.media_id])
-        cat.execute(
-            "UPDATE Pool SET NumVols = (SELECT count(*) FROM Media WHERE PoolId = ?) WHERE PoolId = ?",
-            [media.pool_id, media.pool_id],
-        )
-
-    await ua.director.db(delete_media)
+    await ua.director.db(cat.delete_media, media.media_id)
     await ua.send(f'Volume "{name}" deleted from the catalog.')
     return True

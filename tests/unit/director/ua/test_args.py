@@ -55,7 +55,8 @@ def test_yesno() -> None:
         ("l", "label"),
         ("li", "list"),
         ("re", "restore"),
-        ("rel", "release"),  # Bareos: relabel, release, reload in this order
+        ("rel", "relabel"),  # Bareos: relabel, release, reload in this order
+        ("rele", "release"),
         ("relo", "reload"),
         ("ru", "run"),
         ("LIST", "list"),
