@@ -302,6 +302,8 @@ class Selector:
         args = self.args
         if arg(args, "jobid"):
             self.take_jobids(arg(args, "jobid") or "")
+            if arg(args, "client"):
+                await self.client()  # the client the files were saved from, as given
         files = [v for k, v in args[1:] if k == "file" and v]
         dirs = [v for k, v in args[1:] if k == "directory" and v]
         if files or dirs:

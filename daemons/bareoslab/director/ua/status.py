@@ -90,7 +90,7 @@ async def _terminated(ua: UserAgent) -> list[tuple[Any, ...]]:
     return [r for r in rows if ua.acl.ok("Job ACL", r[6] or "")]
 
 
-async def status_dir(ua: UserAgent, args: Args) -> bool:
+async def _header(ua: UserAgent) -> dict[str, Any]:
     director = ua.director
     started = _stamp(director.started)
     await ua.send(
@@ -101,8 +101,21 @@ async def status_dir(ua: UserAgent, args: Args) -> bool:
         f"db:{director.catalog_res.db_driver}, bareoslab binary"
     )
     await ua.send(" Heap: bytes=0 max_bytes=0 bufs=0 max_bufs=0")
-    await ua.lines(scheduled_jobs_lines(ua, int_arg(args, "days") or 1))
-    await ua.send("\nRunning Jobs:\nConsole connected at " + started)
+    return {
+        "director": director.name,
+        "version": VERSION,
+        "release_date": VERSION_DATE,
+        "os": platform.system(),
+        "binary_info": "bareoslab",
+        "daemon_started": started,
+        "jobs_run": len(director.jobs),
+        "jobs_running": len(director.jobq.running),
+        "config_warnings": bool(director.cfg.warnings),
+    }
+
+
+async def _running(ua: UserAgent) -> list[dict[str, Any]]:
+    await ua.send("\nRunning Jobs:\nConsole connected at " + _stamp(ua.director.started))
     unfinished = _unfinished(ua)
     if not unfinished:
         await ua.send("No Jobs running.")
@@ -115,7 +128,12 @@ async def status_dir(ua: UserAgent, args: Args) -> bool:
         for j in unfinished:
             level = "" if j.job_type in NO_LEVEL_TYPES else JOB_LEVEL_NAMES.get(j.level, "")[:7]
             await ua.send(f"{j.jobid:>6} {level:<6}  {j.job:<20} {running_state(j)}")
-    await ua.send("====\n\nTerminated Jobs:")
+    await ua.send("====")
+    return _running_json(ua)
+
+
+async def _terminated_section(ua: UserAgent) -> list[dict[str, Any]]:
+    await ua.send("\nTerminated Jobs:")
     rows = await _terminated(ua)
     if rows:
         await ua.send(
@@ -134,6 +152,27 @@ async def status_dir(ua: UserAgent, args: Args) -> bool:
             )
     else:
         await ua.send("No Terminated Jobs.")
+    return [
+        {
+            "jobid": r[0],
+            "name": r[6],
+            "level": r[1],
+            "type": r[7],
+            "status": r[4],
+            "files": r[2] or 0,
+            "bytes": r[3] or 0,
+            "finished": str(r[5] or ""),
+        }
+        for r in rows
+    ]
+
+
+async def status_dir(ua: UserAgent, args: Args) -> bool:
+    director = ua.director
+    header = await _header(ua)
+    await ua.lines(scheduled_jobs_lines(ua, int_arg(args, "days") or 1))
+    running = await _running(ua)
+    terminated = await _terminated_section(ua)
     await ua.send(
         "\nClient Initiated Connections (waiting for jobs):\n"
         "Connect time        Protocol            Authenticated       Name\n"
@@ -142,32 +181,10 @@ async def status_dir(ua: UserAgent, args: Args) -> bool:
         + "====\n"
     )
     ua.json_result = {
-        "header": {
-            "director": director.name,
-            "version": VERSION,
-            "release_date": VERSION_DATE,
-            "os": platform.system(),
-            "binary_info": "bareoslab",
-            "daemon_started": started,
-            "jobs_run": len(director.jobs),
-            "jobs_running": len(director.jobq.running),
-            "config_warnings": False,
-        },
+        "header": header,
         "scheduled": [],
-        "running": _running_json(ua),
-        "terminated": [
-            {
-                "jobid": r[0],
-                "name": r[6],
-                "level": r[1],
-                "type": r[7],
-                "status": r[4],
-                "files": r[2] or 0,
-                "bytes": r[3] or 0,
-                "finished": str(r[5] or ""),
-            }
-            for r in rows
-        ],
+        "running": running,
+        "terminated": terminated,
         "client-connection": director.waiting_clients.status_json(),
     }
     return True
@@ -320,25 +337,41 @@ async def cmd_status(ua: UserAgent, args: Args) -> bool:
     raise UsageError("")
 
 
+OK_DOT_STATUS = "1000 OK .status"
+
+
 async def dot_status(ua: UserAgent, args: Args) -> bool:
-    """``.status dir running|terminated|header``, as the WebUI and scripts ask it."""
-    if not keyword(args).startswith("dir"):
-        return await cmd_status(ua, args)
-    part = keyword(args, 2)
-    if part == "running":
-        unfinished = _unfinished(ua)
-        if not unfinished:
-            await ua.send("No Jobs running.")
-        for j in unfinished:
-            await ua.send(f"{j.jobid} {j.job} {j.status.value}")
-        ua.json_result = {"running": _running_json(ua)}
-        return True
-    if part == "terminated":
-        rows = await _terminated(ua)
-        for r in rows:
-            await ua.send(f"{r[0]} {r[6]} {r[4]}")
-        ua.json_result = {
-            "terminated": [{"jobid": r[0], "name": r[6], "status": r[4]} for r in rows]
-        }
-        return True
-    return await status_dir(ua, args)
+    """``.status dir current|last|header|scheduled|running|terminated``, ``.status client=``,
+    ``.status storage=`` (Bareos' ``DotStatusCmd``), as the WebUI and scripts ask it."""
+    if len(args) < 2:
+        await ua.error("1900 Bad .status command, missing arguments.")
+        return False
+    what, part = keyword(args), keyword(args, 2)
+    if what in ("client", "storage"):
+        return await cmd_status(ua, args[:2])
+    if what != "dir":
+        await ua.error("1900 Bad .status command, wrong argument.")
+        return False
+    if part == "current":
+        await ua.send(OK_DOT_STATUS)
+        for j in _unfinished(ua):
+            await ua.send(f"JobId={j.jobid} JobStatus={j.status.value} JobErrors={j.job_errors}")
+        ua.json_result = {"current": _running_json(ua)}
+    elif part == "last":
+        await ua.send(OK_DOT_STATUS)
+        rows = await _terminated(ua)  # newest first
+        last = await ua.director.db(ua.director.catalog.get_job, rows[0][0]) if rows else None
+        if last is not None:
+            await ua.send(f"JobId={last.job_id} JobStatus={last.job_status} JobErrors={last.job_errors}")
+    elif part == "header":
+        ua.json_result = {"header": await _header(ua)}
+    elif part == "scheduled":
+        await ua.lines(scheduled_jobs_lines(ua, int_arg(args, "days") or 1))
+    elif part == "running":
+        ua.json_result = {"running": await _running(ua)}
+    elif part == "terminated":
+        ua.json_result = {"terminated": await _terminated_section(ua)}
+    else:
+        await ua.error("1900 Bad .status command, wrong argument.")
+        return False
+    return True
