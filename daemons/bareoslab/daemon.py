@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, load_config
+from .config.export import export_config, schema_json
 from .net.trace import Tracer
 from .version import VERSION
 
@@ -45,6 +47,11 @@ def build_parser(prog: str, description: str,
     parser.add_argument("--log-file", metavar="FILE", help="log to FILE instead of stderr")
     parser.add_argument("--version", action="version", version=VERSION,
                         help="print the version (as Bareos' daemons print theirs) and exit")
+    export = parser.add_mutually_exclusive_group()
+    export.add_argument("--xc", "--export-config", nargs="*", metavar="RESOURCE", dest="export_config",
+                        help="print all or specific configuration resources ([<resource_type> [<name>]]) and exit")
+    export.add_argument("--xs", "--export-schema", action="store_true", dest="export_schema",
+                        help="print the configuration schema in JSON format and exit")
     if options is not None:
         options(parser)
     return parser
@@ -72,11 +79,24 @@ def run_daemon(
     """Parse arguments (the common ones and the daemon's ``options``), load the configuration
     and serve until stopped."""
     args = build_parser(prog, description, options).parse_args(argv)
+    if args.export_schema:
+        print(json.dumps(schema_json(daemon_kind), indent=2))
+        return 0
     try:
         cfg = load_config(args.config, daemon_kind)
     except ConfigError as exc:
         print(f"{prog}: configuration error: {exc}", file=sys.stderr)
         return 1
+    if args.export_config is not None:
+        if len(args.export_config) > 2:
+            print(f"{prog}: --xc takes at most a resource type and a name", file=sys.stderr)
+            return 1
+        try:
+            print(export_config(cfg, daemon_kind, *args.export_config), end="")
+        except ValueError as exc:
+            print(f"{prog}: {exc}", file=sys.stderr)
+            return 1
+        return 0
     if args.test_config:
         for warning in cfg.warnings:
             print(f"{prog}: warning: {warning}", file=sys.stderr)
