@@ -32,7 +32,7 @@ DATATYPES = {
 }  # fmt: skip
 
 
-def _destination(dest: MessageDestination) -> str:
+def destination_text(dest: MessageDestination) -> str:
     """``all, !skipped`` or ``"address" = all, !skipped``: how a destination line reads."""
     types = ", ".join(dest.types)
     return types if dest.address is None else f"{scalar(dest.address)} = {types}"
@@ -49,7 +49,7 @@ def _item(daemon: str, res: Resource) -> dict[str, Any]:
             shared.add(directive.key)
         if directive.type.name == "messages_destination":
             for dest in value:
-                item.setdefault(snake(dest.dest), []).append(_destination(dest))
+                item.setdefault(snake(dest.dest), []).append(destination_text(dest))
             continue
         if directive.type.name == "password":
             value = f"[md5]{value}"

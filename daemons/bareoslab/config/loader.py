@@ -64,3 +64,13 @@ def load_config_text(text: str, daemon: str, file: str = "<config>") -> Config:
     """Load a configuration from a string (tests, generated configs); ``file`` names it."""
     parsed = parse_file(file, daemon, text)
     return build_config(daemon, parsed.files, parsed.resources, parsed.warnings)
+
+
+def config_root(files: list[str]) -> str:
+    """What ``-c`` named for a loaded configuration: the single ``bareos-<d>.conf`` or the
+    directory holding ``bareos-<d>.d`` (the root a reload reads again)."""
+    first = Path(files[0])
+    for parent in first.parents:
+        if parent.name.startswith("bareos-") and parent.name.endswith(".d"):
+            return str(parent.parent)
+    return str(first)

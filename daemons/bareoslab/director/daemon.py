@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,8 @@ from typing import Any, ParamSpec, TypeVar
 from ..catalog import open_catalog
 from ..catalog.api import Catalog, DatabaseError, JobEnd
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
-from ..config import Config, Resource
+from ..config import Config, ConfigError, Resource, load_config
+from ..config.loader import config_root
 from ..daemon import StartupError, TaskSet, listen_addresses, run_daemon, serve_forever
 from ..net.auth import DEFAULT_CONSOLE, Hello
 from ..net.errors import ProtocolError
@@ -24,6 +26,7 @@ from ..net.tls import RESOURCE_TYPES, TlsPolicy, TlsSettings, parse_qualified_na
 from ..net.trace import Tracer
 from ..version import VERSION, VERSION_SHORT_DATE
 from .client_connections import ClientConnections, serve_client_connection
+from .errors import ReloadError
 from .jcr import JobControlRecord
 from .jobq import JobQueue
 from .messages import MessageRouter
@@ -217,6 +220,9 @@ class Director:
         await self.db(self._sync_config)
         self.jobq.start()
         self.tasks.spawn(self.scheduler.serve(), "scheduler")
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, lambda: self.tasks.spawn(self._reload_on_signal(), "reload")
+        )
         addresses = listen_addresses(self.res)
         servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
         log.info("%s listening on %s", self.name, addresses)
@@ -232,6 +238,41 @@ class Director:
             await self.db(self.catalog.close)
             self._db_executor.shutdown(wait=True)
 
+
+    async def reload(self) -> None:
+        """Read the configuration again and use it, as Bareos' Director does on ``reload`` and
+        SIGHUP: running jobs keep the resources they started with; new ones get the new
+        configuration. On any error the old configuration stays."""
+        try:
+            cfg = load_config(config_root(self.cfg.files), "dir")
+            director_res = cfg.one("Director")
+        except (ConfigError, OSError) as exc:
+            raise ReloadError(f"reload failed, the configuration is unchanged: {exc}") from exc
+        if director_res.name != self.name:
+            raise ReloadError(
+                f'reload failed: the Director is called "{self.name}", '
+                f'the new configuration says "{director_res.name}".'
+            )
+        old = self.cfg
+        self.cfg, self.res = cfg, director_res
+        cache = getattr(self.msgs, "_cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
+        try:
+            await self.db(self._sync_config)
+        except Exception as exc:
+            self.cfg, self.res = old, old.one("Director")
+            raise ReloadError(f"reload failed, the configuration is unchanged: {exc}") from exc
+        self.configure_tls()
+        self.enabled.clear()  # enable/disable last until the next reload, as in Bareos
+        self.scheduler.reload()
+        log.info("configuration reloaded")
+
+    async def _reload_on_signal(self) -> None:
+        try:
+            await self.reload()
+        except ReloadError as exc:
+            log.error("%s", exc)
 
     def is_enabled(self, res: Resource) -> bool:
         """A resource's Enabled, or what ``enable``/``disable`` said since the last reload."""

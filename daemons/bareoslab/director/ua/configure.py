@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...config import ConfigError, load_config
+from ...config.loader import config_root
 from ...config.schema import resource_schema, resource_type
 from ...config.types import snake
 from ...config.writer import resource_text, write_private
+from ..errors import ReloadError
 from . import acl
 from .args import Args, CommandFailed, yesno
-from .show import config_path, reload_config
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -33,7 +34,7 @@ _FORBIDDEN = {"@": "'@' (include)", ";": "';' (end of directive)"}
 
 def _root(ua: UserAgent) -> Path:
     """The configuration directory holding ``bareos-dir.d``; a single-file configuration has none."""
-    path = Path(config_path(ua.director.cfg.files))
+    path = Path(config_root(ua.director.cfg.files))
     if path.is_file() or not (path / "bareos-dir.d").is_dir():
         raise CommandFailed(
             "It seems that the configuration is not adapted to the include directory structure. "
@@ -104,11 +105,15 @@ async def _add(ua: UserAgent, args: Args) -> bool:
         raise CommandFailed(f"configure error: {exc}") from exc
     write_private(path, text)
     try:
-        load_config(config_path(ua.director.cfg.files), "dir")
+        load_config(config_root(ua.director.cfg.files), "dir")
     except (ConfigError, OSError) as exc:
         path.unlink(missing_ok=True)
         raise CommandFailed(f"configure error: {exc}") from exc
-    await reload_config(ua.director)
+    try:
+        await ua.director.reload()
+    except ReloadError as exc:
+        path.unlink(missing_ok=True)
+        raise CommandFailed(str(exc)) from exc
     await ua.send(f'Created resource config file "{path}":\n{text}')
     result: dict[str, Any] = {"add": {"resource": rtype, "name": name, "filename": str(path), "content": text}}
     if rtype == "Client":

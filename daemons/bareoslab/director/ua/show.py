@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...config import ConfigError, Resource, load_config
+from ...config import Resource
+from ...config.export import destination_text
 from ...config.schema import SCHEMAS
 from ...config.types import edit_utime
+from ..errors import ReloadError
 from .args import Args, CommandFailed, UsageError, keyword
 
 if TYPE_CHECKING:
-    from ..daemon import Director
     from .commands import UserAgent
 
 log = logging.getLogger(__name__)
@@ -79,11 +79,17 @@ def resource_text(res: Resource, hide_secrets: bool) -> list[str]:
     if res.rtype == "FileSet" and hasattr(res, "fileset_text"):
         return [line.rstrip() for line in res.fileset_text().splitlines()]
     out = [f"{res.rtype} {{"]
+    shared: set[str] = set()  # directives stored together: a Messages resource's destinations
     for directive in SCHEMAS["dir"].get(res.rtype, []):
-        if not res.is_set(directive.name):
+        if not res.is_set(directive.name) or directive.key in shared:
             continue
         value = res.get(directive.name)
         kind = getattr(directive.type, "name", "")
+        if directive.type.store_key:
+            shared.add(directive.key)
+        if kind == "messages_destination":
+            out += [f"  {dest.dest} = {destination_text(dest)}" for dest in value]
+            continue
         if kind in ("password", "clear_password"):
             shown = "****" if hide_secrets else f"[md5]{value}" if kind == "password" else value
             out.append(f'  {directive.name} = "{shown}"')
@@ -132,45 +138,11 @@ async def cmd_show(ua: UserAgent, args: Args) -> bool:
     return True
 
 
-def config_path(files: list[str]) -> str:
-    """What ``-c`` named: the single ``bareos-dir.conf`` or the directory holding ``bareos-dir.d``."""
-    first = Path(files[0])
-    for parent in first.parents:
-        if parent.name == "bareos-dir.d":
-            return str(parent.parent)
-    return str(first)
-
-
-async def reload_config(director: Director) -> None:
-    """Read the configuration again and use it; on any error the old one stays."""
-    try:
-        cfg = load_config(config_path(director.cfg.files), "dir")
-        director_res = cfg.one("Director")
-    except (ConfigError, OSError) as exc:
-        raise CommandFailed(f"reload failed, the configuration is unchanged: {exc}") from exc
-    if director_res.name != director.name:
-        raise CommandFailed(
-            f'reload failed: the Director is called "{director.name}", '
-            f'the new configuration says "{director_res.name}".'
-        )
-    old = director.cfg
-    director.cfg = cfg
-    director.res = director_res
-    cache = getattr(director.msgs, "_cache", None)
-    if isinstance(cache, dict):
-        cache.clear()
-    try:
-        await director.db(director._sync_config)
-    except Exception as exc:
-        director.cfg, director.res = old, old.one("Director")
-        raise CommandFailed(f"reload failed, the configuration is unchanged: {exc}") from exc
-    director.configure_tls()
-    director.enabled.clear()  # enable/disable last until the next reload, as in Bareos
-    director.scheduler.reload()
-
-
 async def cmd_reload(ua: UserAgent, args: Args) -> bool:
-    await reload_config(ua.director)
+    try:
+        await ua.director.reload()
+    except ReloadError as exc:
+        raise CommandFailed(str(exc)) from exc
     log.info("configuration reloaded by console %s", ua.name)
     ua.json_result = {"reload": {"success": True}}
     return True
