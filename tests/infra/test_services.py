@@ -48,3 +48,14 @@ def test_configuration_is_readable_only_by_the_service_group(lab: DeployedLab, h
         assert found, f"{host}: no configuration files"
         loose = [line for line in found if not line.startswith("640 root bareos ")]
         assert not loose, f"{host}: files others can read or write: {loose}"
+
+
+def test_director_reloads_in_place(lab: DeployedLab) -> None:
+    """``systemctl reload``: the unit checks the configuration, then SIGHUP; the same process
+    goes on serving (Bareos' Director reloads, it does not restart)."""
+    host, unit = lab.topology.director, UNITS["dir"]
+    before = lab.sh(host, f"systemctl show -p MainPID --value {unit}").strip()
+    lab.sh(host, f"systemctl reload {unit}")
+    after = lab.sh(host, f"systemctl show -p MainPID --value {unit}").strip()
+    assert before == after and before not in ("", "0")
+    assert "Version:" in lab.console("version")
