@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import grp
 import json
 import logging
 import os
+import pwd
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -47,6 +50,8 @@ def build_parser(prog: str, description: str,
     parser.add_argument("--log-file", metavar="FILE", help="log to FILE instead of stderr")
     parser.add_argument("--version", action="version", version=VERSION,
                         help="print the version (as Bareos' daemons print theirs) and exit")
+    parser.add_argument("-u", "--user", help="run as this user once listening (as root)")
+    parser.add_argument("-g", "--group", help="run as this group once listening (as root)")
     export = parser.add_mutually_exclusive_group()
     export.add_argument("--xc", "--export-config", nargs="*", metavar="RESOURCE", dest="export_config",
                         help="print all or specific configuration resources ([<resource_type> [<name>]]) and exit")
@@ -107,6 +112,7 @@ def run_daemon(
     tracer = Tracer.open(args.trace, prog) if args.trace else None
     if args.pid_file:
         Path(args.pid_file).write_text(f"{os.getpid()}\n")
+    _run_as[:] = [args.user, args.group]
     try:
         asyncio.run(_serve_until_signal(serve(cfg, args, tracer)))
     except (OSError, StartupError) as exc:
@@ -114,7 +120,8 @@ def run_daemon(
         return 1
     finally:
         if args.pid_file:
-            Path(args.pid_file).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # written as root, maybe not ours to remove now
+                Path(args.pid_file).unlink(missing_ok=True)
         if tracer:
             tracer.close()
     return 0
@@ -139,8 +146,40 @@ def listen_addresses(res: Any) -> list[tuple[str, int]]:
     return [(res.address or "0.0.0.0", port)]
 
 
+#: ``-u``/``-g`` of this process: whom to become once the ports are bound
+_run_as: list[str | None] = [None, None]
+
+
+def drop_privileges(user: str | None, group: str | None) -> None:
+    """Become ``user`` (with its groups) and ``group``, as Bareos' daemons do after binding
+    their ports; a name or a number each."""
+    if not user and not group:
+        return
+    try:
+        entry = (pwd.getpwnam(user) if not user.isdigit() else pwd.getpwuid(int(user))) if user else None
+        gid = (grp.getgrnam(group).gr_gid if not group.isdigit() else int(group)) if group else None
+    except KeyError as exc:
+        raise StartupError(f"cannot run as {user or ''}:{group or ''}: no such user or group") from exc
+    if gid is None and entry is not None:
+        gid = entry.pw_gid
+    try:
+        if entry is not None:
+            os.initgroups(entry.pw_name, gid if gid is not None else entry.pw_gid)
+        elif gid is not None:
+            os.setgroups([gid])
+        if gid is not None:
+            os.setgid(gid)
+        if entry is not None:
+            os.setuid(entry.pw_uid)
+    except PermissionError as exc:
+        raise StartupError(f"cannot run as {user or ''}:{group or ''}: {exc.strerror}") from exc
+    log.info("running as uid %d gid %d", os.getuid(), os.getgid())
+
+
 async def serve_forever(servers: list[asyncio.Server]) -> None:
-    """Serve until cancelled (SIGTERM), then close the listeners."""
+    """Serve until cancelled (SIGTERM), then close the listeners; ``-u``/``-g`` take effect
+    here, once the ports are bound."""
+    drop_privileges(*_run_as)
     try:
         await asyncio.gather(*(s.serve_forever() for s in servers))
     finally:
