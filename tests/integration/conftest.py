@@ -162,6 +162,14 @@ def read_frame(sock: socket.socket) -> bytes | int:
     return n if n <= 0 else sock.recv(n, socket.MSG_WAITALL)
 
 
+def after_second_of(root: Path) -> None:
+    """Wait (bounded) until the clock is past the second the newest entry of ``root`` changed
+    in: an entry changed in the second a Full starts counts as changed for the next
+    Incremental (mtime/ctime >= since), as in Bareos."""
+    newest = max(p.lstat().st_ctime for p in [root, *root.rglob("*")])
+    assert wait_until(lambda: time.time() >= int(newest) + 1, timeout=5)
+
+
 def wait_until(predicate: Any, timeout: float = 30.0, interval: float = 0.1) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DRIVERS, Lab
+from .conftest import DRIVERS, Lab, after_second_of
 from .test_python_bareos import bareos, connect
 
 pytestmark = pytest.mark.integration
@@ -39,6 +39,7 @@ def test_bvfs_browse_versions_and_restore_list(lab_factory, driver: str, tmp_pat
     lab: Lab = lab_factory(driver)
     data = lab.t.fileset_dir
     lab.run("label volume=TestVolume001 storage=File pool=Full")
+    after_second_of(data)  # else the Incremental sees the whole tree as changed
     full = lab.run_job("run job=backup level=Full yes")
     time.sleep(1.1)  # a newer mtime for the Incremental to see
     (data / "plain.txt").write_text("second version\n")
@@ -119,15 +120,15 @@ def test_bvfs_through_python_bareos_json(lab_factory) -> None:
     assert director.call(f".bvfs_get_jobids jobid={jobid}") == {"jobids": [{"id": str(jobid)}]}
     director.call(".bvfs_update")
     top = director.call(f".bvfs_lsdirs jobid={jobid} path=/")["directories"]
-    dot = next(d for d in top if d["Name"] == ".")
-    assert dot["Type"] == "D" and dot["Fullpath"] == "." and isinstance(dot["PathId"], int)
+    dot = next(d for d in top if d["name"] == ".")  # Bareos' JSON keys are lower case
+    assert dot["type"] == "D" and dot["fullpath"] == "." and isinstance(dot["pathid"], int)
     data = lab.t.fileset_dir
     files = director.call(f".bvfs_lsfiles jobid={jobid} path={data}/")["files"]
-    plain = next(f for f in files if f["Name"] == "plain.txt")
-    assert plain["JobId"] == jobid and plain["stat"]["size"] == len("hello bareos\n")
-    assert plain["stat"]["mode"] & 0o777 == 0o640 and plain["LinkFileIndex"] == 0
+    plain = next(f for f in files if f["name"] == "plain.txt")
+    assert plain["jobid"] == jobid and plain["stat"]["size"] == len("hello bareos\n")
+    assert plain["stat"]["mode"] & 0o777 == 0o640 and plain["linkfileindex"] == 0
     versions = director.call(
-        f".bvfs_versions jobid=0 client={lab.t.client} pathid={plain['PathId']} fname=plain.txt"
+        f".bvfs_versions jobid=0 client={lab.t.client} pathid={plain['pathid']} fname=plain.txt"
     )["versions"]
-    assert [v["VolumeName"] for v in versions] == ["TestVolume001"]
-    assert versions[0]["Type"] == "V" and versions[0]["MD5"]
+    assert [v["volumename"] for v in versions] == ["TestVolume001"]
+    assert versions[0]["type"] == "V" and versions[0]["md5"]

@@ -119,9 +119,10 @@ def rows(client: str) -> list[Row]:
         Row("create pool=Full", r"Error: Pool Full already exists.\nUse update to change it.", None,
             "ua_cmds.cc CreateCmd", error=True),
         Row("resolve localhost", r"resolves localhost to .*host\[ipv[46];", None, "ua_cmds.cc ResolveCmd"),
-        Row("use catalog=MyCatalog", r"Using Catalog name=MyCatalog DB=", None, "ua_cmds.cc UseCmd"),
+        Row("use catalog=MyCatalog", r'Using Catalog "MyCatalog"\nUsing Catalog name=MyCatalog DB=', None,
+            "ua_cmds.cc use_cmd: the connections opened again"),
         Row("memory", r"Version: ", ("header", "version"), "ua_cmds.cc MemoryCmd"),
-        Row("var %d-%n", r"-\*Console\*$", None, "ua_cmds.cc var_cmd"),
+        Row("var ${Year} %d", r"^\d{4} %d$", None, "ua_cmds.cc var_cmd: ${...} expanded, % codes kept"),
         Row("gui on", r"^$", None, "ua_cmds.cc gui_cmd"),
         Row("automount off", r"^$", None, "ua_cmds.cc AutomountCmd"),
         Row("trace off", r"^$", None, "ua_cmds.cc TraceCmd"),
@@ -344,3 +345,7 @@ def test_acls_hold_for_the_new_commands(lab_factory) -> None:
         )
         assert "needs access to all client, job and fileset resources." in say("status subscriptions")
     assert lab.query("SELECT count(*) FROM Job")[0][0] == 1  # nothing refused ran
+
+
+def test_api_says_the_mode_it_switched_to(table_lab: Lab) -> None:
+    assert table_lab.console.command(".api 0").text == "api: 0\n"  # ua_dotcmds.cc DotApiCmd

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from bareoslab.lab.local.topology_extra import (
 )
 from bareoslab.net.trace import read_trace
 
-from .conftest import DRIVERS, Lab, job_status, wait_until
+from .conftest import DRIVERS, Lab, after_second_of, job_status
 from .test_backup_restore import assert_same_tree
 
 pytestmark = pytest.mark.integration
@@ -286,10 +285,7 @@ def test_control_and_worker_log_lines_as_bareos(copy_lab: Lab) -> None:
     """The control job says each worker it started; a worker on a job without data says so
     after naming the job it would copy (Bareos' migrate.cc)."""
     lab = copy_lab
-    # an entry changed in the second the Full starts counts as changed (mtime/ctime >= since):
-    # the Full must start after the second the data tree was made in
-    newest = max(p.lstat().st_ctime for p in [lab.t.fileset_dir, *lab.t.fileset_dir.rglob("*")])
-    assert wait_until(lambda: time.time() >= int(newest) + 1, timeout=5)
+    after_second_of(lab.t.fileset_dir)  # else the Incremental sees the data as changed
     full = lab.run_job("run job=backup level=Full yes")
     empty = lab.run_job("run job=backup level=Incremental yes")  # nothing changed: no file sent
     assert lab.query("SELECT JobFiles FROM Job WHERE JobId = ?", (empty,)) == [(0,)]

@@ -27,7 +27,8 @@ _VOLUMES = (
     "SELECT m.MediaId AS mediaid, m.VolumeName AS volumename, m.VolStatus AS volstatus, m.Enabled AS enabled, "
     "m.VolBytes AS volbytes, m.VolFiles AS volfiles, m.VolRetention AS volretention, m.Recycle AS recycle, "
     "m.Slot AS slot, m.InChanger AS inchanger, m.MediaType AS mediatype, m.LastWritten AS lastwritten, "
-    "s.Name AS storage, p.Name AS pool FROM Media m LEFT JOIN Storage s ON s.StorageId = m.StorageId "
+    "s.Name AS storage, p.Name AS pool, CASE WHEN m.EncryptionKey IS NULL OR m.EncryptionKey = '' THEN 0 "
+    "ELSE 1 END AS hasencryptionkey FROM Media m LEFT JOIN Storage s ON s.StorageId = m.StorageId "
     "LEFT JOIN Pool p ON p.PoolId = m.PoolId"
 )
 _RESOURCES = {
@@ -150,17 +151,14 @@ class ListingSql(SqlBase):
         )
 
     def list_pool(self, pool_id: int) -> Listing:
-        """One Pool row as ``update pool`` shows it (``list_pool``)."""
-        return self.query(
-            "SELECT PoolId AS poolid, Name AS name, NumVols AS numvols, MaxVols AS maxvols, "
-            "UseOnce AS useonce, UseCatalog AS usecatalog, AcceptAnyVolume AS acceptanyvolume, "
-            "VolRetention AS volretention, VolUseDuration AS voluseduration, MaxVolJobs AS maxvoljobs, "
-            "MaxVolBytes AS maxvolbytes, AutoPrune AS autoprune, Recycle AS recycle, "
-            "PoolType AS pooltype, LabelFormat AS labelformat, Enabled AS enabled, "
-            "ScratchPoolId AS scratchpoolid, RecyclePoolId AS recyclepoolid, LabelType AS labeltype "
-            "FROM Pool WHERE PoolId = ?",
-            (pool_id,),
+        """One Pool row, every column, as ``update pool`` shows it (``list_pool``)."""
+        columns = (
+            "PoolId, Name, NumVols, MaxVols, UseOnce, UseCatalog, AcceptAnyVolume, VolRetention, "
+            "VolUseDuration, MaxVolJobs, MaxVolFiles, MaxVolBytes, AutoPrune, Recycle, ActionOnPurge, "
+            "PoolType, LabelType, LabelFormat, Enabled, ScratchPoolId, RecyclePoolId, NextPoolId, "
+            "MinBlockSize, MaxBlockSize, MigrationHighBytes, MigrationLowBytes, MigrationTime"
         )
+        return self.query(f"SELECT {columns} FROM Pool WHERE PoolId = ?", (pool_id,))
 
     def update_stats(self, before_tdate: int) -> int:
         """Copy finished jobs older than ``before_tdate`` into JobHisto (``fill_jobhisto``);

@@ -102,21 +102,22 @@ def entry(row: BvfsRow) -> tuple[str, dict[str, Any]]:
     if file_id is None:  # a directory no job saved itself
         lstat, job_id, file_id = EMPTY_LSTAT, 0, 0
     stat, link_fi = _stat(str(lstat))
+    # Bareos' JSON output lower-cases every key
     obj: dict[str, Any] = {
-        "Type": kind, "PathId": int(path_id), "FileId": int(file_id), "JobId": int(job_id),
+        "type": kind, "pathid": int(path_id), "fileid": int(file_id), "jobid": int(job_id),
         "lstat": lstat,
     }  # fmt: skip
     head = f"{int(path_id)}\t{int(file_id)}\t{int(job_id)}\t{lstat}\t"
     if kind == "V":
         md5, volume, in_changer = row[6], row[7], int(row[8] or 0)
-        obj.update({"MD5": md5, "VolumeName": volume, "VolumeInChanger": in_changer, "stat": stat})
+        obj.update({"md5": md5, "volumename": volume, "volumeinchanger": in_changer, "stat": stat})
         return f"{head}{md5}\t{volume}\t{in_changer}", obj
     if kind == "D":
-        obj.update({"Name": basename_dir(str(name)), "Fullpath": name})
+        obj.update({"name": basename_dir(str(name)), "fullpath": name})
     else:
-        obj["Name"] = name
-    obj.update({"stat": stat, "LinkFileIndex": link_fi})
-    return f"{head}{obj['Name']}", obj
+        obj["name"] = name
+    obj.update({"stat": stat, "linkfileindex": link_fi})
+    return f"{head}{obj['name']}", obj
 
 
 async def _show(ua: UserAgent, key: str, rows: list[BvfsRow]) -> bool:

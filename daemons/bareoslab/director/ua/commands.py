@@ -121,6 +121,7 @@ class UserAgent:
         self.json_result: Any = {}
         self.errors: list[str] = []
         self.command: Command | None = None
+        self.line = ""
         self.gui = False  # set by ``gui on``; kept for consoles that ask
         self.catalog_chosen = False
         self.catalog_open: set[bool] = set()  # which connections (private or shared) are open
@@ -230,6 +231,7 @@ class UserAgent:
             await self._finish(True, was_api)
             return True
         args = parse_args(line)
+        self.line = line  # as typed, for commands that take free text (var)
         name = args[0][0]
         command = lookup(name)
         if command is None or not self.acl.ok(acl.COMMAND, command.name):
@@ -408,6 +410,7 @@ async def cmd_api(ua: UserAgent, args: Args) -> bool:
     compact = arg(args, "compact")
     if compact is not None:
         ua.compact = compact.lower() in ("yes", "1", "true")
+    await ua.send(f"api: {ua.api}")  # Bareos says the mode it switched to
     ua.json_result = {"api": ua.api}
     return True
 
@@ -705,7 +708,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in TABLE}
 #: commands that open the catalog, and whether on the session's private connection (True)
 #: or the shared one (Bareos' ``OpenClientDb(ua, use_private)`` in each command)
 CATALOG_COMMANDS = {
-    **dict.fromkeys(("add", "create", "var", "mount", "unmount", "umount", "release", "use", "run", "rerun",
+    **dict.fromkeys(("add", "create", "var", "mount", "unmount", "umount", "release", "run", "rerun",
                      "label", "relabel", "update", "truncate", ".jobstatus", ".mediatypes", ".media", ".locations"), False),
     **dict.fromkeys(("delete", "list", "llist", "prune", "purge", "query", "sqlquery", "restore", ".sql",
                      ".bvfs_update", ".bvfs_clear_cache", ".bvfs_lsdirs", ".bvfs_lsfiles", ".bvfs_versions",

@@ -89,6 +89,7 @@ VOLUME_COLUMNS = [
     "mediatype",
     "lastwritten",
     "storage",
+    "hasencryptionkey",
 ]
 RESOURCE_TYPES = {"pools": "Pool", "clients": "Client", "storages": "Storage", "filesets": "FileSet"}
 """The simple lists: the catalog's rows of a resource kind, the type whose ACL applies."""
@@ -345,7 +346,9 @@ async def cmd_list(ua: UserAgent, args: Args, vertical: bool = False) -> bool:
             raise UsageError("list files needs jobid=<id>.")
         await _allowed_job(ua, jobid)
         columns, rows = await director.db(director.catalog.list_file_names, jobid)
-        await show(ua, "filenames", columns, rows, vertical)
+        # Bareos lists a job's files as plain lines, each after a blank (ListFilesForJob)
+        await ua.lines([f" {row[0]}" for row in rows])
+        ua.json_result = {"filenames": json_rows(columns, rows)}
         return True
     if what == "jobmedia":
         jobid = int_arg(args, "jobid")

@@ -7,6 +7,7 @@ and the autochanger commands (``import``, ``export``, ``move``) a disk lab has n
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import time
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,9 @@ async def cmd_use(ua: UserAgent, args: Args) -> bool:
         found = ua.res("Catalog", name)
         raise CommandFailed(f'Catalog "{found.name if found else name}": this Director uses only "{catalog.name}".')
     ua.check(acl.CATALOG, catalog.name)
-    await ua.send(f'Using Catalog name={catalog.name} DB={catalog.db_name}')
+    ua.catalog_open.clear()  # Bareos closes the session's connections and opens them again
+    await ua.open_catalog(private=False)
+    await ua.send(f"Using Catalog name={catalog.name} DB={catalog.db_name}")
     return True
 
 
@@ -79,7 +82,7 @@ async def cmd_resolve(ua: UserAgent, args: Args) -> bool:
             addresses = await _resolve(host)
         except OSError:
             raise CommandFailed(f"{ua.director.name} Failed to resolve {host}") from None
-        await ua.send(f"{ua.director.name} resolves {host} to {' '.join(addresses)}")
+        await ua.send(f"{ua.director.name} resolves {host} to {' '.join(addresses)} ")
     return True
 
 
@@ -113,18 +116,26 @@ async def cmd_trace(ua: UserAgent, args: Args) -> bool:
     return True
 
 
+#: ``${name}`` variables ``var`` expands for a console session (Bareos' VariableExpansion):
+#: the time, and the Director; what belongs to a job is empty outside one
+_VARIABLES = {
+    "Year": "%Y", "Month": "%m", "Day": "%d", "Hour": "%H", "Minute": "%M", "Second": "%S",
+    "WeekDay": "%w",
+}  # fmt: skip
+
+
 async def cmd_var(ua: UserAgent, args: Args) -> bool:
-    """``%`` variables expanded as in a job's run script, for a console job."""
-    line = " ".join(k if v is None else f"{k}={v}" for k, v in args[1:])
-    expand = {"%d": ua.director.name, "%n": "*Console*", "%t": "Console", "%%": "%"}
-    out, i = "", 0
-    while i < len(line):
-        pair = line[i : i + 2]
-        if pair in expand:
-            out, i = out + expand[pair], i + 2
-        else:
-            out, i = out + line[i], i + 1
-    await ua.send(out)
+    """The rest of the line with its ``${...}`` variables expanded (``%`` codes stay as they are)."""
+    line = ua.line.strip().partition(" ")[2].strip()
+    now = time.localtime()
+
+    def expand(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name in _VARIABLES:
+            return time.strftime(_VARIABLES[name], now)
+        return ua.director.name if name == "Director" else ""
+
+    await ua.send(re.sub(r"\$\{(\w+)\}", expand, line))
     return True
 
 

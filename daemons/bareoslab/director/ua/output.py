@@ -8,8 +8,8 @@ from typing import Any
 
 
 def _cell(value: Any, numeric: bool, column: str) -> str:
-    if value is None:
-        return "NULL"
+    if value is None:  # Bareos reads PostgreSQL's NULL as an empty string
+        return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if numeric and column != "jobid" and isinstance(value, int):

@@ -64,6 +64,8 @@ async def _restore_job(ua: UserAgent, args: Args) -> Resource | None:
             "No Restore Job Resource found in bareos-dir.conf.\n"
             "You must create at least one before running this command."
         )
+    if len(jobs) == 1:
+        return jobs[0]  # Bareos takes the only Restore job without saying so
     picked = await choose(
         ua, "The defined Restore Job resources are:\n", [j.name for j in jobs], "Job", "Select Restore Job"
     )
@@ -74,7 +76,7 @@ async def _files_from_tree(ua: UserAgent, args: Args, sel: Selection) -> dict[in
     """Build the tree of the chosen jobs and let the user mark files (``BuildDirectoryTree``)."""
     director, cat = ua.director, ua.director.catalog
     ids = ",".join(map(str, sel.jobids))
-    await ua.send(f"\nBuilding directory tree for JobId(s) {ids} ...  ")
+    await ua.raw(f"\nBuilding directory tree for JobId(s) {ids} ...  ")
     files: list[RestoreFile] = await director.db(lambda: list(cat.restore_files(sel.jobids)))
     purged = any(job.purged_files for job in sel.jobs.values())
     if not files or purged:
@@ -207,16 +209,17 @@ async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     req.finish = lambda j: setattr(j, "expected_files", selected)
     req.bootstrap_file = _write_bsr(ua, req.bootstrap)
     await ua.send(f"Bootstrap records written to {req.bootstrap_file}\n")
-    volumes = sorted({jm.volume_name for jm in jobmedia if jm.job_id in wanted})
+    volumes = list(dict.fromkeys(jm.volume_name for jm in jobmedia if jm.job_id in wanted))
     await ua.send(
-        "The job will require the following\n"
+        "\nThe job will require the following\n"
         "   Volume(s)                 Storage(s)                SD Device(s)\n"
         "===========================================================================\n"
+        "   "
     )
     for volume in volumes:
-        await ua.send(f"    {volume:<25} {jcr.storage.name:<25} {jcr.storage.device[0]}")
+        await ua.send(f"    {volume:<25} {jcr.storage.name:<25} {jcr.storage.device[0]:<25}")
     await ua.send('\nVolumes marked with "*" are online.\n\n')
-    await ua.send(f"{selected:,} file{'s' if selected != 1 else ''} selected to be restored.\n")
+    await ua.send(f"\n{selected:,} file{'s' if selected != 1 else ''} selected to be restored.\n\n")
     jcr = req.build(ua)
     check_jcr_acl(ua, jcr)
     if not has(args, "yes") and ua.api != 2:

@@ -95,6 +95,7 @@ async def status_subscriptions(ua: UserAgent, args: Args) -> bool:
             "status subscriptions: needs access to all client, job and fileset resources."
         )
     director = ua.director
+    await ua.open_catalog(private=False)
     rows = await director.db(director.catalog.latest_full_backups)
     client = arg(args, "client")
     if client:

@@ -404,15 +404,18 @@ _FIRST_BLOCK = 512 * 126  # a volume of no more than its label block has nothing
 
 async def cmd_truncate(ua: UserAgent, args: Args) -> bool:
     """Cut Purged volumes (recyclable, enabled, more than a label) back to their label."""
+    def usage(message: str) -> CommandFailed:  # Bareos' SendCmdUsage
+        return CommandFailed(f"{message}\nUSAGE: {TRUNCATE_USAGE}")
+
     if len(args) < 2:
-        raise UsageError("missing parameter")
+        raise usage("missing parameter")
     status = arg(args, "volstatus")
     if status is None:
-        raise UsageError("required parameter 'volstatus' missing")
+        raise usage("required parameter 'volstatus' missing")
     if status.lower() != "purged":
-        raise UsageError("Invalid parameter. 'volstatus' must be 'Purged'.")
+        raise usage("Invalid parameter. 'volstatus' must be 'Purged'.")
     if any(k not in _TRUNCATE_KEYS for k, _ in args[1:]):
-        raise UsageError("Invalid parameter.")
+        raise usage("Invalid parameter.")
     director, cat = ua.director, ua.director.catalog
     storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else None
     pool = ua.res("Pool", arg(args, "pool")) if arg(args, "pool") else None

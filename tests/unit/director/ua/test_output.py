@@ -16,7 +16,7 @@ def test_format_table_numbers_right_aligned_with_commas_except_jobid() -> None:
         "| jobid | name   | jobbytes  | type |",
         "+-------+--------+-----------+------+",
         "|     1 | backup | 1,048,576 | B    |",
-        "|    12 | b2     |      NULL | F    |",
+        "|    12 | b2     |           | F    |",  # NULL: empty, as libpq gives it to Bareos
         "+-------+--------+-----------+------+",
     ]
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bareoslab.config import load_config_text
-from bareoslab.director.ua.show import config_path, resource_text
+from bareoslab.config.loader import config_root
+from bareoslab.director.ua.show import resource_text
 
 CONFIG = """
 Director { Name = lab-dir; Password = "console-pw"; Working Directory = "/var/lib/lab"; Messages = Daemon }
@@ -47,6 +48,6 @@ def test_show_hides_secrets_without_configure() -> None:
     assert '  Password = "****"' in lines and lines[0] == "Client {" and lines[-1] == "}"
 
 
-def test_config_path_of_a_directory_layout() -> None:
-    assert config_path(["/etc/bareos/bareos-dir.d/job/backup.conf"]) == "/etc/bareos"
-    assert config_path(["/etc/lab/bareos-dir.conf"]) == "/etc/lab/bareos-dir.conf"
+def test_config_root_of_a_directory_layout() -> None:
+    assert config_root(["/etc/bareos/bareos-dir.d/job/backup.conf"]) == "/etc/bareos"
+    assert config_root(["/etc/lab/bareos-dir.conf"]) == "/etc/lab/bareos-dir.conf"
