@@ -34,7 +34,7 @@ def test_console_api1_brackets_each_command(lab_factory) -> None:
     lab: Lab = lab_factory()
     with open_console(lab) as c:
         conn, loop = c.session.conn, c._loop
-        assert c.command(".api 1").text == ""
+        assert c.command(".api 1").text == "api: 1\n"  # as Bareos' DotApiCmd says it
 
         async def exchange(line: str) -> list[object]:
             await conn.send(line)

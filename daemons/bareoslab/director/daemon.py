@@ -84,14 +84,15 @@ class Director:
             port=c.db_port, socket=c.db_socket, working_directory=self.res.working_directory,
         )
 
-    def _sync_config(self) -> None:
-        """Pool, Client, Storage and MediaType rows from the configuration, as at Bareos start."""
-        cat = self.catalog
-        for pool in self.cfg.resources("Pool"):
+    def _sync_config(self, cfg: Config | None = None) -> None:
+        """Pool, Client, Storage and MediaType rows from the configuration (the one in use, or
+        ``cfg``), as at Bareos start."""
+        cat, cfg = self.catalog, cfg or self.cfg
+        for pool in cfg.resources("Pool"):
             cat.sync_pool(pool_row(pool))
-        for client in self.cfg.resources("Client"):
+        for client in cfg.resources("Client"):
             cat.get_or_create_client(client.name)
-        for storage in self.cfg.resources("Storage"):
+        for storage in cfg.resources("Storage"):
             self.storage_ids[storage.name] = cat.get_or_create_storage(storage.name, int(storage.auto_changer))
             cat.get_or_create_media_type(storage.media_type)
 
@@ -253,16 +254,14 @@ class Director:
                 f'reload failed: the Director is called "{self.name}", '
                 f'the new configuration says "{director_res.name}".'
             )
-        old = self.cfg
+        try:  # the catalog first: a new configuration is in use once its rows are there
+            await self.db(self._sync_config, cfg)
+        except Exception as exc:
+            raise ReloadError(f"reload failed, the configuration is unchanged: {exc}") from exc
         self.cfg, self.res = cfg, director_res
         cache = getattr(self.msgs, "_cache", None)
         if isinstance(cache, dict):
             cache.clear()
-        try:
-            await self.db(self._sync_config)
-        except Exception as exc:
-            self.cfg, self.res = old, old.one("Director")
-            raise ReloadError(f"reload failed, the configuration is unchanged: {exc}") from exc
         self.configure_tls()
         self.enabled.clear()  # enable/disable last until the next reload, as in Bareos
         self.scheduler.reload()

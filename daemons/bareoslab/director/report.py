@@ -75,7 +75,8 @@ def _status_word(status: JobStatus | None) -> str:
 
 
 def _lines(pairs: list[tuple[str, object]]) -> str:
-    return "".join(f"  {label + ':':<24}{value}\n" for label, value in pairs)
+    """The report's lines; a blank line ends it, as in Bareos' job reports."""
+    return "".join(f"  {label + ':':<24}{value}\n" for label, value in pairs) + "\n"
 
 
 def _header(director: Director, jcr: JobControlRecord) -> list[tuple[str, object]]:
@@ -144,9 +145,7 @@ def _name(res: Resource | None) -> str:
 
 def restore_report(director: Director, jcr: JobControlRecord) -> str:
     pairs = _header(director, jcr) + [
-        ("Restore Client", _name(jcr.restore_client or jcr.client)),
-        ("Where", jcr.where),
-        ("Replace", {"a": "Always", "w": "IfNewer", "o": "IfOlder", "n": "Never"}.get(jcr.replace, "Always")),
+        ("Restore Client", f'"{_name(jcr.restore_client or jcr.client)}" {jcr.client_uname}'.rstrip()),
         ("Start time", _stamp(jcr.start_time)),
         ("End time", _stamp(jcr.end_time)),
         ("Elapsed time", _elapsed(jcr)),

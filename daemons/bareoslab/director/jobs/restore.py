@@ -41,6 +41,7 @@ async def run(director: Director, jcr: JobControlRecord) -> None:
         await sd.reserve(pool, append=False)
         fd = await connect_client(director, jcr, client)
         await fd.start_job()
+        jcr.client_uname = fd.uname  # the report's Restore Client line, as the FD said it
         await fd.secure_erase()
         await fd.send_runscripts()
         await sd.send_bootstrap(jcr.bootstrap)

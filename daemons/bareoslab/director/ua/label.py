@@ -42,6 +42,25 @@ async def _label_request(ua: UserAgent, storage: Resource, command: str, first: 
     return ok_line, sd_lines
 
 
+async def _automount(ua: UserAgent, storage: Resource) -> None:
+    """After a label, ask the SD to mount its device (``automount on``, Bareos' default)."""
+    if not ua.automount:
+        await ua.send("Do not forget to mount the drive!!!")
+        return
+    device = storage.device[0]
+    await ua.send(f"Requesting to mount {device} ...")
+    try:
+        conn = await open_storage(ua.director, storage)
+    except StorageError as exc:
+        raise CommandFailed(str(exc)) from exc
+    try:
+        await conn.send(f"mount {bash_spaces(device)} drive=0")
+        for msg in await conn.recv_until_eod():
+            await ua.send(decode_text(msg).rstrip("\n"))
+    finally:
+        await conn.close()
+
+
 async def cmd_label(ua: UserAgent, args: Args) -> bool:
     director = ua.director
     cfg, cat = director.cfg, director.catalog
@@ -88,6 +107,7 @@ async def cmd_label(ua: UserAgent, args: Args) -> bool:
     )
     created = f'Catalog record for Volume "{volume}", Slot 0 successfully created.'
     await ua.send("\n".join([*sd_lines, created]))
+    await _automount(ua, storage)
     return True
 
 
@@ -217,4 +237,5 @@ async def cmd_relabel(ua: UserAgent, args: Args) -> bool:
     await ua.send(f'Catalog record for Volume "{new_name}", Slot 0 successfully created.')
     await director.db(cat.delete_media, old.media_id)
     await ua.send(f'Old volume "{old.volume_name}" deleted from catalog.')
+    await _automount(ua, storage)
     return True

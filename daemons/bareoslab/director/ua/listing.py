@@ -257,8 +257,8 @@ async def list_log(ua: UserAgent, args: Args, vertical: bool) -> bool:
     if vertical:
         await ua.lines(format_vertical(columns, rows))
     else:
-        for row in rows:
-            await ua.raw(str(row[4]))
+        for row in rows:  # Bareos' raw list: each log text after a blank
+            await ua.raw(f" {row[4]}")
     return True
 
 
