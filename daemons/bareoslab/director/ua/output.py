@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 
@@ -22,8 +23,8 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[
     if not rows:
         return ["No results to list."]
     numeric = [
-        all(isinstance(r[i], int) or r[i] is None for r in rows)
-        and any(isinstance(r[i], int) for r in rows)
+        all(isinstance(r[i], int | Decimal) or r[i] is None for r in rows)
+        and any(isinstance(r[i], int | Decimal) for r in rows)
         for i in range(len(columns))
     ]
     cells = [[_cell(v, numeric[i], columns[i]) for i, v in enumerate(r)] for r in rows]

@@ -16,6 +16,7 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ...version import VERSION
@@ -72,8 +73,9 @@ def units(rows: list[tuple[Any, ...]]) -> list[Unit]:
     ]
 
 
-def _gb(value: float) -> str:
-    return f"{value:.2f}"
+def _gb(value: float) -> Decimal:
+    """Gigabytes with two decimals, a number (right-aligned in tables, as PostgreSQL's NUMERIC)."""
+    return Decimal(f"{value:.2f}")
 
 
 async def _aggregated(ua: UserAgent, column: str, keyed: list[tuple[str, Unit]]) -> list[dict[str, str]]:
