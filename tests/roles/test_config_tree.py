@@ -57,3 +57,20 @@ def test_sync_tree_refuses_paths_outside_the_tree(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside"):
         tree.sync_tree(str(tmp_path / "root"), {"../escape.conf": "x"})
     assert not (tmp_path / "escape.conf").exists()
+
+
+def test_sync_tree_reports_diffs_and_check_mode_writes_nothing(tmp_path: Path) -> None:
+    tree.sync_tree(str(tmp_path), {**FILES, "job/old.conf": "Job {\n}\n"})
+    changed = {"director/bareos-dir.conf": "Director {\n  Name = d\n}\n", "pool/Full.conf": "Pool {\n}\n"}
+    diffs: list[dict] = []
+    written, removed, _ = tree.sync_tree(str(tmp_path), changed, check=True, diffs=diffs)
+    assert written == ["director/bareos-dir.conf"] and removed == ["job/old.conf"]
+    assert (tmp_path / "director" / "bareos-dir.conf").read_text() == "Director {\n}\n"  # untouched
+    assert (tmp_path / "job" / "old.conf").exists()
+    by_file = {d["before_header"]: d for d in diffs}
+    edit = by_file[str(tmp_path / "director" / "bareos-dir.conf")]
+    assert edit["before"] == "Director {\n}\n" and edit["after"] == "Director {\n  Name = d\n}\n"
+    gone = by_file[str(tmp_path / "job" / "old.conf")]
+    assert gone["after"] == "" and gone["after_header"] == "(removed)"
+    # the real run then makes exactly that change
+    assert tree.sync_tree(str(tmp_path), changed)[:2] == (written, removed)

@@ -13,6 +13,8 @@ description:
     files ending in I(suffix) (and directories left empty).
   - One call instead of one template task per resource file; the roles render the contents
     on the controller with the template lookup.
+  - Check mode reports the files a real run would write and remove, writing nothing; with
+    C(--diff) each of them comes with its content before and after.
 options:
   path:
     description: Root of the tree (e.g. C(/etc/bareoslab/dir/staging/bareos-dir.d)).
@@ -92,8 +94,10 @@ def _ensure_dir(path, uid, gid, mode, check):
     return True
 
 
-def sync_tree(root, files, uid=-1, gid=-1, mode=0o640, directory_mode=0o750, suffix=".conf", check=False):
-    """Make the files below ``root`` equal ``files``: (written, removed, directories changed)."""
+def sync_tree(root, files, uid=-1, gid=-1, mode=0o640, directory_mode=0o750, suffix=".conf", check=False,
+              diffs=None):
+    """Make the files below ``root`` equal ``files``: (written, removed, directories changed).
+    With a ``diffs`` list, each file written or removed adds Ansible's before/after diff."""
     root = os.path.realpath(root)
     written, removed = [], []
     dirs_changed = _ensure_dir(root, uid, gid, directory_mode, check)
@@ -108,14 +112,19 @@ def sync_tree(root, files, uid=-1, gid=-1, mode=0o640, directory_mode=0o750, suf
                 below = os.path.join(below, part)
                 dirs_changed |= _ensure_dir(below, uid, gid, directory_mode, check)
         data = files[rel].encode("utf-8")
+        old = b""
         try:
             with open(target, "rb") as fh:
-                same = fh.read() == data and not _attrs_differ(target, uid, gid, mode)
+                old = fh.read()
+            same = old == data and not _attrs_differ(target, uid, gid, mode)
         except FileNotFoundError:
             same = False
         if same:
             continue
         written.append(rel)
+        if diffs is not None:
+            diffs.append({"before_header": target, "after_header": target,
+                          "before": old.decode("utf-8", "replace"), "after": files[rel]})
         if check:
             continue
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=".bareoslab-")
@@ -134,6 +143,12 @@ def sync_tree(root, files, uid=-1, gid=-1, mode=0o640, directory_mode=0o750, suf
             rel = os.path.relpath(os.path.join(top, name), root)
             if name.endswith(suffix) and rel not in wanted:
                 removed.append(rel)
+                if diffs is not None:
+                    path = os.path.join(top, name)
+                    with open(path, "rb") as fh:
+                        before = fh.read().decode("utf-8", "replace")
+                    diffs.append({"before_header": path, "after_header": "(removed)",
+                                  "before": before, "after": ""})
                 if not check:
                     os.unlink(os.path.join(top, name))
         if top != root and not check and not os.listdir(top):
@@ -156,15 +171,19 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    diffs = [] if module._diff else None
     try:
         uid, gid = _ids(p["owner"], p["group"])
         written, removed, dirs_changed = sync_tree(
             p["path"], {k: str(v) for k, v in p["files"].items()}, uid, gid, int(p["mode"], 8),
-            int(p["directory_mode"], 8), p["suffix"], module.check_mode,
+            int(p["directory_mode"], 8), p["suffix"], module.check_mode, diffs,
         )
     except (KeyError, OSError, ValueError) as exc:
         module.fail_json(msg=f"{p['path']}: {exc}")
-    module.exit_json(changed=bool(written or removed or dirs_changed), written=written, removed=removed)
+    result = dict(changed=bool(written or removed or dirs_changed), written=written, removed=removed)
+    if diffs is not None:
+        result["diff"] = diffs  # shown by --diff (unless the task is no_log: the files hold passwords)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
