@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 LAB_DIR ?= lab
 
 .PHONY: all system venv test unit integration roles molecule lint lint-ansible image lab lab-down specs \
-	lab-local lab-local-down bench clean
+	lab-local lab-local-down bench clean collection
 
 all: test
 
@@ -63,6 +63,10 @@ image: venv
 
 # The lab: the two-SD topology in containers, deployed by the roles; backups, a restore,
 # a local copy and a remote migrate; the catalog's outcome as a table. It keeps running.
+# The roles and playbooks as an Ansible collection (bareoslab.lab) in build/.
+collection: venv
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path build
+
 lab: venv
 	$(VENV)/bin/bareoslab containers up
 	$(VENV)/bin/bareoslab containers run
