@@ -113,7 +113,9 @@ def rows(client: str) -> list[Row]:
         Row("update pool=Full", r"\| poolid \| name[\s\S]*Pool DB record updated from resource.", ("pool",),
             "ua_update.cc UpdatePool"),
         Row("update stats", r"Updating \d+ job\(s\).", ("updated",), "ua_update.cc UpdateStats"),
-        Row("update slots storage=File", r"No slots in changer to scan.", None, "ua_update.cc UpdateSlots"),
+        Row("update slots storage=File",
+            r'3998 Device ""FileStorage" \(.*\)" is not an autochanger.\nDevice "FileStorage" has 0 slots.\n'
+            r"No slots in changer to scan.", None, "ua_update.cc UpdateSlots, stored/dir_cmd.cc ChangerCmd"),
         Row("update jobid=1", r"Neither Client, StartTime, Filesetid, JobType nor Name specified.", None,
             "ua_update.cc UpdateJob", error=True),
         Row("create pool=Full", r"Error: Pool Full already exists.\nUse update to change it.", None,

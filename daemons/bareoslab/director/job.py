@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..codes import JobLevel, JobStatus, JobType, MsgType
 from ..config import Resource
+from ..net.auth import version_line
 from .jcr import JobControlRecord, create_unique_job_name
 from .jobs import JOB_KINDS, JobError
 from .prune import do_autoprune
@@ -61,6 +62,7 @@ async def job_thread(director: Director, jcr: JobControlRecord) -> None:
     kind = JOB_KINDS.get(jcr.job_type)
     jcr.start_time = time.time()
     jcr.status = JobStatus.RUNNING
+    await director.job_msg(jcr, MsgType.INFO, version_line())  # Bareos' JobThread says it first
     try:
         if kind is None:
             raise JobError(f"Job type {jcr.job_type.name} is not implemented by this Director")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..codes import JobStatus, MsgType
-from ..net.auth import hello_start_job, os_info, version_line
+from ..net.auth import hello_start_job, os_info, platform_name, version_line
 from ..net.bandwidth import serve_setbandwidth
 from ..net.errors import ProtocolError
 from ..net.framing import Connection, Signal, decode_text, unbash_spaces
@@ -49,7 +49,7 @@ _RESTORE = re.compile(r"^restore replace=(\w) prelinks=(\d+) (where|regexwhere)=
 
 def ok_job() -> str:
     """Bareos' OKjob: version (short date) OS,platform -- the Client line of the job report."""
-    return f"2000 OK Job {VERSION} ({VERSION_SHORT_DATE}) {os_info()},bareoslab"
+    return f"2000 OK Job {VERSION} ({VERSION_SHORT_DATE}) {os_info()},{platform_name()}"
 
 
 class DirectorSession:
@@ -295,6 +295,7 @@ class DirectorSession:
             on = any(getattr(o, flag) for inc in job.fileset.include for o in inc.options)
             job.message(MsgType.INFO, text + ("is enabled" if on else "is disabled"))
         job.message(MsgType.INFO, version_line())
+        await self.conn.drain()  # said at once, before the data, as Bareos' FD does
         try:
             async with self._heartbeats():
                 await sd_cmd.backup(job)

@@ -41,6 +41,14 @@ def os_info() -> str:
         return platform.system()
 
 
+def platform_name() -> str:
+    """The platform Bareos' packages name after ``,`` in a File daemon's version (``debian``)."""
+    try:
+        return platform.freedesktop_os_release()["ID"]
+    except (OSError, KeyError):
+        return platform.system().lower()
+
+
 def version_line() -> str:
     """What a daemon says of itself at a job's start: ``Version: 25.0.0 (25 November 2026) <os>``."""
     return f"Version: {VERSION} ({VERSION_DATE}) {os_info()}"

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # the commands as Bareos' SD scans them (device name bashed, %127s)
 _MOUNT = re.compile(r"mount (\S{1,127}) drive=(-?\d+)(?: slot=(-?\d+))?\s*$")
 _UNMOUNT = re.compile(r"unmount (\S{1,127}) drive=(-?\d+)\s*$")
+_CHANGER = re.compile(r"autochanger (?:slots|list|listall|drives|transfer) (\S+)(?: -?\d+ -?\d+)?$")
 _RELEASE = re.compile(r"release (\S{1,127}) drive=(-?\d+)\s*$")
 _READLABEL = re.compile(r"readlabel (\S{1,127}) Slot=(-?\d+) drive=(-?\d+)\s*$")
 
@@ -49,7 +50,7 @@ class DeviceCommands:
 
     def table(self) -> dict[str, Callable[[str], Awaitable[bool]]]:
         return {"mount": self.mount, "unmount": self.unmount, "release": self.release,
-                "readlabel": self.readlabel}
+                "readlabel": self.readlabel, "autochanger": self.autochanger}
 
     async def _answer(self, text: str) -> bool:
         await self.conn.send(text)
@@ -89,6 +90,13 @@ class DeviceCommands:
         if state is None:
             await self._answer(f'3999 Device "{unbash_spaces(found[1])}" not found or could not be opened.\n')
         return state
+
+    async def autochanger(self, line: str) -> bool:
+        """``autochanger slots|list|listall|drives <device>`` (and ``transfer``): the lab's
+        disk devices have no changer, and say so as Bareos' SD does."""
+        if (state := await self._find(line, _CHANGER, "3908 Error scanning autochanger drives/list/slots command")) is None:
+            return True
+        return await self._answer(f'3998 Device "{state.print_name}" is not an autochanger.\n')
 
     async def unmount(self, line: str) -> bool:
         if (state := await self._find(line, _UNMOUNT, "3907 Error scanning unmount command")) is None:

@@ -207,14 +207,23 @@ class UserAgent:
         if not self.acl.ok(kind, item):
             raise CommandFailed(f'"{item}": access denied by the {kind} of console "{self.name}".')
 
-    async def open_catalog(self, private: bool) -> None:
-        """What Bareos says when a console session first uses the catalog (``OpenDb``): the
-        Catalog chosen, and ``Using Catalog`` once for the shared and once for the private
+    async def open_catalog(self, private: bool, args: Args | None = None) -> None:
+        """What Bareos says when a console session first uses the catalog (``OpenClientDb``,
+        ``OpenDb``): the Catalog chosen (silently when ``catalog=``, ``client=`` or ``job=``
+        name one), and ``Using Catalog`` once for the shared and once for the private
         connection (api 0 only)."""
         if private in self.catalog_open:
             return
         self.catalog_open.add(private)
         name = self.director.catalog_res.name
+        named = any(
+            v and self.director.cfg.get(rtype, v) is not None
+            for k, v in (args or [])[1:]
+            for key, rtype in (("catalog", "Catalog"), ("client", "Client"), ("job", "Job"))
+            if k == key
+        )
+        if named:
+            self.catalog_chosen = True
         if self.api:
             return
         if not self.catalog_chosen:
@@ -249,7 +258,7 @@ class UserAgent:
         self.command = command
         try:
             if command.name in CATALOG_COMMANDS:
-                await self.open_catalog(CATALOG_COMMANDS[command.name])
+                await self.open_catalog(CATALOG_COMMANDS[command.name], args)
             ok = await command.handler(self, args)
         except UsageError as exc:
             await self.error(
@@ -272,7 +281,7 @@ class UserAgent:
         pending = bool(self.director.msgs.console_queue)
         if pending and self.autodisplay and self.api != 2:
             for text in self.director.msgs.take_console_messages():
-                await self.send(text.rstrip("\n"))
+                await self.send(text)  # as queued: a job report ends with a blank line
             pending = False
         if self.api == 0:
             if pending and not self.notified and was_api == 0:
@@ -429,7 +438,7 @@ async def cmd_messages(ua: UserAgent, args: Args) -> bool:
     if not lines and ua.command is not None and ua.command.name == "messages":
         await ua.send("You have no messages.")
     for text in lines:
-        await ua.send(text.rstrip("\n"))
+        await ua.send(text)  # as queued: a job report ends with a blank line
     ua.json_result = {"messages": [t.rstrip("\n") for t in lines]} if ua.api == 2 else {}
     return True
 

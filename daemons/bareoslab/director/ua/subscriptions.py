@@ -11,7 +11,6 @@ need PostgreSQL's regular expressions, the lab's catalog may be SQLite.
 from __future__ import annotations
 
 import math
-import platform
 import re
 import time
 from collections import defaultdict
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ...net.auth import os_info
 from ...version import VERSION
 from . import acl
 from .args import Args, CommandFailed, arg, has
@@ -119,7 +119,7 @@ async def status_subscriptions(ua: UserAgent, args: Args) -> bool:
     result: dict[str, object] = {}
     everything = has(args, "all") or not (has(args, "clients") or has(args, "plugins"))
     if everything:
-        await ua.send(f"Bareos version: {VERSION} ({platform.system()})")
+        await ua.send(f"Bareos version: {VERSION} ({os_info()})")
         await ua.send("Binary info: bareoslab")
         await ua.send(f"Report time: {time.strftime('%Y-%m-%d %H:%M:%S')}")
         await ua.send("\nDetailed backup unit report:")

@@ -93,14 +93,34 @@ async def update_pool(ua: UserAgent, args: Args) -> bool:
 
 
 async def update_slots(ua: UserAgent, args: Args) -> bool:
-    """Slots come from an autochanger; a disk storage has none."""
+    """Asks the storage's SD how many slots its changer has (``autochanger slots``), as Bareos'
+    ``UpdateSlots``; the lab's disk devices answer that they are no autochanger."""
     storage = ua.res("Storage", arg(args, "storage")) if arg(args, "storage") else await select_resource(ua, "Storage")
     if storage is None:
         return False
-    if not storage.get("Auto Changer"):
+    device = storage.device[0]
+    await ua.send(f"Connecting to Storage daemon {storage.name} at {storage.address}:{storage.port} ...")
+    try:
+        conn = await open_storage(ua.director, storage)
+    except (StorageError, ProtocolError, OSError) as exc:
+        raise CommandFailed(f"Cannot connect to Storage daemon {storage.name}: {exc}") from exc
+    slots = 0
+    try:
+        await conn.send(f"autochanger slots {bash_spaces(device)}")
+        for msg in await conn.recv_until_eod():
+            text = decode_text(msg)
+            found = re.match(r"slots=(\d+)", text)
+            if found:
+                slots = int(found.group(1))
+            else:
+                await ua.send(text.rstrip("\n"))
+    finally:
+        await conn.close()
+    await ua.send(f'Device "{device}" has {slots} slots.')
+    if slots <= 0:
         await ua.send("No slots in changer to scan.")
         return True
-    raise CommandFailed(f'Storage "{storage.name}": the lab has no autochanger to read slots from.')
+    raise CommandFailed(f'Storage "{storage.name}": reading the slots of a changer is not in the lab.')
 
 
 async def update_stats(ua: UserAgent, args: Args) -> bool:
@@ -404,6 +424,13 @@ _FIRST_BLOCK = 512 * 126  # a volume of no more than its label block has nothing
 
 async def cmd_truncate(ua: UserAgent, args: Args) -> bool:
     """Cut Purged volumes (recyclable, enabled, more than a label) back to their label."""
+    try:
+        return await _truncate(ua, args)
+    finally:
+        ua.catalog_open.clear()  # Bareos' TruncateCmd closes the session's catalog at its end
+
+
+async def _truncate(ua: UserAgent, args: Args) -> bool:
     def usage(message: str) -> CommandFailed:  # Bareos' SendCmdUsage
         return CommandFailed(f"{message}\nUSAGE: {TRUNCATE_USAGE}")
 
