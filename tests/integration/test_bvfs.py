@@ -64,7 +64,7 @@ def test_bvfs_browse_versions_and_restore_list(lab_factory, driver: str, tmp_pat
     files = {r[4]: r for r in rows(lab.run(f".bvfs_lsfiles jobid={jobids} path={data}/"))}
     assert {"plain.txt", "empty", "sparse", "symlink"} <= set(files)
     assert files["plain.txt"][2] == str(incr) and files["empty"][2] == str(full)
-    only = rows(lab.run(f".bvfs_lsfiles jobid={jobids} pathid={data_id} pattern=pl%"))
+    only = rows(lab.run(f".bvfs_lsfiles jobid={jobids} pathid={data_id} pattern=^pl"))
     assert [r[4] for r in only] == ["plain.txt"]
 
     versions = rows(

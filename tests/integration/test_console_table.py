@@ -148,6 +148,8 @@ def rows(client: str) -> list[Row]:
             error=True),
         Row("configure add client name=c2 nosuch=1", r'Resource "Client" does not permit directive "nosuch".', None,
             "ua_configure.cc config_get_res_item", error=True),
+        Row("configure add client name=../../../c2 address=x password=y", r'name argument: "\.\./\.\./\.\./c2" is no file name',
+            None, "ua_configure.cc: a name that would leave bareos-dir.d", error=True),
         Row("configure add client name=c2 address=a;b", r"character ';' \(end of directive\) is forbidden", None,
             "ua_configure.cc config_get_res_item", error=True),
         Row("truncate", r"missing parameter", None, "ua_cmds.cc TruncateCmd", error=True),

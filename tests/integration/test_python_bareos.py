@@ -138,6 +138,11 @@ def test_python_bareos_named_consoles_and_acls(lab: Lab) -> None:
     assert b"is an invalid command." in restricted.call("version")
     refused = restricted.call(f"restore jobid={jobid} where=/etc all done yes").decode()
     assert '"where" specification not authorized.' in refused  # ua_restore.cc's text
+    # files named one by one come only from jobs the console may restore (Job ACL !backup)
+    plain = lab.t.fileset_dir / "plain.txt"
+    refused = restricted.call(f"restore jobid={jobid} client={lab.t.client} file={plain} done yes").decode()
+    assert f'Access to JobId={jobid} (Job "backup") not authorized. Not selected.' in refused
+    assert "No files selected to be restored." in refused
     assert lab.query("SELECT count(*) FROM Job")[0][0] == 1  # the refused job never ran
 
     nobody = connect(lab, bareos.bsock.DirectorConsole, "nobody", "nobody-secret")

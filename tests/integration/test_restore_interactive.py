@@ -126,6 +126,9 @@ def test_restore_argument_errors_are_bareos_texts(lab_factory) -> None:
     lab: Lab = lab_factory()
     jobid = backup(lab)
     assert "Unknown keyword: bogus" in lab.run("restore bogus=1")
+    out = lab.run(f"restore jobid={jobid} regexwhere=!a!b! all done yes")
+    assert "regexwhere: file relocation is not available in the lab's restore." in out
+    assert lab.query("SELECT count(*) FROM Job")[0][0] == 1  # refused, not run without it
     assert "Missing value for keyword: jobid" in lab.run("restore jobid")
     out = lab.run(f"restore jobid={jobid} before=2030-01-01")
     assert f"A job was already explicitly chosen via 'jobid={jobid}'" in out
@@ -159,6 +162,8 @@ def test_run_mod_changes_level_and_answers_are_checked(lab_factory) -> None:
     out = asks(con, "mod level=Differential priority=9")  # ua_run.cc: "mod" with arguments
     assert "Level:    Differential" in out and "Priority: 9" in out
     assert "Invalid keyword: nosuch" in asks(con, "mod nosuch=1")
+    assert "Priority must be a positive integer." in asks(con, "mod priority=abc")
+    assert 'Job "RestoreFiles" is a Restore job, not a Backup job.' in asks(con, "mod job=RestoreFiles")
     out = asks(con, "mod level=Full")
     assert "Level:    Full" in out
     jobid = queued(ends(con, "yes"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from .base import SqlBase
 from .driver import marks
+from .errors import DatabaseError
 from .rows import to_int
 
 BvfsRow = tuple[Any, ...]
@@ -43,6 +44,10 @@ def parent_dir(path: str) -> str:
 
 class BvfsSql(SqlBase):
     """The bvfs cache and listings."""
+
+    def _regex_operator(self) -> str:
+        """The regular expression match of the database (SQLite: the registered REGEXP)."""
+        return "~" if self.flavour == "postgresql" else "REGEXP"
 
     # -- the cache -----------------------------------------------------------------------
     def path_id(self, path: str) -> int | None:
@@ -82,6 +87,15 @@ class BvfsSql(SqlBase):
             if not claimed:
                 done = self._one("SELECT 1 FROM Job WHERE JobId = ? AND HasCache = 1", (job_id,))
                 return done is not None  # already cached, or another update is at it
+        try:
+            self._fill_cache(job_id)
+        except DatabaseError:
+            # the claim is given back, so a later update tries again
+            self._db.execute("UPDATE Job SET HasCache = 0 WHERE JobId = ? AND HasCache = -1", (job_id,))
+            return False
+        return True
+
+    def _fill_cache(self, job_id: int) -> None:
         with self._db.transaction():
             self._db.execute(
                 "INSERT INTO PathVisibility (PathId, JobId) SELECT DISTINCT PathId, JobId FROM "
@@ -109,7 +123,6 @@ class BvfsSql(SqlBase):
             ).rowcount > 0:
                 pass
             self._db.execute("UPDATE Job SET HasCache = 1 WHERE JobId = ?", (job_id,))
-        return True
 
     def _link_parents(self, path_id: int, path: str, known: set[int]) -> None:
         """PathHierarchy rows from a path up to the first ancestor already linked
@@ -188,27 +201,33 @@ class BvfsSql(SqlBase):
         """The newest version of each file of a directory among the jobs (``bvfs_list_files``)."""
         ids = [int(j) for j in job_ids]
         jm = marks(len(ids))
-        match = " AND f.Name LIKE ?" if pattern else ""
+        # Bareos matches pattern= as a regular expression; the filters sit inside the page
+        match = f" AND {{name}} {self._regex_operator()} ?" if pattern else ""
         sql = (
             "SELECT 'F', t.PathId, f.Name, f.JobId, f.LStat, f.FileId FROM Job j "
             "JOIN File f ON f.JobId = j.JobId JOIN "
             "(SELECT MAX(JobTDate) AS JobTDate, PathId, Name FROM "
             "(SELECT j2.JobTDate, f3.PathId, f3.Name FROM File f3 JOIN Job j2 ON j2.JobId = f3.JobId "
-            f"WHERE f3.JobId IN ({jm}) AND f3.PathId = ? "
+            f"WHERE f3.JobId IN ({jm}) AND f3.PathId = ? AND f3.Name <> ''{match.format(name='f3.Name')} "
             "UNION ALL SELECT j3.JobTDate, f4.PathId, f4.Name FROM BaseFiles b "
             "JOIN File f4 ON f4.FileId = b.FileId JOIN Job j3 ON j3.JobId = b.BaseJobId "
-            f"WHERE b.JobId IN ({jm}) AND f4.PathId = ?) tmp "
+            f"WHERE b.JobId IN ({jm}) AND f4.PathId = ? AND f4.Name <> ''{match.format(name='f4.Name')}) tmp "
             f"GROUP BY PathId, Name ORDER BY Name LIMIT {int(limit)} OFFSET {int(offset)}) t "
             "ON t.JobTDate = j.JobTDate AND t.PathId = f.PathId AND t.Name = f.Name "
-            f"WHERE f.Name <> '' AND f.FileIndex > 0{match} AND "
+            "WHERE f.FileIndex > 0 AND "
             f"(j.JobId IN (SELECT DISTINCT BaseJobId FROM BaseFiles WHERE JobId IN ({jm})) "
-            f"OR j.JobId IN ({jm})) ORDER BY f.Name"
+            f"OR j.JobId IN ({jm})) ORDER BY f.Name, f.JobId DESC"
         )
-        params: list[Any] = [*ids, path_id, *ids, path_id]
-        if pattern:
-            params.append(pattern)
-        params += [*ids, *ids]
-        return [tuple(r) for r in self._db.execute(sql, params).fetchall()]
+        params: list[Any] = [*ids, path_id, *([pattern] if pattern else []),
+                             *ids, path_id, *([pattern] if pattern else []), *ids, *ids]
+        rows = self._db.execute(sql, params).fetchall()
+        seen: set[str] = set()
+        out: list[BvfsRow] = []
+        for row in rows:  # one row a name, of the newest job among those of the same time
+            if row[2] not in seen:
+                seen.add(row[2])
+                out.append(tuple(row))
+        return out
 
     def bvfs_versions(
         self, path_id: int, name: str, client: str, copies: bool = False, limit: int = 2000, offset: int = 0

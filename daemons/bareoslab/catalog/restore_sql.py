@@ -106,9 +106,9 @@ class RestoreSql(SqlBase):
         if job_ids:
             sql += f"AND j.JobId IN ({marks(len(job_ids))}) "
             params += job_ids
-        else:
-            sql += "AND c.Name = ? AND j.StartTime <= ? "
-            params += [client, db_time(before)]
+        # always the client's own jobs (the one the console may use), up to the date
+        sql += "AND c.Name = ? AND j.StartTime <= ? "
+        params += [client, db_time(before)]
         row = self._db.execute(
             sql + "ORDER BY j.StartTime DESC, j.JobId DESC LIMIT 1", params
         ).fetchone()

@@ -274,14 +274,15 @@ class Completion:
 
     def _ask(self, command: str) -> list[str]:
         if command not in self._lists:
+            if self.console is None or self.console.session.asked:
+                return []  # the Director waits for an answer: a command now would be taken as one
             words: list[str] = []
-            if self.console is not None:
-                try:
-                    reply = self.console.command(command, timeout=10)
-                    if not reply.prompt:
-                        words = [w.strip() for w in reply.text.splitlines() if w.strip() and " " not in w.strip()]
-                except (ProtocolError, OSError, TimeoutError):
-                    words = []
+            try:
+                reply = self.console.command(command, timeout=10)
+                if not reply.prompt:
+                    words = [w.strip() for w in reply.text.splitlines() if w.strip() and " " not in w.strip()]
+            except (ProtocolError, OSError, TimeoutError):
+                self.console = None  # a reply may still come: never ask again in this session
             self._lists[command] = words
         return self._lists[command]
 

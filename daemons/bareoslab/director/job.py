@@ -116,6 +116,16 @@ def resolve_level(text: str) -> JobLevel:
         raise RunError(f"Level {text} not valid.") from None
 
 
+def _priority(value: object) -> int:
+    try:
+        priority = int(str(value))
+    except ValueError:
+        raise RunError(f"Priority must be a positive integer, not {value}.") from None
+    if priority <= 0:
+        raise RunError("Priority must be a positive integer.")
+    return priority
+
+
 def new_jcr(director: Director, job_res: Resource, **overrides: object) -> JobControlRecord:
     """A JCR from a Job resource, with console overrides (level, client, fileset, pool, storage...)."""
     cfg = director.cfg
@@ -143,7 +153,7 @@ def new_jcr(director: Director, job_res: Resource, **overrides: object) -> JobCo
 
     jcr = JobControlRecord(
         jobid=0, job="", name=job_res.name, job_res=job_res, job_type=job_type, level=level,
-        priority=int(str(overrides.get("priority") or job_res.priority)),
+        priority=_priority(overrides.get("priority") or job_res.priority),
         client=pick("Client", "client"), fileset=pick("FileSet", "fileset"),
         pool=pick("Pool", "pool"), messages=pick("Messages", "messages"),
         comment=str(overrides.get("comment") or ""),

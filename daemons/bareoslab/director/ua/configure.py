@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ...config import ConfigError, load_config
 from ...config.loader import config_root
 from ...config.schema import resource_schema, resource_type
-from ...config.types import snake
+from ...config.types import name_problem, snake
 from ...config.writer import resource_text, write_private
 from ..errors import ReloadError
 from . import acl
@@ -66,6 +66,9 @@ def _resource(rtype: str, args: Args) -> dict[str, Any]:
             item[snake(directive.name)] = typed
     if not item.get("name"):
         raise CommandFailed(f'Resource "{rtype}": missing name parameter.')
+    problem = name_problem(str(item["name"]))
+    if problem:  # also what keeps the file name inside bareos-dir.d/<type>/
+        raise CommandFailed(f"name argument: {problem}")
     return item
 
 
@@ -96,7 +99,10 @@ async def _add(ua: UserAgent, args: Args) -> bool:
     name = str(item["name"])
     if ua.director.cfg.get(rtype, name) is not None:
         raise CommandFailed(f'Resource "{rtype}" with name "{name}" already exists.')
-    path = _root(ua) / "bareos-dir.d" / rtype.lower() / f"{name}.conf"
+    folder = _root(ua) / "bareos-dir.d" / rtype.lower()
+    path = folder / f"{name}.conf"
+    if path.resolve().parent != folder.resolve():
+        raise CommandFailed(f'name argument: "{name}" is no file name of {folder}')
     if path.exists():
         raise CommandFailed(f'failed to create config file "{path}": it exists')
     try:

@@ -10,6 +10,7 @@ from ..jcr import JobControlRecord
 from ..job import run_job, setup_job
 from . import acl
 from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_arg, yesno
+from .prompt import parse_date
 from .run_prompt import RunRequest, confirm_run
 
 if TYPE_CHECKING:
@@ -102,12 +103,10 @@ def run_summary(jcr: JobControlRecord, req: RunRequest | None = None) -> str:
 
 
 def _when(text: str) -> float:
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return time.mktime(time.strptime(text, fmt))
-        except ValueError:
-            continue
-    raise CommandFailed(f'Invalid time "{text}", use YYYY-MM-DD HH:MM:SS.')
+    when = parse_date(text)
+    if when is None:
+        raise CommandFailed(f'Invalid time "{text}", use YYYY-MM-DD HH:MM:SS.')
+    return when
 
 
 async def cmd_run(ua: UserAgent, args: Args) -> bool:

@@ -18,6 +18,16 @@ from .run_prompt import select_resource
 if TYPE_CHECKING:
     from .commands import UserAgent
 
+_VOLUME_NAME = re.compile(r"[A-Za-z0-9:._\-]+")
+MAX_VOLUME_NAME = 127
+
+
+def legal_volume_name(name: str, room: int = 0) -> bool:
+    """Bareos' ``IsVolumeNameLegal``: letters, digits and ``:._-``, not too long (``room``
+    characters kept free for what is appended)."""
+    return bool(_VOLUME_NAME.fullmatch(name)) and len(name) <= MAX_VOLUME_NAME - room
+
+
 async def _label_request(ua: UserAgent, storage: Resource, command: str, first: str) -> tuple[str, list[str]]:
     """Send a label or relabel command to the storage's SD; its ``3000 OK label.`` line (empty
     when it refused) and every line to show."""
@@ -76,7 +86,7 @@ async def cmd_label(ua: UserAgent, args: Args) -> bool:
     pool = ua.res("Pool", arg(args, "pool") or "Default")
     if not volume or storage is None or pool is None:
         raise UsageError("")
-    if not re.fullmatch(r"[A-Za-z0-9:._\-]{1,127}", volume):
+    if not legal_volume_name(volume):
         raise CommandFailed(f'Illegal character in Volume name "{volume}".')
     if await director.db(cat.get_media, volume) is not None:
         raise CommandFailed(f'Media record for new Volume "{volume}" already exists.')
@@ -160,7 +170,7 @@ async def cmd_add(ua: UserAgent, args: Args) -> bool:
         base = await get_cmd(ua, "Enter Volume name: " if count == 0 else "Enter base volume name: ") or ""
         if not base:
             await ua.send("Volume name must be at least one character long.")
-        elif not re.fullmatch(r"[A-Za-z0-9:._\-]{1,117}", base):
+        elif not legal_volume_name(base, room=10):  # room for the 4-digit numbers
             await ua.send(f'Illegal character in Volume name "{base}".')
         else:
             break
@@ -207,7 +217,7 @@ async def cmd_relabel(ua: UserAgent, args: Args) -> bool:
     new_name = arg(args, "volume") or await get_cmd(ua, "Enter new Volume name: ")
     if not new_name:
         return True
-    if not re.fullmatch(r"[A-Za-z0-9:._\-]{1,127}", new_name):
+    if not legal_volume_name(new_name):
         raise CommandFailed(f'Illegal character in Volume name "{new_name}".')
     if await director.db(cat.get_media, new_name) is not None:
         raise CommandFailed(f'Media record for new Volume "{new_name}" already exists.')

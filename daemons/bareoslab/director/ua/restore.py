@@ -10,6 +10,7 @@ queued (:mod:`.run_prompt`).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,7 +87,7 @@ async def _files_from_tree(ua: UserAgent, args: Args, sel: Selection) -> dict[in
             if (answer or "").lower() not in ("yes", "y"):
                 return None
         return {jobid: [] for jobid in sel.jobids}  # every file of each job
-    tree = RestoreTree.build(files, mark_all=has(args, "all"))
+    tree = await asyncio.to_thread(RestoreTree.build, files, has(args, "all"))  # the loop serves on
     if has(args, "all"):
         await ua.send(f"\n{tree.file_count:,} files inserted into the tree and marked for extraction.")
     else:
@@ -201,6 +202,10 @@ async def cmd_restore(ua: UserAgent, args: Args) -> bool:
         req.overrides["storage"] = storage
     if arg(args, "restoreclient"):
         req.restore_client = ua.res("Client", arg(args, "restoreclient"))
+    if arg(args, "comment"):
+        req.overrides["comment"] = arg(args, "comment") or ""
+    if arg(args, "pluginoptions"):
+        req.plugin_options = arg(args, "pluginoptions")
     jcr = req.build(ua)
     if jcr.storage is None:
         raise CommandFailed("No Storage to restore from.")

@@ -73,10 +73,20 @@ class Selection:
     jobs: dict[int, JobRow] = field(default_factory=dict)
 
 
+#: Bareos' restore keywords the lab's restore does not carry out: refused, never ignored
+NOT_AVAILABLE = {
+    "regexwhere": "file relocation", "strip_prefix": "file relocation", "add_prefix": "file relocation",
+    "add_suffix": "file relocation", "fileregex": "selecting files by regular expression",
+    "pool": "choosing backups by pool", "copies": "restoring from copies", "archive": "restoring archives",
+}  # fmt: skip
+
+
 def check_keywords(args: Args) -> None:
     for key, value in args[1:]:
         if key not in KEYWORDS:
             raise CommandFailed(f"Unknown keyword: {key}")
+        if key in NOT_AVAILABLE:
+            raise CommandFailed(f"{key}: {NOT_AVAILABLE[key]} is not available in the lab's restore.")
         if value is None and key in ("jobid", "before", "file", "directory", "pool"):
             raise CommandFailed(f"Missing value for keyword: {key}")
     spelled = {k: (f"{k}={v}" if v is not None else k) for k, v in args[1:]}
@@ -253,7 +263,10 @@ class Selector:
             return
         prefix = directory if directory.endswith("/") else directory + "/"
         cat = self.ua.director.catalog
-        files = await self.db(lambda: list(cat.restore_files(self.sel.jobids)))
+        client_id = await self.db(cat.client_id, self.sel.client or "")
+        jobs = [await self.db(cat.get_job, j) for j in self.sel.jobids]
+        of_client = [j.job_id for j in jobs if j is not None and j.client_id == client_id]
+        files = await self.db(lambda: list(cat.restore_files(of_client))) if of_client else []
         hits = [f for f in files if f.path.startswith(prefix)]
         if not hits:
             await self.ua.send(f"No database record found for: {directory}")
@@ -331,6 +344,24 @@ class Selector:
             await self.insert(name, self.add_file)
         for name in dirs:
             await self.insert(name, self.add_directory)
+        return await self._files_allowed()
+
+    async def _job_allowed(self, job: JobRow) -> bool:
+        """The console may restore this job: its Job and its Client pass the ACLs."""
+        ua, cat = self.ua, self.ua.director.catalog
+        client = await self.db(cat.get_client, job.client_id) if job.client_id else None
+        if ua.acl.ok(acl.JOB, job.name) and (client is None or ua.acl.ok(acl.CLIENT, client.name)):
+            return True
+        await ua.send(f'Access to JobId={job.job_id} (Job "{job.name}") not authorized. Not selected.')
+        return False
+
+    async def _files_allowed(self) -> Selection:
+        """The files picked one by one, of the jobs the console may restore only."""
+        cat = self.ua.director.catalog
+        for jobid in list(self.sel.files):
+            job = await self.db(cat.get_job, jobid)
+            if job is None or not await self._job_allowed(job):
+                del self.sel.files[jobid]
         self.sel.by_file = True
         return self.sel
 
@@ -387,7 +418,7 @@ class Selector:
                     return False
                 self.date = when
                 await self.read_names(FILES_INTRO, "Enter full filename: ", self.add_file)
-                self.sel.by_file = True
+                await self._files_allowed()
                 return True
             elif picked == 10:
                 if self.sel.jobids:
@@ -398,7 +429,7 @@ class Selector:
                 if await self.client() is None:
                     return False
                 await self.read_names(DIRS_INTRO, "Enter directory name: ", self.add_directory)
-                self.sel.by_file = True
+                await self._files_allowed()
                 return True
             elif picked == 11:
                 text = await get_cmd(ua, "Enter JobId to get the state to restore: ")
@@ -416,10 +447,7 @@ class Selector:
             if job is None:
                 await ua.error(f"Unable to get Job record for JobId={jobid}: ERR=no such job")
                 return None
-            if not ua.acl.ok(acl.JOB, job.name):
-                await ua.send(
-                    f'Access to JobId={jobid} (Job "{job.name}") not authorized. Not selected.'
-                )
+            if not await self._job_allowed(job):
                 continue
             allowed.append(jobid)
             self.sel.jobs[jobid] = job

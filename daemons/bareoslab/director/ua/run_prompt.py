@@ -241,11 +241,17 @@ def _modify_from_args(ua: UserAgent, req: RunRequest, args: Args) -> None:
             res = ua.res(_RESOURCE_KEYS[key], value)
             assert res is not None
             req.overrides[key] = res.name
-        elif key in ("level", "priority"):
+        elif key == "level":
+            req.overrides[key] = value
+        elif key == "priority":
+            if not value.isdigit() or int(value) == 0:
+                raise CommandFailed("Priority must be a positive integer.")
             req.overrides[key] = value
         elif key == "job":
             res = ua.res("Job", value)
             assert res is not None
+            if str(res.type).lower() != str(req.job.type).lower():
+                raise CommandFailed(f'Job "{res.name}" is a {res.type} job, not a {req.job.type} job.')
             req.job = res
         elif key == "when":
             when = parse_date(value)

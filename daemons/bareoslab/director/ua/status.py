@@ -90,7 +90,7 @@ async def _terminated(ua: UserAgent) -> list[tuple[Any, ...]]:
     return [r for r in rows if ua.acl.ok("Job ACL", r[6] or "")]
 
 
-async def _header(ua: UserAgent) -> dict[str, Any]:
+async def status_header(ua: UserAgent) -> dict[str, Any]:
     director = ua.director
     started = _stamp(director.started)
     await ua.send(
@@ -169,7 +169,7 @@ async def _terminated_section(ua: UserAgent) -> list[dict[str, Any]]:
 
 async def status_dir(ua: UserAgent, args: Args) -> bool:
     director = ua.director
-    header = await _header(ua)
+    header = await status_header(ua)
     await ua.lines(scheduled_jobs_lines(ua, int_arg(args, "days") or 1))
     running = await _running(ua)
     terminated = await _terminated_section(ua)
@@ -265,14 +265,14 @@ async def _storage_of(ua: UserAgent, args: Args) -> Resource | None:
             jcr = next((j for j in _unfinished(ua) if j.jobid == int(value)), None)
             if jcr is None:
                 raise CommandFailed(f"JobId {value} is not running.")
-            return jcr.storage
+            return ua.res("Storage", jcr.storage.name) if jcr.storage else None  # its Storage ACL
         if key in ("job", "ujobid"):
             if not value:
                 raise CommandFailed(f"Expecting {key}=xxx, got: {key}.")
             jcr = next((j for j in _unfinished(ua) if value in (j.name, j.job)), None)
             if jcr is None:
                 raise CommandFailed(f'Job "{value}" is not running.')
-            return jcr.storage
+            return ua.res("Storage", jcr.storage.name) if jcr.storage else None
     return await select_resource(ua, "Storage")
 
 
@@ -364,7 +364,7 @@ async def dot_status(ua: UserAgent, args: Args) -> bool:
         if last is not None:
             await ua.send(f"JobId={last.job_id} JobStatus={last.job_status} JobErrors={last.job_errors}")
     elif part == "header":
-        ua.json_result = {"header": await _header(ua)}
+        ua.json_result = {"header": await status_header(ua)}
     elif part == "scheduled":
         await ua.lines(scheduled_jobs_lines(ua, int_arg(args, "days") or 1))
     elif part == "running":

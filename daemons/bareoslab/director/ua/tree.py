@@ -11,6 +11,7 @@ user walks it (``cd``, ``ls``, ``dir``, ``find``), marks and unmarks with shell 
 from __future__ import annotations
 
 import enum
+import heapq
 import stat
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -164,9 +165,15 @@ class RestoreTree:
     # -- marking -----------------------------------------------------------------------
     def set_extract(self, node: Node, extract: bool) -> int:
         """Mark or unmark a node and all below it; the number of nodes that changed."""
+        changed: list[Node] = []
+        count = self._set_extract(node, extract, changed)
+        self._update_parents(changed, extract)
+        return count
+
+    def _set_extract(self, node: Node, extract: bool, changed: list[Node]) -> int:
+        """:meth:`set_extract` without the directories above: what changed is added to ``changed``."""
         count = 0
         stack = [node]
-        changed: list[Node] = []
         while stack:
             n = stack.pop()
             if n.extract != extract and n.kind not in (Kind.NEW_DIR, Kind.ROOT):
@@ -180,28 +187,40 @@ class RestoreTree:
                 target = self.by_index.get((n.job_id, n.link_fi))
                 if target is not None and not target.extract:
                     stack.append(target)
-        for n in changed:
-            self._update_parents(n, extract)
         return count
 
     @staticmethod
-    def _update_parents(node: Node, extract: bool) -> None:
-        parent = node.parent
+    def _update_parents(changed: list[Node], extract: bool) -> None:
+        """The ``+`` of the directories above what changed: each directory looked at once."""
         if extract:
-            while parent is not None and not parent.descendant:
-                parent.descendant = True
-                parent = parent.parent
+            for node in changed:
+                parent = node.parent
+                while parent is not None and not parent.descendant:
+                    parent.descendant = True
+                    parent = parent.parent
             return
-        while parent is not None and parent.descendant:
-            parent.descendant = any(c.extract or c.descendant for c in parent.children.values())
-            if parent.descendant:
-                break
-            parent = parent.parent
+        queued: set[int] = set()
+        heap: list[tuple[int, int, Node]] = []  # the deepest first: settled before its parent
+
+        def push(node: Node | None) -> None:
+            if node is not None and id(node) not in queued:
+                queued.add(id(node))
+                heapq.heappush(heap, (-len(node._chain()), id(node), node))
+
+        for node in changed:
+            push(node.parent)
+        while heap:
+            _, _, directory = heapq.heappop(heap)
+            now = any(c.extract or c.descendant for c in directory.children.values())
+            if now != directory.descendant:
+                directory.descendant = now
+                push(directory.parent)
 
     def mark(self, patterns: Iterable[str], extract: bool = True) -> int:
         """Mark what each pattern names, from the current directory or the root
         (Bareos' ``MarkElements``: shell wildcards per component, ``**`` any depth)."""
         count = 0
+        changed: list[Node] = []  # the directories above are settled once, at the end
         for pattern in patterns:
             pattern = pattern[:-1] if pattern.endswith("/") else pattern
             parts = pattern.split("/")
@@ -222,8 +241,12 @@ class RestoreTree:
                 if roots and len(parts) == 1:
                     parts.append("*")
                 stack = roots or [(self.cwd, 0)]
+            seen: set[tuple[int, int]] = set()  # consecutive ** would reach a node many ways
             while stack:
                 node, index = stack.pop()
+                if (id(node), index) in seen:
+                    continue
+                seen.add((id(node), index))
                 part = parts[index]
                 if part == "**":
                     stack.append((node, index + 1))
@@ -233,9 +256,10 @@ class RestoreTree:
                     if not fnmatchcase(child.name, part):
                         continue
                     if index + 1 == len(parts):
-                        count += self.set_extract(child, extract)
+                        count += self._set_extract(child, extract, changed)
                     elif child.kind is not Kind.FILE:
                         stack.append((child, index + 1))
+        self._update_parents(changed, extract)
         return count
 
     def mark_dirs(self, patterns: Iterable[str], extract: bool) -> int:
