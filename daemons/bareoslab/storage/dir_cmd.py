@@ -287,8 +287,20 @@ class DirectorSession:
         except VolumeError as exc:
             await self.conn.send(f'3920 Cannot relabel Volume "{old}": {exc}\n')
             return
-        if await self._write_label(state, new, pool, "relabel"):
-            await asyncio.to_thread(device.volume_path(old).unlink, missing_ok=True)
+        try:
+            size = await asyncio.to_thread(device.label, new, pool, "Backup", None, self.sd.name)
+        except VolumeError as exc:
+            await self.conn.send(f'3920 Cannot relabel Volume "{new}": {exc}\n')
+            return
+        # a job may have taken the old volume while the label was written: the check and the
+        # removal run without a pause in between, so no job can come between them
+        if self.sd.reservations.volume_in_use(old):
+            device.volume_path(new).unlink(missing_ok=True)
+            await self.conn.send(f'3920 Cannot relabel Volume "{old}": it is in use by a job.\n')
+            return
+        device.volume_path(old).unlink(missing_ok=True)
+        await self.conn.send(f'3000 OK label. VolFiles=0 VolBytes={size} Volume="{new}" '
+                             f"Device={state.print_name}\n")
 
     async def _write_label(self, state: DeviceState, volume: str, pool: str, verb: str,
                            relabel: bool = False) -> bool:
