@@ -64,8 +64,14 @@ def build_parser(prog: str, description: str,
 
 def setup_logging(name: str, debug: int, log_file: str | None) -> None:
     level = logging.DEBUG if debug >= 100 else logging.INFO if debug >= 1 else logging.WARNING
+    if log_file:  # readable by the owner and the service group only, never by others
+        fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+        try:
+            os.fchmod(fd, os.fstat(fd).st_mode & 0o640)
+        finally:
+            os.close(fd)
     handler: logging.Handler = (
-        logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+        logging.FileHandler(log_file, errors="backslashreplace") if log_file else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(logging.Formatter(f"%(asctime)s {name}: %(levelname)s %(message)s"))
     root = logging.getLogger()

@@ -107,7 +107,7 @@ def lab_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]
     labs: list[Lab] = []
 
     def start(driver: str = "sqlite3", data: Path | None = None, configure: Any = None,
-              **options: Any) -> Lab:
+              debug: int = 1, **options: Any) -> Lab:
         base = tmp_path / f"lab{len(labs)}"
         catalog = CatalogSettings()
         if driver == "postgresql":
@@ -128,7 +128,7 @@ def lab_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]
             assert created.returncode == 0, created.stderr
         lab = Lab(t)
         labs.append(lab)
-        processes.start(t)
+        processes.start(t, debug=debug)
         return lab
 
     yield start

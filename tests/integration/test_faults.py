@@ -52,13 +52,15 @@ def test_unknown_console_command(lab_factory) -> None:
 def test_storage_refuses_wrong_director_password(lab_factory) -> None:
     lab: Lab = lab_factory(tls="off")  # CRAM-MD5 in cleartext, spoken by hand
     with socket.create_connection((lab.t.host, lab.t.sd_port)) as sock:
+        own = "{}:{}".format(*sock.getsockname()[:2])
         sock.sendall(struct.pack(">i", len(hello_director("bareos-dir"))) + hello_director("bareos-dir").encode())
         challenge = read_frame(sock)
         assert isinstance(challenge, bytes) and challenge.startswith(b"auth cram-md5 <")
         sock.sendall(struct.pack(">i", 23) + b"A" * 22 + b"\0")
         assert read_frame(sock) == b"1999 Authorization failed.\n"
         assert read_frame(sock) in (b"", -4)  # closed (TERMINATE first is fine)
-    assert wait_until(lambda: "authentication of" in lab.log("sd"))
+    # the refusal names the Director claimed and the address it came from
+    assert wait_until(lambda: f"authentication of bareos-dir at {own} failed" in lab.log("sd"))
     assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
 
 
@@ -188,4 +190,21 @@ def test_an_unknown_command_ends_the_directors_session(lab_factory, kind: str, a
 
     reply, closed = asyncio.run(speak())
     assert (reply, closed) == (answer, True)
+    assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
+
+
+def test_a_hello_that_is_not_utf8_is_refused_with_the_peers_address(lab_factory) -> None:
+    lab: Lab = lab_factory()
+    hello = b"Hello Director \xff\xfe\x80 calling\n"
+    kinds = {"sd": lab.t.sd_port, "fd": lab.t.fd_port, "dir": lab.t.dir_port}
+    for kind, port in kinds.items():
+        with socket.create_connection((lab.t.host, port), timeout=10) as sock:
+            own = "{}:{}".format(*sock.getsockname()[:2])
+            sock.sendall(struct.pack(">i", len(hello)) + hello)
+            sock.settimeout(10)
+            while sock.recv(4096):
+                pass
+        assert wait_until(lambda k=kind, a=own: a in lab.log(k)), f"{kind} did not log the refusal of {own}"
+        log = lab.log(kind)
+        assert "Traceback" not in log and "Logging error" not in log
     assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"

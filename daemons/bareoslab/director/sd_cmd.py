@@ -17,6 +17,7 @@ from ..config import Resource
 from ..net.errors import ConnectionClosed
 from ..net.framing import KEEPALIVE, Connection, Signal, bash_spaces, decode_text, unbash_spaces
 from ..net.handshake import connected_info
+from ..net.trace import redact
 from .catreq import UPDCAT_PREFIX, CatalogRequests
 from .messages import JMSG
 from .peers import open_daemon
@@ -204,7 +205,7 @@ class StorageSession:
                     continue
                 text = await self.dispatch(msg)
                 if text is not None:
-                    log.debug("storage %s: %s", self.storage.name, text.strip())
+                    log.debug("storage %s: %s", self.storage.name, redact(text.strip()))
         except ConnectionClosed as exc:
             if not self.ended:
                 await self.director.job_msg(self.jcr, MsgType.FATAL,

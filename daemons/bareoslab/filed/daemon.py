@@ -110,7 +110,7 @@ class FileDaemon:
                         hello.name, conn.peer)
             await conn.send("2999 Authentication failed.\n")
             return
-        conn.peer = hello.name
+        conn.peer = f"{hello.name} at {conn.peer}"
         try:
             await self.inbound.authenticate(conn, director.password, f"R_CLIENT::{self.name}",
                                             TlsSettings.of(director))

@@ -8,6 +8,8 @@ signal name, or ``<N bytes>`` for binary data).
 from __future__ import annotations
 
 import json
+import os
+import re
 import threading
 import time
 from enum import IntEnum
@@ -17,6 +19,22 @@ if TYPE_CHECKING:
     from .framing import Connection
 
 _SUMMARY_LEN = 80
+#: what a trace or a log never shows: per-job keys, passwords typed into a console
+_SECRETS = [
+    (re.compile(r"(Authorization=)\S+"), r"\1****"),
+    (re.compile(r"\b(password=)(\"[^\"]*\"|\S+)", re.IGNORECASE), r"\1****"),
+]
+#: a CRAM-MD5 response: the base64 HMAC-MD5 of the challenge, alone in its message
+_CRAM_RESPONSE = re.compile(r"[A-Za-z0-9+/]{21,22}(?:==)?")
+
+
+def redact(text: str) -> str:
+    """``text`` with the secrets it may carry masked."""
+    if _CRAM_RESPONSE.fullmatch(text.strip()):
+        return "<cram-md5 response>"
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def summarize(msg: bytes | IntEnum, size: int | None = None) -> str:
@@ -25,14 +43,16 @@ def summarize(msg: bytes | IntEnum, size: int | None = None) -> str:
         return msg.name
     size = len(msg) if size is None else size
     head = msg[:_SUMMARY_LEN]
+    if len(msg) <= _SUMMARY_LEN and head.endswith(b"\0"):
+        head = head[:-1]  # a C string sent with its terminator (a CRAM-MD5 response)
     # data records and attributes are binary: show their size only
     if not head or any(b < 9 or 13 < b < 32 for b in head if b not in (1, 0x1E)):
         if head[:1].isdigit() and b"\0" in head:
             # attribute record: "<FileIndex> <type> <name>\0..."
-            return head.split(b"\0", 1)[0].decode("utf-8", "replace")
+            return redact(head.split(b"\0", 1)[0].decode("utf-8", "replace"))
         return f"<{size} bytes>"
     text = head.decode("utf-8", "replace").replace("\x01", " ").rstrip("\n")
-    return text.split("\n", 1)[0]
+    return redact(text.split("\n", 1)[0])
 
 
 class Tracer:
@@ -45,7 +65,10 @@ class Tracer:
 
     @classmethod
     def open(cls, path: str, daemon: str) -> Tracer:
-        return cls(open(path, "a", buffering=1, encoding="utf-8"), daemon)
+        """Append to ``path``, a file only its owner may read (it names hosts, jobs, volumes)."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        return cls(open(fd, "a", buffering=1, encoding="utf-8", errors="backslashreplace"), daemon)
 
     def message(self, conn: Connection, direction: str, msg: Any, length: int | None = None) -> None:
         size = 0 if isinstance(msg, IntEnum) else (len(msg) if length is None else length)

@@ -140,9 +140,9 @@ class StorageDaemon:
 
     async def _director(self, conn: Connection, name: str) -> None:
         key = self.director_key(name)
-        conn.peer = name
+        address, conn.peer = conn.peer, f"{name} at {conn.peer}"
         if key is None:
-            log.warning('connection from unknown Director "%s" at %s refused', name, conn.peer)
+            log.warning('connection from unknown Director "%s" at %s refused', name, address)
             await conn.send("3999 No go\n")
             return
         await self.inbound.authenticate(conn, key, f"R_STORAGE::{self.name}",
@@ -155,7 +155,7 @@ class StorageDaemon:
         if job is None:
             log.warning("File daemon at %s asked for unknown job %s", conn.peer, job_name)
             return
-        conn.peer = job.client_name or conn.peer
+        conn.peer = f"{job.client_name} at {conn.peer}" if job.client_name else conn.peer
         conn.job = job.job
         await self.inbound.authenticate(conn, job.auth_key, f"R_STORAGE::{self.name}", self.tls)
         job.fd_connected.set()

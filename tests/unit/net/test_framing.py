@@ -113,3 +113,15 @@ def test_trace_writes_one_json_line_per_message(pair):
 
 def test_trace_summary_of_attribute_record():
     assert summarize(b"1 3 /tmp/a file\0gB HAEC\0\0\0") == "1 3 /tmp/a file"
+
+
+def test_trace_summary_masks_secrets():
+    from bareoslab.net.auth import cram_digest
+
+    response = cram_digest("0123456789abcdef", "<1.2@R_DIRECTOR::bareos-dir>").encode() + b"\0"
+    assert summarize(response) == "<cram-md5 response>"
+    assert summarize(b"JobId=1 job=b.2026 Authorization=ABCDEFGH ssl=0\n") == \
+        "JobId=1 job=b.2026 Authorization=**** ssl=0"
+    assert summarize(b'configure add client name=c password="two words"') == \
+        "configure add client name=c password=****"
+    assert summarize(b"1000 OK auth\n") == "1000 OK auth"

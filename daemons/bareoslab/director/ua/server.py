@@ -46,7 +46,7 @@ async def serve_console(director: Director, conn: Connection, hello: Hello) -> N
             await conn.send(NOT_AUTHORIZED)
             return
         key = console.password
-    conn.peer = f"console {hello.name}"
+    conn.peer = f"console {hello.name} at {conn.peer}"
     try:
         await director.inbound.authenticate(conn, key, f"R_DIRECTOR::{director.name}",
                                             TlsSettings.of(console or director.res))

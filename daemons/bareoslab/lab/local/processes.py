@@ -104,7 +104,7 @@ def launch(t: LocalTopology, host: str, daemon: str, port: int, trace: bool = Tr
     if daemon == "dir" and t.clock_file is not None:
         cmd += ["--clock", str(t.clock_file)]
     offset = p.log_file.stat().st_size if p.log_file.exists() else 0
-    with open(p.log_file, "a") as log:
+    with open(p.log_file, "a", opener=lambda path, flags: os.open(path, flags, 0o640)) as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=log, start_new_session=True)
     if not _listening(proc, p.log_file, offset, t.host, port):
