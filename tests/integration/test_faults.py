@@ -208,3 +208,31 @@ def test_a_hello_that_is_not_utf8_is_refused_with_the_peers_address(lab_factory)
         log = lab.log(kind)
         assert "Traceback" not in log and "Logging error" not in log
     assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
+
+
+def test_connections_waiting_to_authenticate_are_bounded(lab_factory) -> None:
+    """Silent connections fill the pre-authentication slots: each new one closes the one that
+    waited longest, a frame too large for a hello ends its connection, and jobs run meanwhile."""
+    from bareoslab.net.framing import PREAUTH_MAX_PACKET
+    from bareoslab.net.server import MAX_UNAUTHENTICATED
+
+    lab: Lab = lab_factory()
+    too_large = f"sent a frame of {PREAUTH_MAX_PACKET + 1} bytes (max {PREAUTH_MAX_PACKET})"
+    silent: list[socket.socket] = []
+    try:
+        for kind, port in {"sd": lab.t.sd_port, "fd": lab.t.fd_port, "dir": lab.t.dir_port}.items():
+            opened = [socket.create_connection((lab.t.host, port), timeout=10)
+                      for _ in range(MAX_UNAUTHENTICATED + 1)]
+            assert opened[0].recv(16) == b"", f"{kind} kept more connections than the limit"
+            assert wait_until(lambda k=kind: "connections are waiting to authenticate, the oldest "
+                              "makes room" in lab.log(k))
+            silent += opened[1:]
+            with socket.create_connection((lab.t.host, port), timeout=10) as sock:
+                sock.sendall(struct.pack(">i", PREAUTH_MAX_PACKET + 1) + b"Hello")
+                assert sock.recv(16) in (b"", struct.pack(">i", -4))  # hung up (TERMINATE first is fine)
+            assert wait_until(lambda k=kind: too_large in lab.log(k))
+        # every slot of every daemon is taken by a silent peer: the job's connections get in
+        assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
+    finally:
+        for sock in silent:
+            sock.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import struct
+from collections.abc import Callable
 from enum import IntEnum
 
 from .bandwidth import BandwidthLimit
@@ -17,6 +18,9 @@ from .tls import TLS_HANDSHAKE_TIMEOUT, TlsChannel, TlsError, describe_ssl_error
 from .trace import Tracer
 
 MAX_PACKET = 1_000_000
+#: the largest frame a peer may send before it has authenticated: hellos, CRAM-MD5
+#: challenges and answers are a few hundred bytes
+PREAUTH_MAX_PACKET = 16 * 1024
 MAX_PAYLOAD = MAX_PACKET - 4
 _HEADER = struct.Struct(">i")
 _READ_SIZE = 256 * 1024  # bytes asked of the socket at a time
@@ -112,6 +116,9 @@ class Connection:
         #: how the connection started, as Bareos' Director reports it: "Immediate TLS" (TLS
         #: before the hello) or "Cleartext" (hello and CRAM-MD5 first); set by net.handshake
         self.handshake = "Cleartext"
+        #: frames longer than this end the connection (small until the peer authenticated)
+        self.max_frame = MAX_PACKET
+        self._on_authenticated: Callable[[], None] | None = None
 
     # -- TLS ---------------------------------------------------------------
     @property
@@ -194,7 +201,7 @@ class Connection:
                 del self._in[: self._pos]
                 self._pos = 0
             try:
-                data = await self.reader.read(max(_READ_SIZE, need))
+                data = await self.reader.read(max(min(_READ_SIZE, self.max_frame + 4), need))
             except (ConnectionResetError, BrokenPipeError) as exc:
                 raise ConnectionClosed(f"{self.peer} reset the connection") from exc
             if not data:
@@ -217,8 +224,8 @@ class Connection:
             await self._fill(4)
         (length,) = _HEADER.unpack_from(self._in, self._pos)
         if length > 0:
-            if length > MAX_PACKET:
-                raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {MAX_PACKET})")
+            if length > self.max_frame:
+                raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {self.max_frame})")
             if len(self._in) - self._pos < 4 + length:
                 await self._fill(4 + length)
             start = self._pos + 4
@@ -234,6 +241,18 @@ class Connection:
         if sig is Signal.TERMINATE:
             self.peer_terminated = True
         return sig
+
+    def await_authentication(self, on_authenticated: Callable[[], None]) -> None:
+        """An accepted connection: small frames only, until :meth:`authenticated`."""
+        self.max_frame = PREAUTH_MAX_PACKET
+        self._on_authenticated = on_authenticated
+
+    def authenticated(self) -> None:
+        """The peer proved its key: full-sized frames from now on."""
+        self.max_frame = MAX_PACKET
+        callback, self._on_authenticated = self._on_authenticated, None
+        if callback is not None:
+            callback()
 
     def at_eof(self) -> bool:
         """The peer hung up and every frame it sent has been read."""

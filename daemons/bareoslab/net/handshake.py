@@ -18,12 +18,13 @@ side requires TLS and the other has it off (``TwoWayAuthenticate``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .auth import Hello, authenticate_acceptor, authenticate_connector, parse_hello
-from .errors import AuthenticationError
+from .errors import AuthenticationError, ConnectionClosed
 from .framing import Connection
 from .tls import (
     RESOURCE_TYPES,
@@ -120,9 +121,17 @@ class Inbound:
     async def accept_hello(self, conn: Connection, timeout: float) -> Hello:
         """Start TLS if the peer did, read its hello and decide whether to go on.
 
-        Raises :class:`TlsError` (the connection should be dropped) with a reason
-        naming the resource and what to change.
+        ``timeout`` bounds the whole of it: keepalives do not renew it. Raises
+        :class:`TlsError` (the connection should be dropped) with a reason naming the
+        resource and what to change.
         """
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._read_hello(conn, timeout)
+        except TimeoutError as exc:
+            raise ConnectionClosed(f"{conn.peer} sent no hello within {timeout} s") from exc
+
+    async def _read_hello(self, conn: Connection, timeout: float) -> Hello:
         head = await conn.peek(1, timeout)
         if head == bytes([_TLS_RECORD_HANDSHAKE]):  # a frame never starts so: its length is < 2**24
             await conn.start_tls(self.channel(), timeout=timeout)
@@ -166,6 +175,7 @@ class Inbound:
         """CRAM-MD5 as the accepting side, then TLS if still in cleartext and both want it."""
         remote = await authenticate_acceptor(conn, key, own_qname, peer_settings.policy)
         await _after_cram(conn, peer_settings, remote, self.channel)
+        conn.authenticated()
 
 
 def _cleartext_allowed(hello: Hello, policy: TlsPolicy) -> bool:

@@ -12,8 +12,15 @@ from .trace import Tracer
 
 log = logging.getLogger(__name__)
 
-# asyncio's default 64 KiB reader limit only bounds readline(); frames are read exactly.
+# asyncio's reader limit only bounds readline() (frames are read exactly) and how much the
+# transport reads ahead of us: it stops reading at twice the limit. Data connections read
+# far ahead; an accepted connection reads ahead little until its peer has authenticated.
 _STREAM_LIMIT = 4 * 1024 * 1024
+_PREAUTH_STREAM_LIMIT = 64 * 1024
+#: connections a daemon keeps open at once before their peers have authenticated (each may
+#: hold a hello's worth of buffer and a handshake's worth of time); a new one beyond them
+#: closes the one that has waited longest, so a peer that authenticates at once gets in
+MAX_UNAUTHENTICATED = 64
 
 
 def _tune(writer: asyncio.StreamWriter) -> None:
@@ -74,20 +81,52 @@ async def connect(
 Handler = Callable[[Connection], Awaitable[None]]
 
 
+class _AcceptedReader(asyncio.StreamReader):
+    """A stream reader whose read-ahead grows once the peer has authenticated."""
+
+    def __init__(self) -> None:
+        super().__init__(limit=_PREAUTH_STREAM_LIMIT)
+
+    def widen(self) -> None:
+        # asyncio has no public setter: StreamReader keeps its limit in ``_limit`` (3.4-3.13)
+        self._limit = _STREAM_LIMIT
+
+
 async def listen(
     addresses: list[tuple[str, int]],
     handler: Handler,
     *,
     daemon: str,
     tracer: Tracer | None = None,
+    max_unauthenticated: int = MAX_UNAUTHENTICATED,
 ) -> list[asyncio.Server]:
-    """Serve ``handler`` for every accepted connection on each address."""
+    """Serve ``handler`` for every accepted connection on each address.
+
+    Until its peer has authenticated, a connection may send only small frames and is read
+    little ahead; of more than ``max_unauthenticated`` such connections, the one that has
+    waited longest is closed.
+    """
+    waiting: dict[Connection, str] = {}  # oldest first
 
     async def on_accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername")
         label = f"{peername[0]}:{peername[1]}" if peername else "peer"
+        if len(waiting) >= max_unauthenticated:
+            oldest, oldest_label = next(iter(waiting.items()))
+            del waiting[oldest]
+            log.warning("connection from %s dropped: %d connections are waiting to authenticate, "
+                        "the oldest makes room for %s", oldest_label, max_unauthenticated, label)
+            oldest.writer.transport.abort()
         _tune(writer)
         conn = Connection(reader, writer, daemon=daemon, peer=label, tracer=tracer)
+        waiting[conn] = label
+
+        def authenticated() -> None:
+            waiting.pop(conn, None)
+            if isinstance(reader, _AcceptedReader):
+                reader.widen()
+
+        conn.await_authentication(authenticated)
         if tracer:
             tracer.event("accept", peer=label)
         try:
@@ -95,14 +134,14 @@ async def listen(
         except Exception:  # a handler bug must not kill the daemon
             log.exception("connection from %s failed", label)
         finally:
+            waiting.pop(conn, None)
             await conn.close()
 
-    servers = []
-    for host, port in addresses:
-        servers.append(
-            await asyncio.start_server(on_accept, host, port, limit=_STREAM_LIMIT, reuse_address=True)
-        )
-    return servers
+    def protocol() -> asyncio.StreamReaderProtocol:  # as asyncio.start_server, with our reader
+        return asyncio.StreamReaderProtocol(_AcceptedReader(), on_accept)
+
+    loop = asyncio.get_running_loop()
+    return [await loop.create_server(protocol, host, port, reuse_address=True) for host, port in addresses]
 
 
 def bound_port(server: asyncio.Server) -> int:

@@ -146,3 +146,54 @@ def test_accept_hello_waits_for_no_more_than_the_first_byte(pair, first, error):
             await inbound(TlsPolicy.REQUIRED).accept_hello(a, 5)
 
     asyncio.run(run())
+
+
+def test_keepalives_do_not_renew_the_hello_timeout(pair):
+    """A peer that sends only heartbeats is dropped when the hello timeout runs out."""
+    from bareoslab.net.framing import Signal
+
+    async def run():
+        a, b = await pair()
+
+        async def heartbeats():
+            for _ in range(200):  # far longer than the timeout, were it renewed
+                await b.signal(Signal.HEARTBEAT)
+                await asyncio.sleep(0.02)
+
+        beating = asyncio.create_task(heartbeats())
+        try:
+            async with asyncio.timeout(3):  # the test's own bound, well above the hello's
+                with pytest.raises(ConnectionClosed, match="sent no hello within 0.5 s"):
+                    await inbound(TlsPolicy.NONE).accept_hello(a, 0.5)
+        finally:
+            beating.cancel()
+            for conn in (a, b):
+                await conn.close(terminate=False)
+
+    asyncio.run(run())
+
+
+def test_frames_before_authentication_are_small(pair):
+    """An accepted connection takes a hello, not a megabyte, until its peer authenticated."""
+    from bareoslab.net.errors import FrameTooLarge
+    from bareoslab.net.framing import MAX_PACKET, PREAUTH_MAX_PACKET
+
+    released = []
+
+    async def run():
+        a, b = await pair()
+        a.await_authentication(lambda: released.append(True))
+        b.writer.write((PREAUTH_MAX_PACKET + 1).to_bytes(4, "big"))
+        with pytest.raises(FrameTooLarge, match=f"max {PREAUTH_MAX_PACKET}"):
+            await a.recv(5)
+        c, d = await pair()  # the refused connection is closed; a peer that authenticates:
+        c.await_authentication(lambda: released.append(True))
+        c.authenticated()
+        assert c.max_frame == MAX_PACKET and released == [True]
+        payload = b"x" * (PREAUTH_MAX_PACKET + 1)
+        await d.send(payload)
+        assert await c.recv(5) == payload
+        for conn in (a, b, c, d):
+            await conn.close(terminate=False)
+
+    asyncio.run(run())
