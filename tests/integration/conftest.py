@@ -8,6 +8,7 @@ the two catalog drivers; PostgreSQL gets a fresh database created by
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
@@ -24,6 +25,7 @@ from bareoslab.console.client import Console
 from bareoslab.lab.local import processes
 from bareoslab.lab.local.render import CatalogSettings, LocalTopology, render
 from bareoslab.net.auth import hello_director, password_key
+from bareoslab.net.errors import ProtocolError
 from bareoslab.net.framing import Connection
 from bareoslab.net.handshake import Outbound, authenticate_outbound, start_outbound
 from bareoslab.net.server import connect
@@ -75,10 +77,15 @@ class Lab:
     def log(self, kind: str) -> str:
         return processes.daemon_processes(self.t)[kind].log_file.read_text()
 
-    def stop(self) -> None:
+    def stop_console(self) -> None:
+        """Close the console connection (the next command opens a new one)."""
         if self._console is not None:
-            self._console.close()
+            with contextlib.suppress(OSError, ProtocolError):
+                self._console.close()
             self._console = None
+
+    def stop(self) -> None:
+        self.stop_console()
         processes.stop(self.t)
 
 

@@ -22,7 +22,7 @@ from bareoslab.net.framing import Signal
 from bareoslab.net.tls import NO_TLS, TlsError, TlsSettings
 from bareoslab.volume.device import FileDevice
 
-from .conftest import Lab, as_director, job_status, read_frame, wait_until
+from .conftest import DRIVERS, Lab, as_director, job_status, read_frame, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -121,6 +121,43 @@ def test_file_daemon_killed_mid_backup(lab_factory, tmp_path: Path) -> None:
     (data / "zeros").unlink()
     (data / "small").write_text("after the crash\n")
     processes.start(lab.t)
+    assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_director_killed_mid_backup_ends_the_job_at_its_restart(lab_factory, tmp_path: Path, driver) -> None:
+    """The restarted Director ends the jobs it left as Bareos' does (fatal error), says why in
+    the job log, and has the SD and FD cancel the one still running, which frees the device."""
+    data = tmp_path / "big"
+    data.mkdir()
+    with open(data / "zeros", "wb") as fh:  # sparse on disk, read in full by the FD
+        fh.truncate(3 * 1024**3)
+    lab: Lab = lab_factory(driver, data=data)
+    out = lab.run("run job=backup level=Full yes")
+    jobid = int(out.split("JobId=")[1].split()[0])
+    out = lab.run('run job=backup level=Full when="2035-01-01 00:00:00" yes')
+    waiting = int(out.split("JobId=")[1].split()[0])
+    dir_pid = processes.daemon_processes(lab.t)["dir"].pid()
+    assert dir_pid
+    assert wait_until(lambda: any(r.get("msg", "").startswith("append data") for r in lab.trace("fd")), 30)
+    os.kill(dir_pid, signal.SIGKILL)
+    assert wait_until(lambda: processes.daemon_processes(lab.t)["dir"].pid() is None)
+    assert (job_status(lab, jobid), job_status(lab, waiting)) == ("R", "C")
+    lab.stop_console()
+    processes.start(lab.t)
+    # before the restarted Director listens, as Bareos' cleanup_running_job/cleanup_created_job
+    assert (job_status(lab, jobid), job_status(lab, waiting)) == ("f", "f")
+    times = "SELECT SchedTime, StartTime, EndTime FROM Job WHERE JobId = {}"
+    sched, start, end = lab.query(times.format(jobid))[0]
+    assert end == start and start is not None
+    sched, start, end = lab.query(times.format(waiting))[0]
+    assert start == end == sched
+    joblog = "\n".join(row[0] for row in lab.query(f"SELECT LogText FROM Log WHERE JobId = {jobid}"))
+    assert "Fatal error: the Director stopped before this job ended (JobStatus R)" in joblog
+    # the SD was told to cancel the job: its device is free for the next one
+    assert wait_until(lambda: f"Storage File: 3000 JobId={jobid} " in lab.log("dir"), 30)
+    (data / "zeros").unlink()
+    (data / "small").write_text("after the restart\n")
     assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
 
 

@@ -94,6 +94,21 @@ class JobSql(SqlBase):
             ),
         )  # fmt: skip
 
+    def end_unfinished_jobs(self) -> list[JobRow]:
+        """Bareos' clean-up at the Director's start (``cleanup_created_job``,
+        ``cleanup_running_job``): jobs left created end as fatal errors at their SchedTime,
+        jobs left running (or waiting, which only the lab stores) at their StartTime.
+        Returns the jobs as they were."""
+        fatal = JobStatus.FATAL_ERROR.value
+        started = [s.value for s in JobStatus if not s.finished and s is not JobStatus.CREATED]
+        with self._db.transaction():
+            left = self.list_jobs(status=[JobStatus.CREATED, *started])
+            self._db.execute("UPDATE Job SET JobStatus = ?, StartTime = SchedTime, EndTime = SchedTime "
+                             "WHERE JobStatus = ?", (fatal, JobStatus.CREATED.value))
+            self._db.execute(f"UPDATE Job SET JobStatus = ?, EndTime = StartTime "
+                             f"WHERE JobStatus IN ({marks(len(started))})", (fatal, *started))
+        return left
+
     def update_job_running(self, job_id: int, job_files: int, job_bytes: int) -> None:
         """``UpdateJobRecord`` catalog request: files/bytes so far."""
         self._update_job(

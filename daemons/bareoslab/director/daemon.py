@@ -28,7 +28,7 @@ from ..version import VERSION, VERSION_SHORT_DATE
 from .client_connections import ClientConnections, serve_client_connection
 from .errors import ReloadError
 from .jcr import JobControlRecord
-from .jobq import JobQueue
+from .jobq import JobQueue, tell_peer_to_cancel
 from .messages import MessageRouter
 from .scheduler import Clock, FileClock, Scheduler, SystemClock
 from .sync import pool_row
@@ -219,6 +219,7 @@ class Director:
             c = self.catalog_res
             raise StartupError(f'Could not open Catalog "{c.name}", database "{c.db_name}": {exc}') from exc
         await self.db(self._sync_config)
+        await self._end_jobs_left_unfinished()
         self.jobq.start()
         self.tasks.spawn(self.scheduler.serve(), "scheduler")
         asyncio.get_running_loop().add_signal_handler(
@@ -228,6 +229,22 @@ class Director:
         servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
         log.info("%s listening on %s", self.name, addresses)
         return servers
+
+    async def _end_jobs_left_unfinished(self) -> None:
+        """Jobs the catalog shows created or running were so when this Director last stopped:
+        they end as fatal errors, as Bareos' Director ends them at its start. Beyond Bareos, each
+        gets a job log line saying why, and every Storage daemon and the job's client are told
+        to cancel it, which frees the device a job may still write to."""
+        for job in await self.db(self.catalog.end_unfinished_jobs):
+            text = (f"{self.name} JobId {job.job_id}: Fatal error: the Director stopped before this job "
+                    f"ended (JobStatus {job.job_status}); it ends at the Director's start")
+            await self._log_to_catalog(job.job_id, time.time(), text)
+            log.warning("%s", text)
+            client = await self.db(self.catalog.get_client, job.client_id) if job.client_id else None
+            peers = self.cfg.resources("Storage") + [
+                res for res in [self.cfg.get("Client", client.name) if client else None] if res is not None]
+            for res in peers:
+                self.tasks.spawn(tell_peer_to_cancel(self, job.job, res), f"cancel-{job.job_id}-{res.name}")
 
     async def serve(self) -> None:
         servers = await self.start()

@@ -318,7 +318,11 @@ class Connection:
 
     def _flush(self) -> None:
         if self._out:
-            self.writer.write(self.tls.encrypt(self._out) if self.tls else self._out)
+            try:
+                data = self.tls.encrypt(self._out) if self.tls else self._out
+            except ssl.SSLError as exc:  # the TLS session was shut down (the peer went away)
+                raise ConnectionClosed(f"{self.peer}: {describe_ssl_error(exc)}") from exc
+            self.writer.write(data)
             self._unmetered += len(self._out)
             self._out = bytearray()
 

@@ -131,6 +131,8 @@ async def listen(
             tracer.event("accept", peer=label)
         try:
             await handler(conn)
+        except asyncio.CancelledError:  # the daemon stops: the connection ends with it
+            log.debug("connection from %s ends with the daemon", label)
         except Exception:  # a handler bug must not kill the daemon
             log.exception("connection from %s failed", label)
         finally:

@@ -58,7 +58,8 @@ class FdSession:
                 if not await self.command(decode_text(msg)):
                     break
         except ProtocolError as exc:
-            await job.jmsg(MsgType.FATAL, f"Connection to the File daemon lost: {exc}")
+            peer = "the Director" if job.director_lost else "the File daemon"
+            await job.jmsg(MsgType.FATAL, f"Connection to {peer} lost: {exc}")
         except TimeoutError:
             await job.jmsg(MsgType.FATAL, "The Director never sent run for this job.")
         except ReadError as exc:

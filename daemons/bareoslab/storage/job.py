@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
+from ..net.errors import ProtocolError
 from ..net.framing import (
     KEEPALIVE,
     Connection,
@@ -97,6 +98,7 @@ class SdJob:
     max_bandwidth: int = 0  # bytes/s on replicate_conn (the Director's setbandwidth); 0: the defaults
     prefer_mounted_vols: bool = True
     reserve_msgs: list[str] = field(default_factory=list)  # why no device could be reserved yet
+    director_lost: bool = False  # the Director's connection broke: messages go to the log
     _dir_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -134,15 +136,19 @@ class SdJob:
     async def catreq(self, request: str) -> str:
         """Send a catalog request and return the Director's one-line answer."""
         async with self._dir_lock:
-            self.dir_conn.write(f"CatReq Job={self.job} {request}")
-            await self.dir_conn.drain()
-            while True:
-                msg = await self.dir_conn.recv(timeout=600)
-                if isinstance(msg, Signal):
-                    if msg in KEEPALIVE:
-                        continue
-                    raise CatalogRequestError(f"Director sent {msg.name} instead of an answer")
-                return decode_text(msg)
+            try:
+                self.dir_conn.write(f"CatReq Job={self.job} {request}")
+                await self.dir_conn.drain()
+                while True:
+                    msg = await self.dir_conn.recv(timeout=600)
+                    if isinstance(msg, Signal):
+                        if msg in KEEPALIVE:
+                            continue
+                        raise CatalogRequestError(f"Director sent {msg.name} instead of an answer")
+                    return decode_text(msg)
+            except ProtocolError as exc:
+                self._director_gone(exc)
+                raise
 
     async def director_hangup(self) -> Message:
         """Wait for whatever the Director sends next (or its hang-up) while no catalog request
@@ -175,8 +181,21 @@ class SdJob:
             await self.dir_conn.signal(Signal.HEARTBEAT)
 
     async def _send(self, line: str) -> None:
-        async with self._dir_lock:
-            await self.dir_conn.send(line)
+        """A message to the Director; once its connection is gone, to this daemon's log."""
+        if not self.director_lost:
+            try:
+                async with self._dir_lock:
+                    await self.dir_conn.send(line)
+                return
+            except ProtocolError as exc:
+                self._director_gone(exc)
+        log.info("job %s: %s", self.job, line.rstrip("\n"))
+
+    def _director_gone(self, exc: ProtocolError) -> None:
+        if not self.director_lost:
+            self.director_lost = True
+            log.warning("job %s: the Director's connection is gone (%s); its messages follow here",
+                        self.job, exc)
 
 
 def ok_media_fields(reply: str) -> dict[str, str]:
