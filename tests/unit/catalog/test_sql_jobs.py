@@ -244,3 +244,21 @@ def test_accurate_jobids_as_bareos_picks_them(catalog: Catalog, basics: Basics) 
     assert catalog.accurate_jobids(cid, fid, JobLevel.INCREMENTAL, T0 + timedelta(minutes=30)) == [old_full]
     assert catalog.accurate_jobids(cid, fid, JobLevel.INCREMENTAL, T0 - timedelta(hours=1)) == []
     assert catalog.sum_job_files([full, diff, incr1]) == 30
+
+
+def test_unfinished_jobs_end_as_bareos_ends_them_at_the_directors_start(catalog: Catalog, basics: Basics) -> None:
+    done = run_job(catalog, basics, JobLevel.FULL, T0)
+    created = catalog.create_job("backup-client1.c", "backup-client1", JobType.BACKUP, JobLevel.FULL,
+                                 JobStatus.CREATED, T0 + timedelta(hours=1), basics.client_id)
+    running = catalog.create_job("backup-client1.r", "backup-client1", JobType.BACKUP, JobLevel.FULL,
+                                 JobStatus.CREATED, T0, basics.client_id)
+    catalog.update_job_start(running, JobStatus.RUNNING, JobLevel.FULL, T0 + timedelta(minutes=2),
+                             basics.client_id, basics.pool_id, basics.fileset_id)
+    left = catalog.end_unfinished_jobs()
+    assert sorted((j.job_id, j.job_status) for j in left) == [(created, "C"), (running, "R")]
+    c, r, d = (catalog.get_job(i) for i in (created, running, done))
+    assert c is not None and r is not None and d is not None
+    assert (c.job_status, c.start_time, c.end_time) == ("f", T0 + timedelta(hours=1), T0 + timedelta(hours=1))
+    assert (r.job_status, r.end_time) == ("f", T0 + timedelta(minutes=2))
+    assert (d.job_status, d.end_time) == ("T", T0 + timedelta(minutes=5))
+    assert catalog.end_unfinished_jobs() == []
