@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 LAB_DIR ?= lab
 
 .PHONY: all system venv test unit integration roles molecule lint lint-ansible image lab lab-down specs \
-	lab-local lab-local-down bench clean collection
+	lab-local lab-local-down bench clean collection fuzz
 
 all: test
 
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml | system
 venv: system $(STAMP)
 
 lint: venv lint-ansible
-	$(VENV)/bin/ruff check daemons tests bench tools
+	$(VENV)/bin/ruff check daemons tests bench tools fuzz
 	$(VENV)/bin/mypy
 
 # Roles, playbooks, inventories and molecule scenarios, production profile (.ansible-lint).
@@ -43,6 +43,19 @@ unit: venv
 
 integration: venv
 	$(PY) -m pytest tests/integration
+
+# Every fuzz target for FUZZ_SECONDS (60) each; `make test` runs a bounded, seeded pass of each
+# (tests/fuzz). A crash leaves crash-<sha1> in fuzz/artifacts/: copy it to fuzz/regressions/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz: venv
+	@mkdir -p fuzz/artifacts
+	@for target in $$($(PY) fuzz/run.py --list); do \
+		echo "== $$target ($(FUZZ_SECONDS) s)"; \
+		$(PY) fuzz/run.py $$target -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/artifacts/$$target- \
+			> fuzz/artifacts/$$target.log 2>&1; status=$$?; \
+		grep -v '^INFO: Instrumenting' fuzz/artifacts/$$target.log | tail -3; \
+		[ $$status -eq 0 ] || exit 1; \
+	done
 
 # The molecule scenarios (default, two-sd, ssh) in Docker containers; they need a reachable
 # Docker Engine, else they fail saying so. BAREOSLAB_SKIP_MOLECULE=1 skips them.

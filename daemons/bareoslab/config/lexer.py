@@ -268,6 +268,8 @@ class Lexer:
             self._fail(src.file, line, "empty include path after '@'")
         if path.startswith("|"):
             self._fail(src.file, line, f"@|command includes are not supported: {path}")
+        if "\0" in path:
+            self._fail(src.file, line, f"include path with a NUL byte: {path!r}")
         if not os.path.isabs(path):
             path = os.path.join(os.path.dirname(src.file), path)
         if _GLOB_CHARS.intersection(path):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..catalog.api import MediaUpdate, NotFoundError
 from ..codes import DIGEST_STREAMS, STREAM_MASK, FileType, MsgType, Stream
 from ..net.bareos64 import bin_to_base64
+from ..net.errors import ProtocolError
 from ..net.framing import bash_spaces, unbash_spaces
 from .next_vol import NextVolume
 
@@ -52,15 +53,55 @@ def ok_media(m: Any) -> str:
     )
 
 
-def split_attributes(data: bytes) -> tuple[int, int, str, str, str]:
-    """``"<FileIndex> <FileType> <name>\\0<lstat>\\0<link>\\0..."`` -> (index, type, name, lstat, link)."""
+class FileAttributes(NamedTuple):
+    file_index: int
+    file_type: int
+    name: str
+    lstat: str
+    link: str
+
+
+class UpdCat(NamedTuple):
+    """One ``UpdCat Job=<job> FileAttributes <header><record>`` message."""
+
+    file_index: int
+    stream: int  # without the stream's flag bits
+    data: bytes
+    attributes: FileAttributes | None  # for the attribute streams
+
+
+def split_attributes(data: bytes) -> FileAttributes:
+    """``"<FileIndex> <FileType> <name>\\0<lstat>\\0<link>\\0..."``; ValueError if malformed."""
     head, _, rest = data.partition(b" ")
     ftype, _, rest = rest.partition(b" ")
     parts = rest.split(b"\0")
     name = parts[0].decode("utf-8", "surrogateescape")
     lstat = parts[1].decode("ascii", "replace") if len(parts) > 1 else ""
     link = parts[2].decode("utf-8", "surrogateescape") if len(parts) > 2 else ""
-    return int(head), int(ftype), name, lstat, link
+    return FileAttributes(int(head), int(ftype), name, lstat, link)
+
+
+def parse_updcat(msg: bytes) -> UpdCat | None:
+    """An ``UpdCat`` message (None if it is not about file attributes); ProtocolError if it
+    is malformed."""
+    start = msg.find(b" FileAttributes ")
+    if start < 0:
+        return None
+    body = memoryview(msg)[start + len(b" FileAttributes "):]
+    if len(body) < _UPDCAT_HEADER.size:
+        raise ProtocolError(f"UpdCat of {len(msg)} bytes is cut short")
+    _sid, _stime, file_index, stream, length = _UPDCAT_HEADER.unpack_from(body)
+    data = bytes(body[_UPDCAT_HEADER.size:_UPDCAT_HEADER.size + length])
+    if len(data) != length:
+        raise ProtocolError(f"UpdCat announces {length} bytes of record and carries {len(data)}")
+    stream &= STREAM_MASK
+    attributes = None
+    if stream in (Stream.UNIX_ATTRIBUTES, Stream.UNIX_ATTRIBUTES_EX):
+        try:
+            attributes = split_attributes(data)
+        except ValueError as exc:
+            raise ProtocolError(f"UpdCat with malformed attributes: {data[:60]!r}") from exc
+    return UpdCat(file_index, stream, data, attributes)
 
 
 class CatalogRequests:
@@ -177,21 +218,17 @@ class CatalogRequests:
 
     async def file_attributes(self, msg: bytes) -> None:
         """``UpdCat Job=<job> FileAttributes <binary header><record>``: stage a File row."""
-        start = msg.find(b" FileAttributes ")
-        if start < 0 or self.jcr.file_batch is None:
-            return
-        body = memoryview(msg)[start + len(b" FileAttributes "):]
-        _sid, _stime, file_index, stream, length = _UPDCAT_HEADER.unpack_from(body)
-        data = bytes(body[_UPDCAT_HEADER.size:_UPDCAT_HEADER.size + length])
-        stream &= STREAM_MASK
+        record = parse_updcat(msg)
         batch = self.jcr.file_batch
-        if stream in (Stream.UNIX_ATTRIBUTES, Stream.UNIX_ATTRIBUTES_EX):
-            _index, ftype, name, lstat, _link = split_attributes(data)
+        if record is None or batch is None:
+            return
+        if record.attributes is not None:
+            a = record.attributes
             # the record's FileIndex (a copy renumbers records, not the attribute text); a file
             # accurate mode reports deleted gets FileIndex 0, which hides it from restores
-            batch.add(0 if ftype == FileType.DELETED else file_index, name, lstat, "0")
-        elif stream in DIGEST_STREAMS:
-            batch.set_digest(file_index, bin_to_base64(data, compat=True))
+            batch.add(0 if a.file_type == FileType.DELETED else record.file_index, a.name, a.lstat, "0")
+        elif record.stream in DIGEST_STREAMS:
+            batch.set_digest(record.file_index, bin_to_base64(record.data, compat=True))
         if batch.pending >= ATTRIBUTE_FLUSH_ROWS:
             # flushed by the catalog thread; nothing else adds rows while we wait here
             await self.director.db(batch.flush_keep_last)

@@ -1,0 +1,45 @@
+"""The fuzz targets (``fuzz/targets.py``): a bounded, seeded atheris run of each, and every input
+that once crashed a parser (``fuzz/regressions/<target>/``) replayed against its contract."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
+sys.path.insert(0, str(FUZZ))
+
+from targets import TARGETS  # noqa: E402
+
+RUNS = 3000  # per target: a few seconds in all on the lab machine; `make fuzz` runs longer
+
+REGRESSIONS = sorted((FUZZ / "regressions").glob("*/*"))
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_bounded_fuzz_run(name: str, tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(FUZZ / "run.py"), name, f"-runs={RUNS}", "-seed=1",
+         f"-artifact_prefix={tmp_path}/"],
+        capture_output=True, text=True, timeout=300)
+    crashes = [p.name for p in tmp_path.iterdir()]
+    assert run.returncode == 0 and not crashes, (
+        f"{name}: {crashes} (copy it to fuzz/regressions/{name}/)\n{run.stderr[-3000:]}")
+    assert f"Done {RUNS} runs" in run.stderr
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=[f"{p.parent.name}/{p.name}" for p in REGRESSIONS])
+def test_regression_input_keeps_the_contract(path: Path) -> None:
+    target = TARGETS[path.parent.name]
+    try:
+        target.run(path.read_bytes())
+    except target.allowed:
+        pass
+
+
+def test_every_regression_names_a_target() -> None:
+    assert REGRESSIONS, "no regression input: the directory layout changed?"
+    assert {p.parent.name for p in REGRESSIONS} <= set(TARGETS)
