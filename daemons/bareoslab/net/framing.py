@@ -302,7 +302,7 @@ class Connection:
         out += _HEADER.pack(size)
         if size >= _DIRECT_PAYLOAD:
             self._flush()
-            self.writer.write(self.tls.encrypt(payload) if self.tls else payload)
+            self.writer.write(self._encrypt(payload) if self.tls else payload)
             self._unmetered += size
         else:
             out += payload
@@ -316,13 +316,16 @@ class Connection:
         if self.tracer:
             self.tracer.message(self, "send", sig)
 
+    def _encrypt(self, data: bytes | bytearray | memoryview) -> bytes:
+        assert self.tls is not None
+        try:
+            return self.tls.encrypt(data)
+        except ssl.SSLError as exc:  # the TLS session was shut down (the peer went away)
+            raise ConnectionClosed(f"{self.peer}: {describe_ssl_error(exc)}") from exc
+
     def _flush(self) -> None:
         if self._out:
-            try:
-                data = self.tls.encrypt(self._out) if self.tls else self._out
-            except ssl.SSLError as exc:  # the TLS session was shut down (the peer went away)
-                raise ConnectionClosed(f"{self.peer}: {describe_ssl_error(exc)}") from exc
-            self.writer.write(data)
+            self.writer.write(self._encrypt(self._out) if self.tls else self._out)
             self._unmetered += len(self._out)
             self._out = bytearray()
 
@@ -361,8 +364,8 @@ class Connection:
                 if self.tls is not None:
                     self.writer.write(self.tls.close_notify())
                 await asyncio.wait_for(self.writer.drain(), 5)
-        except (OSError, TimeoutError, ConnectionError):
-            pass
+        except (OSError, TimeoutError, ConnectionError, ProtocolError):
+            pass  # a peer gone, a TLS session broken: the socket is closed all the same
         self.writer.close()
         try:
             await asyncio.wait_for(self.writer.wait_closed(), 5)
