@@ -22,16 +22,15 @@ _SUMMARY_LEN = 80
 #: what a trace or a log never shows: per-job keys, passwords typed into a console
 _SECRETS = [
     (re.compile(r"(Authorization=)\S+"), r"\1****"),
-    (re.compile(r"\b(password=)(\"[^\"]*\"|\S+)", re.IGNORECASE), r"\1****"),
+    (re.compile(r"(\w*password=)(\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE), r"\1****"),
 ]
-#: a CRAM-MD5 response: the base64 HMAC-MD5 of the challenge, alone in its message
-_CRAM_RESPONSE = re.compile(r"[A-Za-z0-9+/]{21,22}(?:==)?")
+#: a CRAM-MD5 response: the base64 HMAC-MD5 of the challenge, alone in its message and sent
+#: with its C string's terminator
+_CRAM_RESPONSE = re.compile(rb"[A-Za-z0-9+/]{21,22}(?:==)?\0")
 
 
 def redact(text: str) -> str:
     """``text`` with the secrets it may carry masked."""
-    if _CRAM_RESPONSE.fullmatch(text.strip()):
-        return "<cram-md5 response>"
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text
@@ -43,8 +42,10 @@ def summarize(msg: bytes | IntEnum, size: int | None = None) -> str:
         return msg.name
     size = len(msg) if size is None else size
     head = msg[:_SUMMARY_LEN]
+    if _CRAM_RESPONSE.fullmatch(head):
+        return "<cram-md5 response>"
     if len(msg) <= _SUMMARY_LEN and head.endswith(b"\0"):
-        head = head[:-1]  # a C string sent with its terminator (a CRAM-MD5 response)
+        head = head[:-1]  # a C string sent with its terminator
     # data records and attributes are binary: show their size only
     if not head or any(b < 9 or 13 < b < 32 for b in head if b not in (1, 0x1E)):
         if head[:1].isdigit() and b"\0" in head:

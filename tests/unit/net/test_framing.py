@@ -125,3 +125,9 @@ def test_trace_summary_masks_secrets():
     assert summarize(b'configure add client name=c password="two words"') == \
         "configure add client name=c password=****"
     assert summarize(b"1000 OK auth\n") == "1000 OK auth"
+    assert summarize(b"configure add catalog name=c dbpassword=secret") == \
+        "configure add catalog name=c dbpassword=****"
+    assert summarize(b"configure add client name=c password='two words'") == \
+        "configure add client name=c password=****"
+    # a token that merely looks like a CRAM-MD5 answer (no C terminator) is shown
+    assert summarize(b"/var/lib/bareos/store") == "/var/lib/bareos/store"

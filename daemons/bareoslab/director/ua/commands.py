@@ -19,6 +19,7 @@ from ...config import Resource
 from ...net.auth import DEFAULT_CONSOLE
 from ...net.errors import ProtocolError
 from ...net.framing import Connection, Signal, decode_text
+from ...net.trace import redact
 from ...version import VERSION, VERSION_DATE
 from . import acl
 from .args import Args, Command, CommandFailed, UsageError, arg, has, int_arg, parse_args
@@ -271,7 +272,7 @@ class UserAgent:
         except ProtocolError:
             raise
         except Exception as exc:  # one bad command must not end the console session
-            log.exception("console command %r failed", line)
+            log.exception("console command %r failed", redact(line))
             await self.error(f"{command.name}: command failed: {exc}")
             ok = False
         await self._finish(ok and not self.errors, was_api)
