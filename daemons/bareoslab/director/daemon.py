@@ -234,17 +234,20 @@ class Director:
         """Jobs the catalog shows created or running were so when this Director last stopped:
         they end as fatal errors, as Bareos' Director ends them at its start. Beyond Bareos, each
         gets a job log line saying why, and every Storage daemon and the job's client are told
-        to cancel it, which frees the device a job may still write to."""
+        to cancel it (one connection per daemon), which frees the device a job may still write to."""
+        storages = self.cfg.resources("Storage")
+        to_cancel: dict[tuple[str, str], tuple[Resource, list[str]]] = {}
         for job in await self.db(self.catalog.end_unfinished_jobs):
             text = (f"{self.name} JobId {job.job_id}: Fatal error: the Director stopped before this job "
                     f"ended (JobStatus {job.job_status}); it ends at the Director's start")
             await self._log_to_catalog(job.job_id, time.time(), text)
             log.warning("%s", text)
             client = await self.db(self.catalog.get_client, job.client_id) if job.client_id else None
-            peers = self.cfg.resources("Storage") + [
-                res for res in [self.cfg.get("Client", client.name) if client else None] if res is not None]
-            for res in peers:
-                self.tasks.spawn(tell_peer_to_cancel(self, job.job, res), f"cancel-{job.job_id}-{res.name}")
+            client_res = self.cfg.get("Client", client.name) if client else None
+            for res in storages + ([client_res] if client_res is not None else []):
+                to_cancel.setdefault((res.rtype, res.name), (res, []))[1].append(job.job)
+        for (rtype, name), (res, jobs) in to_cancel.items():
+            self.tasks.spawn(tell_peer_to_cancel(self, jobs, res), f"cancel-left-{rtype}-{name}")
 
     async def serve(self) -> None:
         servers = await self.start()

@@ -51,23 +51,25 @@ DAEMON_TIMEOUT = 60.0
 Show = Callable[[str], Awaitable[None]]
 
 
-async def tell_peer_to_cancel(director: Director, job: str, res: Resource,
+async def tell_peer_to_cancel(director: Director, jobs: list[str], res: Resource,
                               show: Show | None = None) -> None:
-    """``cancel Job=<job>`` to one of the job's daemons; ``show`` gets its answer lines."""
+    """``cancel Job=<job>`` for each of ``jobs`` to one daemon, on one connection; ``show``
+    gets its answer lines."""
     try:
         conn = await (open_storage(director, res) if res.rtype == "Storage" else open_client(director, res))
         try:
-            await conn.send(f"cancel Job={bash_spaces(job)}")
-            for msg in await asyncio.wait_for(conn.recv_until_eod(), DAEMON_TIMEOUT):
-                text = decode_text(msg).rstrip("\n")
-                if show is not None:
-                    await show(text)
-                else:
-                    log.info("cancel of %s: %s %s: %s", job, res.rtype, res.name, text)
+            for job in jobs:
+                await conn.send(f"cancel Job={bash_spaces(job)}")
+                for msg in await asyncio.wait_for(conn.recv_until_eod(), DAEMON_TIMEOUT):
+                    text = decode_text(msg).rstrip("\n")
+                    if show is not None:
+                        await show(text)
+                    else:
+                        log.info("cancel of %s: %s %s: %s", job, res.rtype, res.name, text)
         finally:
             await conn.close()
     except (StorageError, ClientError, ProtocolError, TimeoutError) as exc:
-        log.info("cancel of %s: %s %s: %s", job, res.rtype, res.name, exc)
+        log.info("cancel of %s: %s %s: %s", ", ".join(jobs), res.rtype, res.name, exc)
 
 
 class JobQueue:
@@ -225,7 +227,7 @@ class JobQueue:
                 if res is not None and all(res is not p for p in peers):
                     peers.append(res)
             for res in peers:
-                await tell_peer_to_cancel(self.director, jcr.job, res, show)
+                await tell_peer_to_cancel(self.director, [jcr.job], res, show)
             self.director.tasks.spawn(self._stop_after_grace(jcr), f"cancel-watch-{jcr.jobid}")
 
     @staticmethod
