@@ -45,7 +45,7 @@ class FdSession:
             # the FD may connect before the Director's "run"; the job starts only then
             async with asyncio.timeout(self.sd.client_connect_wait):
                 await job.run_started.wait()
-            await job.dir_conn.send(f"3010 Job {job.job} start\n")
+            await job.send_to_director(f"3010 Job {job.job} start\n")
             await job.send_status(JobStatus.RUNNING)
             while True:
                 msg = await self.conn.recv()

@@ -118,7 +118,7 @@ class SdJob:
     # -- the message channel to the Director ------------------------------
     async def send_status(self, status: JobStatus) -> None:
         self.status = merge_status(self.status, status)
-        await self._send(f"Status Job={self.job} JobStatus={ord(status.value)}\n")
+        await self.send_to_director(f"Status Job={self.job} JobStatus={ord(status.value)}\n")
 
     async def jmsg(self, mtype: MsgType, text: str) -> None:
         if mtype in (MsgType.ERROR, MsgType.FATAL):
@@ -128,7 +128,7 @@ class SdJob:
         prefix = MSG_TYPE_PREFIX.get(mtype, "")
         if not text.endswith("\n"):
             text += "\n"
-        await self._send(
+        await self.send_to_director(
             f"Jmsg Job={self.job} type={int(mtype)} level={int(time.time())} "
             f"{self.sd_name} JobId {self.jobid}: {prefix}{text}"
         )
@@ -167,8 +167,8 @@ class SdJob:
         if status in (JobStatus.CREATED, JobStatus.WAIT_FD):
             status = JobStatus.ERROR_TERMINATED
         self.status = status
-        await self._send(f"Status Job={self.job} JobStatus={ord(status.value)}\n")
-        await self._send(
+        await self.send_to_director(f"Status Job={self.job} JobStatus={ord(status.value)}\n")
+        await self.send_to_director(
             f"3099 Job {self.job} end JobStatus={ord(status.value)} JobFiles={self.job_files} "
             f"JobBytes={self.job_bytes} JobErrors={self.errors}\n"
         )
@@ -180,7 +180,7 @@ class SdJob:
         async with self._dir_lock:
             await self.dir_conn.signal(Signal.HEARTBEAT)
 
-    async def _send(self, line: str) -> None:
+    async def send_to_director(self, line: str) -> None:
         """A message to the Director; once its connection is gone, to this daemon's log."""
         if not self.director_lost:
             try:

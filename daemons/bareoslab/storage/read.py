@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..codes import MsgType
 from ..net.framing import Connection, Signal
 from ..volume.bsr import BsrVolume, parse_bsr, volume_names
-from ..volume.errors import VolumeError
+from ..volume.errors import BsrError, VolumeError
 from ..volume.record import Record, RecordReader
 from .acquire import DeviceState
 from .job import SdJob, bashed
@@ -45,7 +45,10 @@ async def send_records(
     emit: Callable[[Connection, Record], int] | None = None,
 ) -> int:
     """Stream the bootstrap's records to ``conn``; returns the number of bytes sent."""
-    entries = parse_bsr("\n".join(job.bootstrap))
+    try:
+        entries = parse_bsr("\n".join(job.bootstrap))
+    except BsrError as exc:
+        raise ReadError(f"Bad bootstrap from the Director: {exc}") from exc
     await check_volumes(job, entries)
     emit = emit or emit_rechdr
     sent = 0
