@@ -9,7 +9,7 @@ The target's seeds are written to a fresh corpus directory first (a directory gi
 ``-corpus DIR`` keeps what the run finds). An input that raises what the target's contract
 does not allow stops the run; libFuzzer writes it as ``crash-<sha1>`` (``-artifact_prefix``),
 and a copy under ``fuzz/regressions/TARGET/`` makes it a regression test
-(``tests/unit/test_fuzz.py`` replays every file there).
+(``tests/fuzz/test_fuzz.py`` replays every file there).
 """
 
 from __future__ import annotations
