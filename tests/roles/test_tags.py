@@ -24,7 +24,8 @@ INCLUDES = ("ansible.builtin.include_tasks", "ansible.builtin.import_tasks", "an
 def tasks_of(items: list[dict[str, Any]], inherited: frozenset[str] = frozenset()) -> Iterator[tuple[dict, set[str]]]:
     """Every task with its tags, blocks' tags passed down."""
     for item in items or []:
-        tags = inherited | set(item.get("tags", []))
+        own = item.get("tags", [])
+        tags = inherited | set([own] if isinstance(own, str) else own)
         if "block" in item:
             for key in ("block", "rescue", "always"):
                 yield from tasks_of(item.get(key, []), frozenset(tags))
