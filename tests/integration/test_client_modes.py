@@ -12,7 +12,10 @@ import struct
 from typing import Any
 
 import pytest
+from bareoslab.lab.local import processes
 from bareoslab.net.auth import hello_director
+from bareoslab.trace.conformance import job_kind
+from bareoslab.trace.sequence import build_sequence, read_traces
 
 from .conftest import Lab, job_status, wait_until
 from .test_backup_restore import assert_same_tree
@@ -92,6 +95,10 @@ def test_client_mode_backup_and_restore(lab_factory, mode: str) -> None:
     if "passive" in mode:
         assert f"Connected File Daemon at {t.host}:{t.fd_port}" in log
     assert_directions(lab, mode, job)
+    # trace --check knows the mode and has the reference of the director-initiated backup only
+    files = [str(p.trace_file) for p in processes.daemon_processes(t).values()]
+    suffix = ", passive client" if "passive" in mode else ", client-initiated" if "client" in mode else ""
+    assert job_kind(build_sequence(read_traces(files), jobid=jobid)) == "backup" + suffix
 
     out = lab.run(f"restore client={t.client} fileset=LabData where={t.restore_dir} select all done yes")
     restore = int(out.split("JobId=")[-1].split()[0])

@@ -79,3 +79,45 @@ def test_backup_trace_follows_detailed_view(lab_factory) -> None:
     assert ("bareoslab-dir", "connect", "File") in events
     assert ("bareoslab-dir", "connect", "bareos-fd") in events
     assert ("bareoslab-fd", "connect", "storage") in events
+
+
+def _arrows(lab: Lab, jobid: int) -> list:
+    from bareoslab.lab.local import processes
+    from bareoslab.trace.sequence import build_sequence, read_traces
+
+    files = [str(p.trace_file) for p in processes.daemon_processes(lab.t).values()]
+    return build_sequence(read_traces(files), jobid=jobid)
+
+
+def test_trace_check_finds_a_good_job_conforming_and_a_tampered_one_not(lab_factory, tmp_path) -> None:
+    """``bareoslab trace --check``: a backup and a restore of the lab follow protocol.md §7.1/§7.2;
+    a trace with a step taken out, two steps swapped or a message added is reported as such."""
+    import dataclasses
+
+    from bareoslab.lab.cli import main
+    from bareoslab.trace.conformance import REFERENCE, check, job_kind
+
+    lab: Lab = lab_factory()
+    lab.run("label volume=TestVolume001 storage=File pool=Full")
+    backup = lab.run_job("run job=backup level=Full yes")
+    restore = lab.run_job(f"restore jobid={backup} where={tmp_path / 'r'} all done yes")
+    for jobid, kind in ((backup, "backup"), (restore, "restore")):
+        arrows = _arrows(lab, jobid)
+        assert job_kind(arrows) == kind
+        assert check(arrows, REFERENCE[kind]) == [], f"{kind} does not follow the reference"
+    run = lab.t.base / "run"
+    assert main(["trace", "--check", "--jobid", str(backup), str(run)]) == 0
+
+    arrows = _arrows(lab, backup)
+    texts = [a.text for a in arrows]
+    dropped = [a for a in arrows if not a.text.startswith("append end session")]
+    assert [(f.kind, f.src, f.dst) for f in check(dropped, REFERENCE["backup"])] == [
+        ("missing", "client", "storage")]
+    i, j = texts.index("fileset"), texts.index("2000 OK include")  # the answer before the question
+    swapped = list(arrows)
+    swapped[i], swapped[j] = swapped[j], swapped[i]
+    assert ("out of order", "client", "director", "2000 OK include") in [
+        (f.kind, f.src, f.dst, f.text) for f in check(swapped, REFERENCE["backup"])]
+    added = [*arrows, dataclasses.replace(arrows[-1], src="bareoslab-dir", dst="bareoslab-fd", text="frobnicate",
+                                          kind="message")]
+    assert [(f.kind, f.text) for f in check(added, REFERENCE["backup"])] == [("extra", "frobnicate")]

@@ -11,6 +11,8 @@ sequence diagrams.
     bareoslab image [--force | --tag]                    the containers' image (lab/containers/image.py)
     bareoslab containers up|run|status|down|test        the roles in containers (lab/containers/lab.py)
     bareoslab trace [--job JOB | --jobid N] FILE|DIR... [-o OUT.puml] [--format puml|text]
+    bareoslab trace --check (--job JOB | --jobid N) FILE|DIR...
+                                                         the job's messages against the reference
 
 A lab lives in one directory (default ``./lab``): ``lab.json`` (ports, passwords),
 ``etc/`` (the daemons' Bareos configuration and ``bconsole.conf``), ``work/`` (the
@@ -21,7 +23,7 @@ Exit status: 0 success, 1 a daemon is down (``status``) or another lab error,
 2 usage, 3 no lab in DIR, 4 unreadable ``lab.json``, 5 a daemon did not start,
 6 the demo failed, 7 nothing to draw (``trace``), 8 the image could not be built,
 9 a command on a container failed, 10 the container lab failed, 11 the inventory is
-not a topology the lab can run.
+not a topology the lab can run, 12 the job's messages differ from the reference (``trace --check``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from ..trace.conformance import REFERENCE, check, job_kind
 from ..trace.sequence import (
+    Arrow,
     build_sequence,
     diagram_title,
     job_names,
@@ -54,7 +58,8 @@ class NoTrace(LabError):
 
 
 def trace(paths: Sequence[str], out: TextIO, job: str | None = None, jobid: int | None = None,
-          fmt: str = "puml", output: str | None = None, list_jobs: bool = False) -> int:
+          fmt: str = "puml", output: str | None = None, list_jobs: bool = False,
+          check: bool = False) -> int:
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise NoTrace(f"no such trace file: {', '.join(missing)}")
@@ -71,6 +76,8 @@ def trace(paths: Sequence[str], out: TextIO, job: str | None = None, jobid: int 
         known = ", ".join(f"{n} ({i})" for n, i in sorted(jobs.items(), key=lambda kv: kv[1])) or "none"
         raise NoTrace(f"no messages of {'job ' + job if job else f'JobId {jobid}'} in these traces; "
                       f"jobs seen: {known}")
+    if check:
+        return check_trace(arrows, out, job or f"JobId {jobid}")
     if fmt == "text":
         text = render_text(arrows)
     else:
@@ -81,6 +88,25 @@ def trace(paths: Sequence[str], out: TextIO, job: str | None = None, jobid: int 
     else:
         out.write(text)
     return 0
+
+
+NOT_CONFORMING = 12
+
+
+def check_trace(arrows: Sequence[Arrow], out: TextIO, which: str) -> int:
+    """Print how a job's messages differ from the reference sequence of its kind."""
+    kind = job_kind(arrows)
+    if kind is None:
+        raise NoTrace(f"{which}: no reference sequence for this kind of job "
+                      f"(there is one for {' and '.join(REFERENCE)})")
+    findings = check(arrows, REFERENCE[kind])
+    if not findings:
+        print(f"{which} ({kind}): every step of the reference sequence, in order", file=out)
+        return 0
+    print(f"{which} ({kind}): {len(findings)} difference(s) from the reference sequence", file=out)
+    for finding in findings:
+        print(f"  {finding}", file=out)
+    return NOT_CONFORMING
 
 
 # -- command line ------------------------------------------------------------------------------
@@ -131,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("-o", "--output", metavar="OUT", help="write here instead of standard output")
     tr.add_argument("--format", choices=("puml", "text"), default="puml",
                     help="PlantUML (default) or one aligned text line per arrow")
+    tr.add_argument("--check", action="store_true",
+                    help="compare the job's messages with the reference sequence of its kind "
+                         "(protocol.md section 7): missing, out of order, extra")
     return parser
 
 
@@ -139,8 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout
     try:
         if args.command == "trace":
+            if args.check and not (args.job or args.jobid):
+                raise NoTrace("--check needs --job or --jobid")
             return trace(args.files, out, job=args.job, jobid=args.jobid, fmt=args.format,
-                         output=args.output, list_jobs=args.jobs)
+                         output=args.output, list_jobs=args.jobs, check=args.check)
         if args.command == "image":
             print(image.image_tag() if args.tag else image.build_image(sys.stderr, force=args.force))
             return 0

@@ -1,0 +1,171 @@
+"""A job's trace against the Detailed View sequence of its kind: the lab's conformance report.
+
+The reference sequences (``REFERENCE``) are the steps of the Bareos developer documentation's
+Detailed View, as ``shared/reference/protocol.md`` §7 writes them down: who sends, who
+receives, and a pattern of the message's first words. A job's arrows (``build_sequence``) are
+compared with them **per conversation** — the messages between two daemons, which one
+connection carries in order — because messages on different connections have no order of
+their own. Within a conversation:
+
+* a step with no matching message is **missing**;
+* a step whose message came before an earlier step's is **out of order**;
+* a message that matches no step is **extra**, unless it is one of the messages Bareos sends
+  at any point (``ANYTIME``: job messages, status lines, catalog requests and their answers,
+  CRAM-MD5, data records, the lines of a FileSet or a bootstrap) or a signal.
+
+A trace keeps the first 80 characters of a message: the patterns stop before that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .sequence import CLIENT, DIRECTOR, STORAGE, Arrow, role_of
+
+D, S, F = DIRECTOR, STORAGE, CLIENT
+
+
+@dataclass(frozen=True)
+class Step:
+    src: str
+    dst: str
+    pattern: str
+    optional: bool = False  # Bareos sends it only under a condition the trace cannot show
+
+    def matches(self, arrow: Arrow, src: str, dst: str) -> bool:
+        return (src, dst) == (self.src, self.dst) and re.match(self.pattern, arrow.text) is not None
+
+
+_HELLO_TO_SD = [Step(D, S, r"Hello Director "), Step(S, D, r"3000 OK Hello")]
+_HELLO_TO_FD = [Step(D, F, r"Hello Director "), Step(F, D, r"2000 OK Hello \d+")]
+_FD_TO_SD = [Step(F, S, r"Hello Start Job ")]
+
+#: protocol.md §7.1: backup, director-initiated, active FD
+BACKUP = [
+    *_HELLO_TO_SD,
+    Step(D, S, r"JobId=\d+ job=\S+ job_name="),
+    Step(S, D, r"3000 OK Job SDid=\d+ SDtime=\d+ Authorization="),
+    Step(D, S, r"getSecureEraseCmd"), Step(S, D, r"2000 OK SDSecureEraseCmd"),
+    *_HELLO_TO_FD,
+    Step(D, F, r"JobId=\d+ Job=\S+ SDid=\d+ SDtime=\d+"), Step(F, D, r"2000 OK Job"),
+    Step(D, F, r"level = "), Step(F, D, r"2000 OK level"),
+    Step(D, F, r"fileset"), Step(F, D, r"2000 OK include"),
+    Step(D, F, r"getSecureEraseCmd"), Step(F, D, r"2000 OK FDSecureEraseCmd"),
+    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name=\S+ pool_type=\S+ append=1"),
+    Step(S, D, r"3000 OK use device device="),
+    Step(D, F, r"storage address=\S+ port=\d+ ssl=\d+"),
+    *_FD_TO_SD,
+    Step(F, D, r"2000 OK storage"),
+    Step(D, S, r"run$"),
+    Step(D, F, r"backup FileIndex=\d+"),
+    Step(S, D, r"3010 Job \S+ start"),
+    Step(F, D, r"2000 OK backup"),
+    Step(F, S, r"append open session"), Step(S, F, r"3000 OK open ticket = \d+"),
+    Step(F, S, r"append data \d+"), Step(S, F, r"3000 OK data"),
+    Step(S, F, r"3000 OK append data"),
+    Step(F, S, r"append end session \d+"), Step(S, F, r"3000 OK end"),
+    Step(F, S, r"append close session \d+"), Step(S, F, r"3000 OK close Status = \d+"),
+    Step(F, D, r"2800 End Job TermCode=\d+ JobFiles=\d+"),
+    Step(S, D, r"3099 Job \S+ end JobStatus=\d+"),
+]
+
+#: protocol.md §7.2: restore, one storage, active FD
+RESTORE = [
+    *_HELLO_TO_SD,
+    Step(D, S, r"JobId=\d+ job=\S+ job_name="),
+    Step(S, D, r"3000 OK Job SDid=\d+ SDtime=\d+ Authorization="),
+    Step(D, S, r"getSecureEraseCmd"), Step(S, D, r"2000 OK SDSecureEraseCmd"),
+    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name=\S+ pool_type=\S+ append=0"),
+    Step(S, D, r"3000 OK use device device="),
+    *_HELLO_TO_FD,
+    Step(D, F, r"JobId=\d+ Job=\S+ SDid=\d+ SDtime=\d+"), Step(F, D, r"2000 OK Job"),
+    Step(D, F, r"getSecureEraseCmd"), Step(F, D, r"2000 OK FDSecureEraseCmd"),
+    Step(D, S, r"bootstrap"), Step(S, D, r"3000 OK bootstrap"),
+    Step(D, S, r"run$"),
+    Step(D, F, r"storage address=\S+ port=\d+ ssl=\d+ Authorization="),
+    *_FD_TO_SD,
+    Step(F, D, r"2000 OK storage"),
+    Step(D, F, r"restore replace=\w prelinks=\d+ (where|regexwhere)="), Step(F, D, r"2000 OK restore"),
+    Step(F, S, r"read open session = "), Step(S, F, r"3000 OK open ticket = \d+"),
+    Step(F, S, r"read data \d+"), Step(S, F, r"3000 OK data"),
+    Step(F, S, r"read close session \d+"), Step(S, F, r"3000 OK close Status = \d+"),
+    Step(S, D, r"3010 Job \S+ start"),
+    Step(F, D, r"2000 OK storage end"),
+    Step(S, D, r"3099 Job \S+ end JobStatus=\d+"),
+    Step(D, F, r"endrestore"),
+    Step(F, D, r"2800 End Job TermCode=\d+"),
+]
+
+REFERENCE = {"backup": BACKUP, "restore": RESTORE}
+
+#: sent at any point of a conversation (protocol.md §7: "FD and SD may interleave Jmsg lines
+#: and HEARTBEAT signals at almost any point"; §8: the SD's catalog requests and status)
+ANYTIME = re.compile(
+    r"Jmsg |Status Job=|CatReq |UpdCat |1000 OK|1901 No Media|3000 OK VolName|auth cram-md5 |<cram-md5 response>"
+    r"|<binary>|<\d+ bytes>|data records|rechdr |pluginoptions|2000 OK plugin"
+    r"|I$|O |N$|F |E$|R |RD |RF |W |WD |WF |B |X |Z |P |use device=|accurate files=|btime |BTIME"
+    r"|Run OnSuccess|RunBeforeNow|2000 OK RunScript|2000 OK RunBeforeNow|restoreobject|2000 OK ObjectRestored"
+    r"|setbandwidth=|2000 OK Bandwidth|level = since_utime|Volume=|MediaType=|VolSessionId=|VolSessionTime="
+    r"|VolAddr=|FileIndex=|Count=|Storage=|Slot=|Device=|VolFile=|VolBlock=|JobId=|Job=|Client="
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "missing", "out of order", "extra"
+    src: str
+    dst: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.kind:>12}  {self.src} -> {self.dst}: {self.text}"
+
+
+def job_kind(arrows: Sequence[Arrow]) -> str | None:
+    """``backup`` or ``restore`` from what the Director asks the FD to do, with the client's
+    mode when it is not director-initiated and active (``backup, passive client``); None for
+    other jobs. (A trace keeps a message's first words: the SD job command's ``type=`` may be cut.)"""
+    kind = None
+    mode = ", client-initiated"  # unless the Director is seen calling the FD for the job
+    for arrow in arrows:
+        src, dst = role_of(arrow.src), role_of(arrow.dst)
+        if (src, dst) == (D, F) and arrow.text.startswith("Hello Director ") and mode != ", passive client":
+            mode = ""
+        elif (src, dst) == (D, S) and arrow.text.startswith("passive client "):
+            mode = ", passive client"
+        elif (src, dst) == (D, F) and arrow.text.startswith("backup FileIndex="):
+            kind = "backup"
+        elif (src, dst) == (D, F) and arrow.text.startswith("restore replace="):
+            kind = "restore"
+    return kind + mode if kind else None
+
+
+def check(arrows: Sequence[Arrow], reference: Sequence[Step]) -> list[Finding]:
+    """What differs between a job's arrows and its reference sequence, conversation by
+    conversation, in reference order."""
+    findings: list[Finding] = []
+    pairs = {frozenset((s.src, s.dst)) for s in reference}
+    for pair in sorted(pairs, key=sorted):
+        steps = [s for s in reference if frozenset((s.src, s.dst)) == pair]
+        said = [(a, role_of(a.src), role_of(a.dst)) for a in arrows
+                if a.kind in ("message", "data") and frozenset((role_of(a.src), role_of(a.dst))) == pair]
+        used: set[int] = set()
+        pos = 0
+        for step in steps:
+            found = next((i for i in range(pos, len(said)) if i not in used and step.matches(*said[i])), None)
+            if found is not None:
+                used.add(found)
+                pos = found + 1
+                continue
+            earlier = next((i for i in range(pos) if i not in used and step.matches(*said[i])), None)
+            if earlier is not None:
+                used.add(earlier)
+                findings.append(Finding("out of order", step.src, step.dst, said[earlier][0].text))
+            elif not step.optional:
+                findings.append(Finding("missing", step.src, step.dst, step.pattern))
+        for i, (arrow, src, dst) in enumerate(said):
+            if i not in used and not ANYTIME.match(arrow.text):
+                findings.append(Finding("extra", src, dst, arrow.text))
+    return findings
