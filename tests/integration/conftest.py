@@ -156,6 +156,18 @@ def write_pool(t: LocalTopology, name: str, lines: str = "", label: bool = True)
                     + (f'  Label Format = "{name}-"\n' if label else "") + lines + "}\n")
 
 
+def conformance(lab: Lab, jobid: int) -> tuple[str | None, list[Any]]:
+    """The job's kind and how its trace differs from the reference sequence of that kind
+    (``bareoslab trace --check``)."""
+    from bareoslab.trace.conformance import REFERENCE, check, job_kind
+    from bareoslab.trace.sequence import build_sequence, read_traces
+
+    files = [str(p.trace_file) for p in processes.daemon_processes(lab.t).values()]
+    arrows = build_sequence(read_traces(files), jobid=jobid)
+    kind = job_kind(arrows)
+    return kind, check(arrows, REFERENCE[kind]) if kind in REFERENCE else ["no reference sequence"]
+
+
 def job_status(lab: Lab, jobid: int) -> str:
     return lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0]
 

@@ -12,12 +12,9 @@ import struct
 from typing import Any
 
 import pytest
-from bareoslab.lab.local import processes
 from bareoslab.net.auth import hello_director
-from bareoslab.trace.conformance import job_kind
-from bareoslab.trace.sequence import build_sequence, read_traces
 
-from .conftest import Lab, job_status, wait_until
+from .conftest import Lab, conformance, job_status, wait_until
 from .test_backup_restore import assert_same_tree
 
 pytestmark = pytest.mark.integration
@@ -95,10 +92,9 @@ def test_client_mode_backup_and_restore(lab_factory, mode: str) -> None:
     if "passive" in mode:
         assert f"Connected File Daemon at {t.host}:{t.fd_port}" in log
     assert_directions(lab, mode, job)
-    # trace --check knows the mode and has the reference of the director-initiated backup only
-    files = [str(p.trace_file) for p in processes.daemon_processes(t).values()]
-    suffix = ", passive client" if "passive" in mode else ", client-initiated" if "client" in mode else ""
-    assert job_kind(build_sequence(read_traces(files), jobid=jobid)) == "backup" + suffix
+    # trace --check: the backup follows the reference sequence of its client mode
+    suffix = (", client-initiated" if "client" in mode else "") + (", passive client" if "passive" in mode else "")
+    assert conformance(lab, jobid) == ("backup" + suffix, [])
 
     out = lab.run(f"restore client={t.client} fileset=LabData where={t.restore_dir} select all done yes")
     restore = int(out.split("JobId=")[-1].split()[0])
@@ -107,6 +103,7 @@ def test_client_mode_backup_and_restore(lab_factory, mode: str) -> None:
     rlog = lab.run(f"list joblog jobid={restore}")
     assert rstatus == "T", rlog
     assert_same_tree(t.fileset_dir, t.restore_dir / str(t.fileset_dir).lstrip("/"))
+    assert conformance(lab, restore) == ("restore" + suffix, [])
     if "passive" in mode:
         setauth = [r for r in sent(lab, "dir", "setauthorization Authorization=") if r.get("job") == rjob]
         assert setauth and received(lab, "dir", "2000 OK Authorization")

@@ -25,7 +25,7 @@ from bareoslab.lab.local.topology_extra import (
 )
 from bareoslab.net.trace import read_trace
 
-from .conftest import DRIVERS, Lab, after_second_of, job_status
+from .conftest import DRIVERS, Lab, after_second_of, conformance, job_status
 from .test_backup_restore import assert_same_tree
 
 pytestmark = pytest.mark.integration
@@ -128,6 +128,7 @@ def test_local_copy(copy_lab: Lab) -> None:
     assert "These JobIds have copies as follows:" in lab.run(f"list copies jobid={backup}")
     wlog = job_log(lab, worker)
     assert f"Copying using JobId={backup} Job=" in wlog and "Termination:            Copying OK" in wlog
+    assert conformance(lab, worker) == ("copy/migrate", [])  # protocol.md §7.3
     # the original is untouched; the new job has its times and a copy of its log
     orig = lab.query("SELECT Type, StartTime, EndTime, JobTDate, JobFiles, JobBytes FROM Job WHERE JobId = ?",
                      (backup,))[0]

@@ -53,7 +53,7 @@ BACKUP = [
     Step(D, F, r"level = "), Step(F, D, r"2000 OK level"),
     Step(D, F, r"fileset"), Step(F, D, r"2000 OK include"),
     Step(D, F, r"getSecureEraseCmd"), Step(F, D, r"2000 OK FDSecureEraseCmd"),
-    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name=\S+ pool_type=\S+ append=1"),
+    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="),
     Step(S, D, r"3000 OK use device device="),
     Step(D, F, r"storage address=\S+ port=\d+ ssl=\d+"),
     *_FD_TO_SD,
@@ -77,7 +77,7 @@ RESTORE = [
     Step(D, S, r"JobId=\d+ job=\S+ job_name="),
     Step(S, D, r"3000 OK Job SDid=\d+ SDtime=\d+ Authorization="),
     Step(D, S, r"getSecureEraseCmd"), Step(S, D, r"2000 OK SDSecureEraseCmd"),
-    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name=\S+ pool_type=\S+ append=0"),
+    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="),
     Step(S, D, r"3000 OK use device device="),
     *_HELLO_TO_FD,
     Step(D, F, r"JobId=\d+ Job=\S+ SDid=\d+ SDtime=\d+"), Step(F, D, r"2000 OK Job"),
@@ -98,7 +98,53 @@ RESTORE = [
     Step(F, D, r"2800 End Job TermCode=\d+"),
 ]
 
-REFERENCE = {"backup": BACKUP, "restore": RESTORE}
+def _without(steps: list[Step], *drop: Step) -> list[Step]:
+    return [s for s in steps if s not in drop]
+
+
+_SD_CALLS_FD = [Step(D, S, r"passive client address=\S+ port=\d+ ssl=\d+"),
+                Step(S, F, r"Hello Storage calling Start Job "), Step(S, D, r"2000 OK passive client")]
+
+
+def _passive(steps: list[Step], *, restore: bool) -> list[Step]:
+    """§7.6: the SD calls the FD (``passive client``) instead of the FD calling the SD; for a
+    restore the FD gets the job's key first (``setauthorization``) and the call precedes ``run``."""
+    out: list[Step] = []
+    for step in steps:
+        if step.pattern.startswith("storage address="):
+            out += ([Step(D, F, r"setauthorization Authorization="), Step(F, D, r"2000 OK Authorization")]
+                    if restore else _SD_CALLS_FD)
+        elif restore and step.pattern == "run$":
+            out += [*_SD_CALLS_FD, step]
+        elif step not in _FD_TO_SD and step.pattern != "2000 OK storage":
+            out.append(step)
+    return out
+
+
+#: protocol.md §7.3: local copy or migrate, one SD (the worker job; no FD, no ``3010``)
+LOCAL_COPY = [
+    *_HELLO_TO_SD,
+    Step(D, S, r"JobId=\d+ job=\S+ job_name="),
+    Step(S, D, r"3000 OK Job SDid=\d+ SDtime=\d+ Authorization="),
+    Step(D, S, r"bootstrap"), Step(S, D, r"3000 OK bootstrap"),
+    Step(D, S, r"getSecureEraseCmd"), Step(S, D, r"2000 OK SDSecureEraseCmd"),
+    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="),
+    Step(S, D, r"3000 OK use device device="),
+    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="),
+    Step(S, D, r"3000 OK use device device="),
+    Step(D, S, r"run$"),
+    Step(S, D, r"3099 Job \S+ end JobStatus=\d+"),
+]
+
+#: the kinds ``job_kind`` names; §7.5: a client-initiated client's job starts on the connection
+#: it parked, so there is no hello for the job
+REFERENCE = {"copy/migrate": LOCAL_COPY}
+for _kind, _steps, _restore in (("backup", BACKUP, False), ("restore", RESTORE, True)):
+    REFERENCE[_kind] = _steps
+    REFERENCE[f"{_kind}, client-initiated"] = _without(_steps, *_HELLO_TO_FD)
+    REFERENCE[f"{_kind}, passive client"] = _passive(_steps, restore=_restore)
+    REFERENCE[f"{_kind}, client-initiated, passive client"] = _without(
+        _passive(_steps, restore=_restore), *_HELLO_TO_FD)
 
 #: sent at any point of a conversation (protocol.md §7: "FD and SD may interleave Jmsg lines
 #: and HEARTBEAT signals at almost any point"; §8: the SD's catalog requests and status)
@@ -128,18 +174,25 @@ def job_kind(arrows: Sequence[Arrow]) -> str | None:
     mode when it is not director-initiated and active (``backup, passive client``); None for
     other jobs. (A trace keeps a message's first words: the SD job command's ``type=`` may be cut.)"""
     kind = None
-    mode = ", client-initiated"  # unless the Director is seen calling the FD for the job
+    called, passive = False, False  # the Director called the FD for the job; the SD did
+    to_sd = [a.text for a in arrows if (role_of(a.src), role_of(a.dst)) == (D, S)]
+    if any(t.startswith(("replicate ", "listen")) for t in to_sd):
+        return "copy/migrate, remote"
+    if "bootstrap" in to_sd and not any(F in (role_of(a.src), role_of(a.dst)) for a in arrows):
+        return "copy/migrate"
     for arrow in arrows:
         src, dst = role_of(arrow.src), role_of(arrow.dst)
-        if (src, dst) == (D, F) and arrow.text.startswith("Hello Director ") and mode != ", passive client":
-            mode = ""
+        if (src, dst) == (D, F) and arrow.text.startswith("Hello Director "):
+            called = True
         elif (src, dst) == (D, S) and arrow.text.startswith("passive client "):
-            mode = ", passive client"
+            passive = True
         elif (src, dst) == (D, F) and arrow.text.startswith("backup FileIndex="):
             kind = "backup"
         elif (src, dst) == (D, F) and arrow.text.startswith("restore replace="):
             kind = "restore"
-    return kind + mode if kind else None
+    if kind is None:
+        return None
+    return kind + ("" if called else ", client-initiated") + (", passive client" if passive else "")
 
 
 def check(arrows: Sequence[Arrow], reference: Sequence[Step]) -> list[Finding]:
