@@ -252,6 +252,9 @@ def _is_evidence(m: _Msg) -> bool:
 
 
 def _guess_role(alias: tuple[str, str], msgs: Sequence[_Msg]) -> str:
+    named = role_of(alias[1].split(" at ", 1)[0])  # "bareos-fd at 127.0.0.1:40312"
+    if named:
+        return named
     for m in msgs:
         if not _is_evidence(m):
             continue
@@ -278,6 +281,14 @@ def _match_connects(events: Sequence[_Event]) -> dict[int, _Event]:
     return matched
 
 
+def _may_be(alias: tuple[str, str], node: str) -> bool:
+    """Whether the peer a daemon names ``alias[1]`` (``bareos-fd``, ``bareos-dir at host:port``)
+    can be the traced ``node``: a name that says its role (``-fd``, ``-sd``, ``-dir``) must
+    agree with the node's. An untraced FD's messages must not be taken for the SD's."""
+    named = role_of(alias[1].split(" at ", 1)[0])
+    return not named or not role_of(node) or named == role_of(node)
+
+
 def _resolve_peers(msgs: Sequence[_Msg], events: Sequence[_Event],
                    connects: dict[int, _Event]) -> dict[tuple[str, str], str | None]:
     nodes = {m.node for m in msgs} | {e.node for e in events}
@@ -298,7 +309,8 @@ def _resolve_peers(msgs: Sequence[_Msg], events: Sequence[_Event],
         lo, hi = bisect.bisect_left(ts, s.t - SKEW), bisect.bisect_right(ts, s.t + VOTE_WINDOW)
         if hi - lo > _VOTE_CROWD:
             continue
-        candidates = [r for r in recvs[s.key][lo:hi] if r.node != s.node and _compatible(s, r)]
+        candidates = [r for r in recvs[s.key][lo:hi] if r.node != s.node and _compatible(s, r)
+                      and _may_be(s.alias, r.node) and _may_be(r.alias, s.node)]
         if candidates:
             best = min(candidates, key=lambda r: (abs(r.t - s.t), r.seq))
             votes[s.alias][best.node] += 1.0
@@ -306,8 +318,9 @@ def _resolve_peers(msgs: Sequence[_Msg], events: Sequence[_Event],
     by_seq = {e.seq: e for e in events}
     for cseq, accept in connects.items():
         c = by_seq[cseq]
-        votes[c.alias][accept.node] += 2.0
-        votes[accept.alias][c.node] += 2.0
+        if _may_be(c.alias, accept.node) and _may_be(accept.alias, c.node):
+            votes[c.alias][accept.node] += 2.0
+            votes[accept.alias][c.node] += 2.0
 
     by_alias: dict[tuple[str, str], list[_Msg]] = defaultdict(list)
     for m in msgs:

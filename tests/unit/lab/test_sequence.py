@@ -208,3 +208,18 @@ def test_render_text_is_one_aligned_line_per_arrow() -> None:
     loop = [line for line in text if "[loop x10]" in line]
     assert len(loop) == 2 and "BNET_BTIME" in loop[0] and "btime" in loop[1]
     assert render_text([]) == ""
+
+
+def test_an_untraced_file_daemon_is_not_taken_for_the_storage_daemon() -> None:
+    """A real bareos-fd writes no trace: the Director's and the SD's conversations with it end at
+    a virtual File Daemon, though the SD received equal messages from the Director meanwhile."""
+    from bareoslab.trace.sequence import role_of
+
+    records = [r for r in backup_trace().records if r.get("daemon") != FD]
+    arrows = build_sequence(records)
+    by_label = {a.label: a for a in arrows}
+    assert role_of(by_label["fileset"].dst) == "client"
+    assert role_of(by_label["append open session"].src) == "client"
+    assert role_of(by_label["2000 OK Hello 54"].src) == "client"
+    assert not [a for a in arrows if {role_of(a.src), role_of(a.dst)} == {"director", "storage"}
+                and a.label in ("fileset", "backup FileIndex=0", "2800 End Job")]
