@@ -41,20 +41,20 @@ class Step:
 _HELLO_TO_SD = [Step(D, S, r"Hello Director "), Step(S, D, r"3000 OK Hello")]
 _HELLO_TO_FD = [Step(D, F, r"Hello Director "), Step(F, D, r"2000 OK Hello \d+")]
 _FD_TO_SD = [Step(F, S, r"Hello Start Job ")]
+_SD_JOB = [Step(D, S, r"JobId=\d+ job=\S+ job_name="), Step(S, D, r"3000 OK Job SDid=\d+ SDtime=\d+ Authorization=")]
+_SD_ERASE = [Step(D, S, r"getSecureEraseCmd"), Step(S, D, r"2000 OK SDSecureEraseCmd")]
+_FD_JOB = [Step(D, F, r"JobId=\d+ Job=\S+ SDid=\d+ SDtime=\d+"), Step(F, D, r"2000 OK Job")]
+_FD_ERASE = [Step(D, F, r"getSecureEraseCmd"), Step(F, D, r"2000 OK FDSecureEraseCmd")]
+_RESERVE = [Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="), Step(S, D, r"3000 OK use device device=")]
+_BOOTSTRAP = [Step(D, S, r"bootstrap"), Step(S, D, r"3000 OK bootstrap")]
 
 #: protocol.md §7.1: backup, director-initiated, active FD
 BACKUP = [
-    *_HELLO_TO_SD,
-    Step(D, S, r"JobId=\d+ job=\S+ job_name="),
-    Step(S, D, r"3000 OK Job SDid=\d+ SDtime=\d+ Authorization="),
-    Step(D, S, r"getSecureEraseCmd"), Step(S, D, r"2000 OK SDSecureEraseCmd"),
-    *_HELLO_TO_FD,
-    Step(D, F, r"JobId=\d+ Job=\S+ SDid=\d+ SDtime=\d+"), Step(F, D, r"2000 OK Job"),
+    *_HELLO_TO_SD, *_SD_JOB, *_SD_ERASE,
+    *_HELLO_TO_FD, *_FD_JOB,
     Step(D, F, r"level = "), Step(F, D, r"2000 OK level"),
     Step(D, F, r"fileset"), Step(F, D, r"2000 OK include"),
-    Step(D, F, r"getSecureEraseCmd"), Step(F, D, r"2000 OK FDSecureEraseCmd"),
-    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="),
-    Step(S, D, r"3000 OK use device device="),
+    *_FD_ERASE, *_RESERVE,
     Step(D, F, r"storage address=\S+ port=\d+ ssl=\d+"),
     *_FD_TO_SD,
     Step(F, D, r"2000 OK storage"),
@@ -73,16 +73,9 @@ BACKUP = [
 
 #: protocol.md §7.2: restore, one storage, active FD
 RESTORE = [
-    *_HELLO_TO_SD,
-    Step(D, S, r"JobId=\d+ job=\S+ job_name="),
-    Step(S, D, r"3000 OK Job SDid=\d+ SDtime=\d+ Authorization="),
-    Step(D, S, r"getSecureEraseCmd"), Step(S, D, r"2000 OK SDSecureEraseCmd"),
-    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="),
-    Step(S, D, r"3000 OK use device device="),
-    *_HELLO_TO_FD,
-    Step(D, F, r"JobId=\d+ Job=\S+ SDid=\d+ SDtime=\d+"), Step(F, D, r"2000 OK Job"),
-    Step(D, F, r"getSecureEraseCmd"), Step(F, D, r"2000 OK FDSecureEraseCmd"),
-    Step(D, S, r"bootstrap"), Step(S, D, r"3000 OK bootstrap"),
+    *_HELLO_TO_SD, *_SD_JOB, *_SD_ERASE, *_RESERVE,
+    *_HELLO_TO_FD, *_FD_JOB, *_FD_ERASE,
+    *_BOOTSTRAP,
     Step(D, S, r"run$"),
     Step(D, F, r"storage address=\S+ port=\d+ ssl=\d+ Authorization="),
     *_FD_TO_SD,
@@ -123,15 +116,9 @@ def _passive(steps: list[Step], *, restore: bool) -> list[Step]:
 
 #: protocol.md §7.3: local copy or migrate, one SD (the worker job; no FD, no ``3010``)
 LOCAL_COPY = [
-    *_HELLO_TO_SD,
-    Step(D, S, r"JobId=\d+ job=\S+ job_name="),
-    Step(S, D, r"3000 OK Job SDid=\d+ SDtime=\d+ Authorization="),
-    Step(D, S, r"bootstrap"), Step(S, D, r"3000 OK bootstrap"),
-    Step(D, S, r"getSecureEraseCmd"), Step(S, D, r"2000 OK SDSecureEraseCmd"),
-    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="),
-    Step(S, D, r"3000 OK use device device="),
-    Step(D, S, r"use storage=\S+ media_type=\S+ pool_name="),
-    Step(S, D, r"3000 OK use device device="),
+    *_HELLO_TO_SD, *_SD_JOB, *_BOOTSTRAP, *_SD_ERASE,
+    *_RESERVE,  # the read side
+    *_RESERVE,  # the write side
     Step(D, S, r"run$"),
     Step(S, D, r"3099 Job \S+ end JobStatus=\d+"),
 ]
