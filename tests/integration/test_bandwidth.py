@@ -8,6 +8,7 @@ paces the sender in steps of one batch, and the slope of the staircase is the ra
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,13 @@ def test_setbandwidth_slows_a_running_job(lab_factory, tmp_path: Path) -> None:
     assert f"OK Limiting bandwidth to 2000kb/s {job}" in answer
     status = lab.run(f"status client={lab.t.client}")
     assert "Bwlimit=2,048,000" in status  # the job still runs: 8 MB to go at 2 MB/s
+    # and shows its progress as Bareos' ListRunningJobsPlain: files and bytes so far, the rate
+    assert f"JobId {jobid} Job {job} is running." in status
+    assert re.search(r"^    Full Backup Job started: \d\d-\w{3}-\d\d \d\d:\d\d$", status, re.M), status
+    progress = re.search(r"^    Files=([\d,]+) Bytes=([\d,]+) Bytes/sec=([\d,]+) Errors=0$", status, re.M)
+    assert progress and int(progress[2].replace(",", "")) > 2 * MB and int(progress[3].replace(",", "")) > 0, status
+    assert re.search(r"^    Files Examined=[1-9][\d,]*$", status, re.M), status
+    assert re.search(rf"^    Processing file: {re.escape(str(tmp_path / 'data'))}/", status, re.M), status
     lab.console.command(f"wait jobid={jobid}", timeout=120)
     assert lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0] == "T"
 

@@ -39,9 +39,15 @@ class Note:
 
 @dataclass
 class Totals:
+    """What a backup has sent so far (``status client`` reads it while the job runs)."""
+
     files: int = 0
     read_bytes: int = 0
     job_bytes: int = 0
+    examined: int = 0  # files the walk looked at (Bareos' "Files Examined")
+    current: str = ""  # the file being sent ("Processing file")
+    started: int = 0  # files whose sending has begun (Bareos counts JobFiles so)
+    sent: int = 0  # bytes handed to the Storage daemon's connection so far
     notes: list[Note] = field(default_factory=list)
 
 
@@ -64,7 +70,10 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         pending.clear()
         if stop.is_set():
             return
+        totals.examined += 1
+        totals.current = entry.path
         file_index += 1
+        totals.started = file_index
         streams = file_streams(entry, file_index)
         for stream, chunks in streams:
             yield f"{file_index} {stream} 0".encode()
@@ -127,9 +136,11 @@ def _worker(items: Iterator[Item], out: queue.Queue[list[Item] | BaseException |
 
 
 async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, accurate: AccurateList | None,
-                    on_note: Callable[[Note], None], canceled: Callable[[], bool]) -> Totals:
-    """Send the FileSet's data stream (without the final EOD); returns what was sent."""
-    totals = Totals()
+                    on_note: Callable[[Note], None], canceled: Callable[[], bool],
+                    totals: Totals | None = None) -> Totals:
+    """Send the FileSet's data stream (without the final EOD); returns what was sent, kept in
+    ``totals`` as it goes."""
+    totals = totals if totals is not None else Totals()
     stop = threading.Event()
     out: queue.Queue[list[Item] | BaseException | None] = queue.Queue(QUEUE_BATCHES)
     worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop, accurate), out, stop),
@@ -146,6 +157,7 @@ async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, ac
             for item in batch:
                 if item.__class__ is bytes:
                     conn.write(item)
+                    totals.sent += len(item)
                 elif item is EOD:
                     conn.write_signal(EOD)
                 else:

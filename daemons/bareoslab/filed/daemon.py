@@ -79,10 +79,21 @@ class FileDaemon:
         ]
         if not self.jobs:
             lines.append("No Jobs running.")
-        for job in self.jobs.values():
+        for job in self.jobs.values():  # Bareos' ListRunningJobsPlain
+            started = time.strftime("%d-%b-%y %H:%M", time.localtime(job.started))
+            progress = job.progress
+            files = max(job.job_files, progress.files, progress.started)
+            sent = max(job.job_bytes, progress.sent)
+            rate = int(sent / max(1, time.time() - job.started))
             lines.append(f"JobId {job.jobid} Job {job.job} is running.")
-            lines.append(f"    Files={job.job_files:,} Bytes={job.job_bytes:,} Errors={job.errors}")
+            lines.append(f"    {job.level.capitalize()} {job.job_type or 'Backup'} Job started: {started}")
+            lines.append(f"    Files={files:,} Bytes={sent:,} Bytes/sec={rate:,} Errors={job.errors}")
             lines.append(f"    Bwlimit={job.max_bandwidth:,}")
+            lines.append(f"    Files Examined={progress.examined:,}")
+            if files:
+                lines.append(f"    Processing file: {progress.current}")
+            if job.sd_conn is None:
+                lines.append("    SDSocket closed.")
         lines.append("====")
         return lines
 

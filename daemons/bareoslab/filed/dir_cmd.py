@@ -287,6 +287,7 @@ class DirectorSession:
 
     async def backup_cmd(self, line: str) -> bool:
         job = self._need_job()
+        job.job_type = "Backup"
         if job.fileset is None or not await wait_for_storage(job):
             await self.conn.send("2902 Bad backup: no storage or fileset\n")
             return True
@@ -326,6 +327,7 @@ class DirectorSession:
 
     async def restore_cmd(self, line: str) -> bool:
         job = self._need_job()
+        job.job_type = "Restore"
         match = _RESTORE.match(line.rstrip("\n"))
         if not match or not await wait_for_storage(job):
             await self.conn.send("2905 Bad restore command\n")

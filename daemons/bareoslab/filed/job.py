@@ -12,6 +12,7 @@ from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType, merge_status
 from ..net.framing import Connection
 from ..net.tls import TlsPolicy
 from .accurate import AccurateList
+from .backup import Totals
 from .fileset import FileSetSpec
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ class FdJob:
     sd_ready: asyncio.Event = field(default_factory=asyncio.Event)  # set when a passive SD has called
     bootstrap: Path | None = None  # what ``bootstrap`` sent, for the job's life
     restore_objects: list[RestoreObject] = field(default_factory=list)  # what ``restoreobject`` sent
+    started: float = field(default_factory=time.time)
+    job_type: str = ""  # Backup, Restore, ... once the Director said which
+    progress: Totals = field(default_factory=Totals)  # a backup's files and bytes so far
 
     def limit_bandwidth(self, rate: int, bursting: bool) -> None:
         """``setbandwidth`` for this job: its data connection, now or once it is made."""
