@@ -164,6 +164,21 @@ JOB_STATUS_LONG = {
     JobStatus.INCOMPLETE: "Incomplete",
 }
 
+#: Bareos' JobstatusToAscii (lib/util.cc): how the daemons' status output names a job status
+JOB_STATUS_ASCII = {
+    JobStatus.CREATED: "Created", JobStatus.RUNNING: "Running", JobStatus.BLOCKED: "Blocked",
+    JobStatus.TERMINATED: "OK", JobStatus.INCOMPLETE: "Error: incomplete job", JobStatus.FATAL_ERROR: "Fatal Error",
+    JobStatus.ERROR_TERMINATED: "Error", JobStatus.ERROR: "Non-fatal error", JobStatus.WARNINGS: "OK -- with warnings",
+    JobStatus.CANCELED: "Canceled", JobStatus.DIFFERENCES: "Verify differences", JobStatus.WAIT_FD: "Waiting on FD",
+    JobStatus.WAIT_SD: "Wait on SD", JobStatus.WAIT_MEDIA: "Wait for new Volume",
+    JobStatus.WAIT_MOUNT: "Waiting for mount", JobStatus.WAIT_STORE_RES: "Waiting for Storage resource",
+    JobStatus.WAIT_JOB_RES: "Waiting for Job resource", JobStatus.WAIT_CLIENT_RES: "Waiting for Client resource",
+    JobStatus.WAIT_MAX_JOBS: "Waiting on Max Jobs", JobStatus.WAIT_START_TIME: "Waiting for Start Time",
+    JobStatus.WAIT_PRIORITY: "Waiting on Priority", JobStatus.DATA_COMMITTING: "SD committing Data",
+    JobStatus.DATA_DESPOOLING: "SD despooling Data", JobStatus.ATTR_DESPOOLING: "SD despooling Attributes",
+    JobStatus.ATTR_INSERTING: "Dir inserting Attributes",
+}
+
 
 class MsgType(IntEnum):
     """Job message types (``Jmsg ... type=N``)."""

@@ -100,6 +100,11 @@ def test_setbandwidth_slows_a_running_job(lab_factory, tmp_path: Path) -> None:
     assert progress and int(progress[2].replace(",", "")) > 2 * MB and int(progress[3].replace(",", "")) > 0, status
     assert re.search(r"^    Files Examined=[1-9][\d,]*$", status, re.M), status
     assert re.search(rf"^    Processing file: {re.escape(str(tmp_path / 'data'))}/", status, re.M), status
+    sd = lab.run("status storage=File")  # the SD's job inventory, as Bareos' ListRunningJobs
+    assert f"JobId={jobid} Level=Full Type=Backup Name=backup Status=Running" in sd, sd
+    assert re.search(r'^Writing: Volume="[^"]+"\n    pool="Full" device="FileStorage"', sd, re.M), sd
+    rates = re.search(r"^    Files=[\d,]+ Bytes=([\d,]+) AveBytes/sec=([\d,]+) LastBytes/sec=[\d,]+$", sd, re.M)
+    assert rates and int(rates[1].replace(",", "")) > 2 * MB and int(rates[2].replace(",", "")) > 0, sd
     lab.console.command(f"wait jobid={jobid}", timeout=120)
     assert lab.query(f"SELECT JobStatus FROM Job WHERE JobId = {jobid}")[0][0] == "T"
 

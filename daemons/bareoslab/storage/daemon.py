@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from typing import Any
 
+from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_ASCII, JOB_TYPE_NAMES, JobLevel, JobType
 from ..config import Config, Resource
 from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
 from ..net.auth import Hello
@@ -26,6 +28,14 @@ log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 30.0
 
+
+
+def _named(names: dict[Any, str], enum: Any, code: str) -> str:
+    """Bareos' word for a job type or level letter (the letter itself if unknown)."""
+    try:
+        return names[enum(code)]
+    except (ValueError, KeyError):
+        return code
 
 class StorageDaemon:
     def __init__(self, cfg: Config, tracer: Tracer | None = None) -> None:
@@ -78,13 +88,12 @@ class StorageDaemon:
     def status_lines(self, devices: list[str] | None = None) -> list[str]:
         lines = [f"{self.name} Version: {VERSION} ({VERSION_DATE}) Python bareoslab",
                  f"Daemon started {time.strftime('%d-%b-%y %H:%M', time.localtime(self.started))}. "
-                 f"Jobs: run={len(self.terminated)}, running={len(self.jobs)}.", "", "Running Jobs:"]
+                 f"Jobs: run={len(self.terminated)}, running={len(self.jobs)}.", "", "Job inventory:", ""]
         running = [j for j in self.jobs.values() if j.running]
         if not running:
             lines.append("No Jobs running.")
         for job in running:
-            lines.append(f"JobId={job.jobid} Job={job.job} Status={job.status.value} "
-                         f"Files={job.job_files} Bytes={job.job_bytes}")
+            lines += self._job_inventory(job)
         lines += ["====", "", "Device status:"]
         lines += [state.status_line() for state in self.devices.values() if devices is None or state.name in devices]
         lines += ["====", "", "Jobs waiting to reserve a drive:"]
@@ -94,6 +103,31 @@ class StorageDaemon:
                   for j in self.terminated]
         lines.append("====")
         return lines
+
+    def _job_inventory(self, job: SdJob) -> list[str]:
+        """One running job as Bareos' ListRunningJobs shows it: what it reads and writes, where,
+        and its files and bytes so far with the average rate and the rate since the last look."""
+        level, kind = _named(JOB_LEVEL_NAMES, JobLevel, job.level), _named(JOB_TYPE_NAMES, JobType, job.job_type)
+        lines = [f"JobId={job.jobid} Level={level} Type={kind} Name={job.job_name} "
+                 f"Status={JOB_STATUS_ASCII.get(job.status, job.status.value)}"]
+        for verb, res in (("Reading", job.read_reservation), ("Writing", job.write_reservation)):
+            state = self.devices.get(res.device) if res is not None and res.device else None
+            if res is None or state is None:
+                continue
+            volume = state.mounted.name if state.mounted is not None else ""
+            lines += [f'{verb}: Volume="{volume}"', f'    pool="{res.pool_name}" device={state.print_name}']
+            if verb == "Writing":
+                lines.append("    spooling=0 despooling=0 despool_wait=0")
+        now = time.monotonic()
+        last_bytes, last_time = job.rate_mark or (0, job.started)
+        job.rate_mark = (job.job_bytes, now)
+        average = int(job.job_bytes / max(1.0, now - job.started))
+        last = int((job.job_bytes - last_bytes) / max(1.0, now - last_time))
+        lines.append(f"    Files={job.job_files:,} Bytes={job.job_bytes:,} AveBytes/sec={average:,} "
+                     f"LastBytes/sec={last:,}")
+        if not job.fd_connected.is_set():
+            lines.append("    FDSocket closed")
+        return [*lines, ""]
 
     # -- connections -------------------------------------------------------------
     def replication_bandwidth(self, job: SdJob, director: str) -> int:

@@ -99,6 +99,8 @@ class SdJob:
     prefer_mounted_vols: bool = True
     reserve_msgs: list[str] = field(default_factory=list)  # why no device could be reserved yet
     director_lost: bool = False  # the Director's connection broke: messages go to the log
+    started: float = field(default_factory=time.monotonic)
+    rate_mark: tuple[int, float] | None = None  # bytes and time of the last status (LastBytes/sec)
     _dir_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
