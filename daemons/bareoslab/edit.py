@@ -1,6 +1,9 @@
-"""Numbers as Bareos' ``lib/edit.cc`` prints them in messages and reports."""
+"""Numbers and times as Bareos prints them in messages, reports and status (``lib/edit.cc``,
+``lib/btime.cc``)."""
 
 from __future__ import annotations
+
+import time
 
 SUFFIXES = ("", "K", "M", "G", "T", "P", "E", "Z", "Y")
 
@@ -13,3 +16,8 @@ def with_suffix(n: int) -> str:
     if len(groups) == 1:
         return f"{n} "
     return f"{(groups[0] + '.' + groups[1])[:5]} {SUFFIXES[min(len(groups) - 1, len(SUFFIXES) - 1)]}"
+
+
+def short_date(when: float) -> str:
+    """``bstrftime_nc``: ``dd-Mon-yy hh:mm`` in local time."""
+    return time.strftime("%d-%b-%y %H:%M", time.localtime(when))

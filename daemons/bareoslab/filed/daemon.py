@@ -8,6 +8,7 @@ import time
 
 from ..config import Config, Resource
 from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
+from ..edit import short_date
 from ..net.auth import Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
@@ -73,20 +74,19 @@ class FileDaemon:
     def status_lines(self) -> list[str]:
         lines = [
             f"{self.name} Version: {VERSION} ({VERSION_DATE}) Python bareoslab",
-            f"Daemon started {time.strftime('%d-%b-%y %H:%M', time.localtime(self.started))}.",
+            f"Daemon started {short_date(self.started)}.",
             "",
             "Running Jobs:",
         ]
         if not self.jobs:
             lines.append("No Jobs running.")
         for job in self.jobs.values():  # Bareos' ListRunningJobsPlain
-            started = time.strftime("%d-%b-%y %H:%M", time.localtime(job.started))
             progress = job.progress
-            files = max(job.job_files, progress.files, progress.started)
+            files = max(job.job_files, progress.started)  # sending began: as Bareos counts JobFiles
             sent = max(job.job_bytes, progress.sent)
             rate = int(sent / max(1, time.time() - job.started))
             lines.append(f"JobId {job.jobid} Job {job.job} is running.")
-            lines.append(f"    {job.level.capitalize()} {job.job_type or 'Backup'} Job started: {started}")
+            lines.append(f"    {job.level.capitalize()} {job.job_type or 'Backup'} Job started: {short_date(job.started)}")
             lines.append(f"    Files={files:,} Bytes={sent:,} Bytes/sec={rate:,} Errors={job.errors}")
             lines.append(f"    Bwlimit={job.max_bandwidth:,}")
             lines.append(f"    Files Examined={progress.examined:,}")

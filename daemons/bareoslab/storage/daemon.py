@@ -10,6 +10,7 @@ from typing import Any
 from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_ASCII, JOB_TYPE_NAMES, JobLevel, JobType
 from ..config import Config, Resource
 from ..daemon import TaskSet, listen_addresses, run_daemon, serve_forever
+from ..edit import short_date
 from ..net.auth import Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
@@ -29,13 +30,13 @@ log = logging.getLogger(__name__)
 HELLO_TIMEOUT = 30.0
 
 
-
 def _named(names: dict[Any, str], enum: Any, code: str) -> str:
     """Bareos' word for a job type or level letter (the letter itself if unknown)."""
     try:
         return names[enum(code)]
     except (ValueError, KeyError):
         return code
+
 
 class StorageDaemon:
     def __init__(self, cfg: Config, tracer: Tracer | None = None) -> None:
@@ -87,7 +88,7 @@ class StorageDaemon:
 
     def status_lines(self, devices: list[str] | None = None) -> list[str]:
         lines = [f"{self.name} Version: {VERSION} ({VERSION_DATE}) Python bareoslab",
-                 f"Daemon started {time.strftime('%d-%b-%y %H:%M', time.localtime(self.started))}. "
+                 f"Daemon started {short_date(self.started)}. "
                  f"Jobs: run={len(self.terminated)}, running={len(self.jobs)}.", "", "Job inventory:", ""]
         running = [j for j in self.jobs.values() if j.running]
         if not running:

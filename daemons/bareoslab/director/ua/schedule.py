@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ...codes import JOB_LEVEL_NAMES, JobType
 from ...config import Resource
+from ...edit import short_date
 from ..job import JOB_LEVELS, JOB_TYPES
 from .args import Args, arg, has, int_arg
 
@@ -140,7 +141,7 @@ def scheduled_jobs_lines(ua: UserAgent, days: int = 1) -> list[str]:
              "Level          Type     Pri  Scheduled          Name               Volume",
              "==================================================================================="]
     for runtime, priority, job, level in rows:
-        lines.append(f"{_level(job, level):<14} {_type(job):<8} {priority:>3}  {_stamp(runtime):<18} "
+        lines.append(f"{_level(job, level):<14} {_type(job):<8} {priority:>3}  {short_date(runtime):<18} "
                      f"{job.name:<18} *unknown*")
     lines.append("====")
     return lines
@@ -154,8 +155,3 @@ def _level(job: Resource, level: str | None) -> str:
 
 def _type(job: Resource) -> str:
     return str(job.type).capitalize()
-
-
-def _stamp(when: float) -> str:
-    """Bareos' bstrftime_nc: dd-Mon-yy hh:mm."""
-    return time.strftime("%d-%b-%y %H:%M", time.localtime(when))

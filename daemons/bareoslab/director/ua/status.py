@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import platform
-import time
 from typing import TYPE_CHECKING, Any
 
 from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JobStatus, JobType
 from ...config import Resource
+from ...edit import short_date
 from ...net.errors import ProtocolError
 from ...net.framing import Connection, bash_spaces, decode_text
 from ...version import VERSION, VERSION_DATE
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DAEMON_TIMEOUT = 60.0
-def _stamp(when: float) -> str:
-    return time.strftime("%d-%b-%y %H:%M", time.localtime(when))
-
 
 def _short(value: Any) -> str:
     return str(value)[:16] if value else ""
@@ -55,7 +52,7 @@ WAITING_TEXT = {
 def running_state(jcr: JobControlRecord) -> str:
     """What ``status dir`` says of an unfinished job."""
     if jcr.status is JobStatus.WAIT_START_TIME:
-        return f"is waiting for its start time at {_stamp(jcr.sched_time)}"
+        return f"is waiting for its start time at {short_date(jcr.sched_time)}"
     if jcr.status is JobStatus.WAIT_SD and jcr.storage is not None:
         return f'is waiting on Storage "{jcr.storage.name}"'
     if jcr.status is JobStatus.WAIT_FD and jcr.client is not None:
@@ -77,7 +74,7 @@ def _running_json(ua: UserAgent) -> list[dict[str, Any]]:
             "level": j.level.value,
             "type": j.job_type.value,
             "status": j.status.value,
-            "start_time": _stamp(j.start_time) if j.start_time else "",
+            "start_time": short_date(j.start_time) if j.start_time else "",
             "files": j.job_files,
             "bytes": j.job_bytes,
         }
@@ -92,7 +89,7 @@ async def _terminated(ua: UserAgent) -> list[tuple[Any, ...]]:
 
 async def status_header(ua: UserAgent) -> dict[str, Any]:
     director = ua.director
-    started = _stamp(director.started)
+    started = short_date(director.started)
     await ua.send(
         f"{director.name} Version: {VERSION} ({VERSION_DATE}) {platform.system()} bareoslab"
     )
@@ -115,7 +112,7 @@ async def status_header(ua: UserAgent) -> dict[str, Any]:
 
 
 async def _running(ua: UserAgent) -> list[dict[str, Any]]:
-    await ua.send("\nRunning Jobs:\nConsole connected at " + _stamp(ua.director.started))
+    await ua.send("\nRunning Jobs:\nConsole connected at " + short_date(ua.director.started))
     unfinished = _unfinished(ua)
     if not unfinished:
         await ua.send("No Jobs running.")
