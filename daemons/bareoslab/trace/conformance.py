@@ -32,7 +32,6 @@ class Step:
     src: str
     dst: str
     pattern: str
-    optional: bool = False  # Bareos sends it only under a condition the trace cannot show
 
     def matches(self, arrow: Arrow, src: str, dst: str) -> bool:
         return (src, dst) == (self.src, self.dst) and re.match(self.pattern, arrow.text) is not None
@@ -203,7 +202,7 @@ def check(arrows: Sequence[Arrow], reference: Sequence[Step]) -> list[Finding]:
             if earlier is not None:
                 used.add(earlier)
                 findings.append(Finding("out of order", step.src, step.dst, said[earlier][0].text))
-            elif not step.optional:
+            else:
                 findings.append(Finding("missing", step.src, step.dst, step.pattern))
         for i, (arrow, src, dst) in enumerate(said):
             if i not in used and not ANYTIME.match(arrow.text):
