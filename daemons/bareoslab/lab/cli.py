@@ -10,7 +10,8 @@ sequence diagrams.
     bareoslab local demo   [--dir DIR] [--inventory INV] Full, Incremental, restore, compare
     bareoslab image [--force | --tag]                    the containers' image (lab/containers/image.py)
     bareoslab containers up|run|status|down|test        the roles in containers (lab/containers/lab.py)
-    bareoslab trace [--job JOB | --jobid N] FILE|DIR... [-o OUT.puml] [--format puml|text]
+    bareoslab trace [--job JOB | --jobid N] FILE|DIR... [-o OUT.puml|.svg|.png]
+                    [--format puml|text|svg|png]       svg and png drawn by plantuml
     bareoslab trace --check (--job JOB | --jobid N) FILE|DIR...
                                                          the job's messages against the reference
 
@@ -23,7 +24,8 @@ Exit status: 0 success, 1 a daemon is down (``status``) or another lab error,
 2 usage, 3 no lab in DIR, 4 unreadable ``lab.json``, 5 a daemon did not start,
 6 the demo failed, 7 nothing to draw (``trace``), 8 the image could not be built,
 9 a command on a container failed, 10 the container lab failed, 11 the inventory is
-not a topology the lab can run, 12 the job's messages differ from the reference (``trace --check``).
+not a topology the lab can run, 12 the job's messages differ from the reference (``trace --check``),
+13 PlantUML could not draw the diagram (``trace --format svg|png``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..trace.conformance import REFERENCE, check, job_kind
+from ..trace.render import IMAGE_FORMATS, RenderError, render_image
 from ..trace.sequence import (
     Arrow,
     build_sequence,
@@ -57,8 +60,14 @@ class NoTrace(LabError):
     exit_code = 7
 
 
+class NoPicture(LabError):
+    """PlantUML could not draw the diagram."""
+
+    exit_code = 13
+
+
 def trace(paths: Sequence[str], out: TextIO, job: str | None = None, jobid: int | None = None,
-          fmt: str = "puml", output: str | None = None, list_jobs: bool = False,
+          fmt: str | None = None, output: str | None = None, list_jobs: bool = False,
           check: bool = False) -> int:
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
@@ -78,15 +87,25 @@ def trace(paths: Sequence[str], out: TextIO, job: str | None = None, jobid: int 
                       f"jobs seen: {known}")
     if check:
         return check_trace(arrows, out, job or f"JobId {jobid}")
+    if fmt is None:  # from the output's suffix: job.svg is a picture
+        suffix = Path(output).suffix.lstrip(".") if output else ""
+        fmt = suffix if suffix in IMAGE_FORMATS else "puml"
     if fmt == "text":
-        text = render_text(arrows)
+        data = render_text(arrows).encode()
     else:
-        text = render_plantuml(arrows, title=diagram_title(arrows, jobid, job) if (job or jobid) else None)
+        puml = render_plantuml(arrows, title=diagram_title(arrows, jobid, job) if (job or jobid) else None)
+        try:
+            data = render_image(puml, fmt) if fmt in IMAGE_FORMATS else puml.encode()
+        except RenderError as exc:
+            raise NoPicture(str(exc)) from exc
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_bytes(data)
         print(f"wrote {output}: {len(arrows)} arrows", file=sys.stderr)
+    elif hasattr(out, "buffer"):
+        out.flush()
+        out.buffer.write(data)
     else:
-        out.write(text)
+        out.write(data.decode("utf-8", "replace"))
     return 0
 
 
@@ -147,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     img.add_argument("--tag", action="store_true", help="print the tag of the current recipe and exit")
     containers.add_parser(sub)
 
-    tr = sub.add_parser("trace", help="protocol traces -> PlantUML sequence diagram",
+    tr = sub.add_parser("trace", help="protocol traces -> sequence diagram (PlantUML, SVG, PNG)",
                         description="Pair the messages the daemons traced (--trace FILE) and draw them.")
     which = tr.add_mutually_exclusive_group()
     which.add_argument("--job", help="only this job (unique name, or the Job name before the '.')")
@@ -155,8 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--jobs", action="store_true", help="list the jobs in the traces")
     tr.add_argument("files", nargs="+", metavar="FILE", help="trace files, or directories of *.jsonl files")
     tr.add_argument("-o", "--output", metavar="OUT", help="write here instead of standard output")
-    tr.add_argument("--format", choices=("puml", "text"), default="puml",
-                    help="PlantUML (default) or one aligned text line per arrow")
+    tr.add_argument("--format", choices=("puml", "text", *IMAGE_FORMATS),
+                    help="PlantUML text (the default, unless -o names a .svg or .png), one aligned text line "
+                         "per arrow, or the diagram drawn as SVG or PNG (by plantuml)")
     tr.add_argument("--check", action="store_true",
                     help="compare the job's messages with the reference sequence of its kind "
                          "(protocol.md section 7): missing, out of order, extra")

@@ -24,13 +24,8 @@ from ...console.client import Console
 from ...net.auth import password_key
 from ...net.errors import ProtocolError
 from ...topology import TopologyError
-from ...trace.sequence import (
-    build_sequence,
-    diagram_title,
-    human_size,
-    read_traces,
-    render_plantuml,
-)
+from ...trace.render import write_diagrams
+from ...trace.sequence import human_size, read_traces
 from ..errors import LabError
 from ..sample import make_tree
 from ..table import text_table
@@ -426,19 +421,13 @@ def _demo(t: LocalTopology, base: Path, out: TextIO, timeout: float) -> int:
     print(job_table([r for r in rows if r.get("jobid", "").isdigit() and int(r["jobid"]) in ids], ids), file=out)
 
     run_dir = t.base / "run"
-    diagrams = t.base / "diagrams"
-    diagrams.mkdir(exist_ok=True)
     records = read_traces(sorted(run_dir.glob("*.trace.jsonl")))
-    written = []
-    for r in results:
-        arrows = build_sequence(records, jobid=r.jobid)
-        if arrows:
-            path = diagrams / f"job-{r.jobid}.puml"
-            path.write_text(render_plantuml(arrows, title=diagram_title(arrows, r.jobid)), encoding="utf-8")
-            written.append(path)
+    written, why = write_diagrams(records, [(r.jobid, f"job-{r.jobid}") for r in results], t.base / "diagrams")
     if written:
-        print(f"\nSequence diagrams (PlantUML): {', '.join(str(p) for p in written)}", file=out)
-        print(f"  redraw one: bareoslab trace --jobid {results[0].jobid} {run_dir} --format text", file=out)
+        print(f"\nSequence diagrams: {', '.join(str(p) for p in written)}", file=out)
+        if why:
+            print(f"  (PlantUML text only: {why})", file=out)
+        print(f"  redraw one: bareoslab trace --jobid {results[0].jobid} {run_dir} -o job.png", file=out)
     print(f"The lab keeps running: bareoslab-console -c {t.etc / 'bconsole.conf'}   |   "
           f"bareoslab local down --dir {base}", file=out)
     return 0
