@@ -47,6 +47,16 @@ def _where(position: MediaPosition) -> str:
             f"StartBlock={position.start_block} EndBlock={position.end_block}")
 
 
+async def _on_stable_storage(mounted: MountedVolume) -> None:
+    """The volume's blocks on stable storage (fsync) before the catalog counts them: JobMedia
+    rows and VolBytes never name data a crash of this host could still take back."""
+    if not mounted.volume.closed:
+        try:
+            await asyncio.to_thread(mounted.volume.sync)
+        except OSError as exc:
+            raise VolumeError(mounted.name, f"its blocks did not reach stable storage: {exc.strerror or exc}") from exc
+
+
 def update_media_request(media: dict[str, str], volume: Volume | None, *, jobs_delta: int,
                          relabel: bool = False, status: str | None = None,
                          writes_delta: int = 0) -> str:
@@ -126,7 +136,7 @@ class AppendSession:
         try:
             if self.mounted is not None and self.writer is not None:
                 await self._leave_volume(self.mounted)
-        except CatalogRequestError as exc:
+        except (CatalogRequestError, VolumeError) as exc:
             await self.job.jmsg(MsgType.FATAL, str(exc))
         finally:
             self.mounted = None
@@ -201,6 +211,7 @@ class AppendSession:
             f'End of medium on Volume "{old.name}" Bytes={old.volume.size:,} Blocks={old.volume.blocks:,} '
             f"at {time.strftime('%d-%b-%Y %H:%M')}.",
         )
+        await _on_stable_storage(old)
         reply = await job.catreq(update_media_request(old.media, old.volume, jobs_delta=0, status="Full"))
         if reply.startswith("1000 OK"):
             old.media.update(ok_media_fields(reply))
@@ -214,6 +225,8 @@ class AppendSession:
 
     async def _record_ranges(self, mounted: MountedVolume) -> None:
         assert self.writer is not None
+        if self.writer.finished:
+            await _on_stable_storage(mounted)
         while self.writer.finished:
             await self._create_jobmedia(_where(self.writer.finished.pop(0)), mounted)
             # the next range has begun: its placeholder row, as Bareos' SD makes one at the
@@ -223,6 +236,7 @@ class AppendSession:
     async def _leave_volume(self, mounted: MountedVolume) -> None:
         """JobMedia for this job's blocks on ``mounted`` and its counters to the catalog."""
         assert self.writer is not None
+        await _on_stable_storage(mounted)
         await self._record_ranges(mounted)
         position = self.writer.position
         if position is not None:
@@ -285,6 +299,7 @@ class AppendSession:
 
     async def _count_job(self, mounted: MountedVolume) -> None:
         """One more job on the volume, as Bareos counts it when the volume is acquired."""
+        await _on_stable_storage(mounted)  # the VolBytes it reports count other jobs' blocks
         reply = await self.job.catreq(update_media_request(mounted.media, mounted.volume, jobs_delta=1))
         if reply.startswith("1000 OK"):
             mounted.media.update(ok_media_fields(reply))

@@ -191,10 +191,16 @@ class Volume:
                 os.fsync(self._fd)
 
     def close(self) -> None:
+        """Close the volume, its new blocks on stable storage first (a full volume is closed
+        before the catalog hears of its last blocks)."""
         with self._lock:
             if self._fd >= 0:
                 fd, self._fd = self._fd, -1
-                os.close(fd)
+                try:
+                    if self.size != self.size_at_open:
+                        os.fsync(fd)
+                finally:
+                    os.close(fd)
 
 
 class FileDevice:

@@ -89,11 +89,11 @@ class Job:
         pass
 
 
-def test_two_jobs_on_one_device_span_volumes_together(tmp_path: Path) -> None:
+def append_two_jobs(tmp_path: Path, catalog: Catalog) -> tuple[FileDevice, DeviceState, list[Job], dict]:
+    """Two jobs write 40 records each, interleaved, through one device into 300 kB volumes."""
     device = FileDevice("FileStorage", "File", tmp_path, maximum_block_size=64 * 1024)
     state = DeviceState(device, label_media=True, max_concurrent_jobs=2)
     reservations = Reservations({"FileStorage": state})
-    catalog = Catalog()
     jobs = [Job(1, catalog), Job(2, catalog)]
     payloads = {job.jobid: [os.urandom(20_000 + 977 * i) for i in range(40)] for job in jobs}
 
@@ -112,6 +112,12 @@ def test_two_jobs_on_one_device_span_volumes_together(tmp_path: Path) -> None:
             await session.close()
 
     asyncio.run(scenario())
+    return device, state, jobs, payloads
+
+
+def test_two_jobs_on_one_device_span_volumes_together(tmp_path: Path) -> None:
+    catalog = Catalog()
+    device, state, jobs, payloads = append_two_jobs(tmp_path, catalog)
 
     names = sorted(catalog.media)
     assert len(names) >= 4  # ~1.7 MB of data in 300 kB volumes
@@ -128,3 +134,45 @@ def test_two_jobs_on_one_device_span_volumes_together(tmp_path: Path) -> None:
         assert [r.data for r in records] == payloads[job.jobid]  # nothing lost, nothing doubled
     assert state.writers == state.reserved == 0 and state.mounted is None  # all released
     assert any("End of medium on Volume" in m for job in jobs for m in job.messages)
+
+
+class SyncCheckingCatalog(Catalog):
+    """Answers as the Director, after checking that no block of the volume a JobMedia or
+    UpdateMedia request counts is still waiting for fsync."""
+
+    def __init__(self, dirty: set[str]) -> None:
+        super().__init__()
+        self.dirty = dirty
+        self.checked = 0
+
+    def answer(self, jobid: int, request: str) -> str:
+        kv = parse_kv(request)
+        word = request.split(" ", 1)[0]
+        if word == "CreateJobMedia" and kv["LastIndex"] != "0" or word == "UpdateMedia":
+            name = kv.get("VolName") or next(n for n, m in self.media.items() if m["MediaId"] == kv["MediaId"])
+            assert name not in self.dirty, f"{word} for {name} before its blocks were synced"
+            self.checked += 1
+        return super().answer(jobid, request)
+
+
+def test_blocks_reach_stable_storage_before_the_catalog_counts_them(tmp_path: Path, monkeypatch) -> None:
+    """Every JobMedia row and VolBytes the SD reports names blocks already fsynced."""
+    dirty: set[str] = set()
+    pwrite, fsync = os.pwrite, os.fsync
+
+    def volume_of(fd: int) -> str:
+        return Path(os.readlink(f"/proc/self/fd/{fd}")).name
+
+    def watched_pwrite(fd: int, data, offset: int) -> int:
+        dirty.add(volume_of(fd))
+        return pwrite(fd, data, offset)
+
+    def watched_fsync(fd: int) -> None:
+        fsync(fd)
+        dirty.discard(volume_of(fd))
+
+    monkeypatch.setattr(os, "pwrite", watched_pwrite)
+    monkeypatch.setattr(os, "fsync", watched_fsync)
+    catalog = SyncCheckingCatalog(dirty)
+    append_two_jobs(tmp_path, catalog)
+    assert len(catalog.media) >= 4 and catalog.checked >= 2 * len(catalog.media)
