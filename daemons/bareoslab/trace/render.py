@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from .sequence import build_sequence, diagram_title, render_plantuml
@@ -41,19 +41,20 @@ def render_image(puml: str, fmt: str, timeout: float = 120.0) -> bytes:
     return done.stdout
 
 
-def write_diagrams(records: Sequence[dict], jobs: Sequence[tuple[int, str]], directory: Path,
+def write_diagrams(records: Sequence[dict], jobs: Sequence[tuple[Collection[int], str]], directory: Path,
                    fmt: str = "svg") -> tuple[list[Path], str | None]:
-    """For each (JobId, file stem) of ``jobs`` with messages in ``records``: ``<stem>.puml`` and
-    the picture ``<stem>.<fmt>`` in ``directory``. Returns the files written and, when no
-    picture could be drawn, why (the ``.puml`` files are written all the same)."""
+    """For each (JobIds, file stem) of ``jobs`` with messages in ``records``: ``<stem>.puml`` and
+    the picture ``<stem>.<fmt>`` in ``directory`` (a copy or migrate is drawn with the job it
+    writes). Returns the files written and, when no picture could be drawn, why (the ``.puml``
+    files are written all the same)."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     why = None
-    for jobid, stem in jobs:
-        arrows = build_sequence(records, jobid=jobid)
+    for jobids, stem in jobs:
+        arrows = build_sequence(records, jobids=jobids)
         if not arrows:
             continue
-        puml = render_plantuml(arrows, title=diagram_title(arrows, jobid))
+        puml = render_plantuml(arrows, title=diagram_title(arrows))
         (directory / f"{stem}.puml").write_text(puml, encoding="utf-8")
         if why is None:
             try:

@@ -42,7 +42,7 @@ import bisect
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,9 @@ class Arrow:
     loop: int = 0
     label: str = ""
     note: str = ""
+    #: the receiver's job where it is another (two SDs replicating a remote copy/migrate)
+    other_job: str = ""
+    other_jobid: int = 0
 
 
 # -- reading --------------------------------------------------------------------------
@@ -219,6 +222,12 @@ def _compatible(a: _Msg, b: _Msg) -> bool:
     if a.job and b.job and a.job != b.job:
         return False
     return not (a.jobid and b.jobid and a.jobid != b.jobid)
+
+
+def _replication(a: _Msg, b: _Msg) -> bool:
+    """Two Storage daemons replicating a remote copy/migrate: each end of the one
+    conversation is traced under its own job (the reading and the writing job)."""
+    return role_of(a.node) == STORAGE and role_of(b.node) == STORAGE
 
 
 # -- who is who --------------------------------------------------------------------------
@@ -372,7 +381,7 @@ def _pair(msgs: Sequence[_Msg], peers: dict[tuple[str, str], str | None]
                     continue
                 if c.t > s.t + MAX_LATE:
                     break
-                if _compatible(s, c):
+                if _compatible(s, c) or _replication(s, c):
                     partner, q[j] = c, None
                     matched.add(c.seq)
                     break
@@ -388,12 +397,13 @@ def _pair(msgs: Sequence[_Msg], peers: dict[tuple[str, str], str | None]
 
 
 def build_sequence(records: Iterable[dict[str, Any]], job: str | None = None,
-                   jobid: int | None = None) -> list[Arrow]:
+                   jobid: int | None = None, jobids: Collection[int] = ()) -> list[Arrow]:
     """The arrows of the diagram for the traces of several daemons.
 
     :param records: parsed trace lines of any number of daemons, in any order
     :param job: keep only this job (its unique name, or its name up to the ``.``)
     :param jobid: keep only this JobId
+    :param jobids: keep only these JobIds (a remote copy's reading and writing jobs)
     """
     msgs, events = _parse(records)
     connects = _match_connects(events)
@@ -407,6 +417,8 @@ def build_sequence(records: Iterable[dict[str, Any]], job: str | None = None,
         assert one is not None
         job_name = (s.job if s else "") or (r.job if r else "")
         job_id = (s.jobid if s else 0) or (r.jobid if r else 0)
+        # a replication between two SDs: each end traced it under its own job; the arrow is both's
+        other = (r.job, r.jobid) if s and r and r.job and r.job != s.job else ("", 0)
         unpaired = ""
         if r is None and dst in traced:
             unpaired = "lost"
@@ -415,20 +427,20 @@ def build_sequence(records: Iterable[dict[str, Any]], job: str | None = None,
         t = min(end.t for end in (s, r) if end is not None)  # a send is stamped once written: maybe late
         arrows.append((t, one.seq, Arrow(
             t, src, dst, one.text, "signal" if one.is_signal else "message",
-            job_name, job_id, one.size, 1, unpaired)))
+            job_name, job_id, one.size, 1, unpaired, other_job=other[0], other_jobid=other[1])))
         if job_name or job_id:
             for end in (s, r):
                 if end is not None:
                     alias_job.setdefault(end.alias, (job_name, job_id))
 
     accepted = {a.seq for a in connects.values()}
-    jobids = {m.job: m.jobid for m in msgs if m.job and m.jobid}
+    id_of_job = {m.job: m.jobid for m in msgs if m.job and m.jobid}
     for e in events:
         if e.kind == "connect" and peers.get(e.alias):
             target = peers[e.alias]
             assert target is not None
             arrows.append((e.t, e.seq, Arrow(e.t, e.node, target, f"connect {e.address}".strip(), "connect",
-                                             e.job, jobids.get(e.job, 0))))
+                                             e.job, id_of_job.get(e.job, 0))))
         elif e.kind == "accept" and e.seq not in accepted and peers.get(e.alias):
             source = peers[e.alias]
             assert source is not None
@@ -437,8 +449,8 @@ def build_sequence(records: Iterable[dict[str, Any]], job: str | None = None,
                                              name, number)))
     arrows.sort(key=lambda x: (x[0], x[1]))
     out = [a for _, _, a in arrows]
-    if job or jobid:
-        out = _only_job(out, msgs, job, jobid)
+    if job or jobid or jobids:
+        out = _only_job(out, msgs, job, {jobid, *jobids} - {None, 0})
     out = _collapse_repeats(_collapse_data(out))
     _finish_labels(out)
     return out
@@ -454,17 +466,19 @@ def job_names(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     return jobs
 
 
-def _only_job(arrows: list[Arrow], msgs: Sequence[_Msg], job: str | None, jobid: int | None) -> list[Arrow]:
-    """The arrows of one job: by name where an end knew it, else by JobId."""
+def _only_job(arrows: list[Arrow], msgs: Sequence[_Msg], job: str | None, jobids: set[Any]) -> list[Arrow]:
+    """The arrows of one job (or of several JobIds): by name where an end knew it, else by JobId."""
     seen = {m.job for m in msgs if m.job} | {a.job for a in arrows if a.job}
     names = {n for n in seen if job and (n == job or n.startswith(job + "."))}
     if job and not names:
         return []
-    ids = {jobid} if jobid else set()
+    ids = set(jobids)
     ids |= {m.jobid for m in msgs if m.jobid and m.job in names}
     names |= {m.job for m in msgs if m.job and m.jobid in ids}
 
     def keep(a: Arrow) -> bool:
+        if a.other_job in names or a.other_jobid in ids:
+            return True
         return a.job in names if a.job else bool(a.jobid) and a.jobid in ids
 
     return [a for a in arrows if keep(a)]

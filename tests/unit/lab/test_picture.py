@@ -55,7 +55,7 @@ def test_trace_draws_a_png_taller_than_wide(traces: Path, tmp_path: Path) -> Non
 
 
 def test_write_diagrams_names_each_job_and_keeps_the_text(traces: Path, tmp_path: Path) -> None:
-    written, why = write_diagrams(read_traces([traces]), [(1, "backup-director"), (7, "nothing")], tmp_path / "d")
+    written, why = write_diagrams(read_traces([traces]), [((1,), "backup-director"), ((7,), "nothing")], tmp_path / "d")
     assert why is None and written == [tmp_path / "d" / "backup-director.svg"]
     assert (tmp_path / "d" / "backup-director.puml").read_text().startswith("@startuml")
     assert not (tmp_path / "d" / "nothing.puml").exists()  # JobId 7 sent nothing
@@ -67,7 +67,7 @@ def test_without_plantuml_the_text_is_kept_and_the_reason_given(traces: Path, tm
     monkeypatch.setenv("PATH", str(tmp_path))  # no plantuml on it
     assert cli.main(["trace", "--jobid", "1", str(traces), "-o", str(tmp_path / "job.svg")]) == 13
     assert "plantuml is not installed" in capsys.readouterr().err
-    written, why = write_diagrams(read_traces([traces]), [(1, "backup")], tmp_path / "d")
+    written, why = write_diagrams(read_traces([traces]), [((1,), "backup")], tmp_path / "d")
     assert written == [tmp_path / "d" / "backup.puml"] and why and "plantuml is not installed" in why
 
 

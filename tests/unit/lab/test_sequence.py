@@ -223,3 +223,38 @@ def test_an_untraced_file_daemon_is_not_taken_for_the_storage_daemon() -> None:
     assert role_of(by_label["2000 OK Hello 54"].src) == "client"
     assert not [a for a in arrows if {role_of(a.src), role_of(a.dst)} == {"director", "storage"}
                 and a.label in ("fileset", "backup FileIndex=0", "2800 End Job")]
+
+
+def test_a_replication_between_two_sds_pairs_across_their_two_jobs(tmp_path: Path) -> None:
+    """The reading SD traces the conversation under the copy job, the writing SD under the job
+    it writes: every message still has both ends, and either JobId draws it."""
+    sd1, sd2 = [], []
+    t = 1_800_000_000.0
+
+    def line(records: list, peer: str, direction: str, text: str, job: str, jobid: int) -> None:
+        nonlocal t
+        t += 0.001
+        records.append({"t": t, "daemon": SD, "peer": peer, "dir": direction, "job": job, "jobid": jobid,
+                        "len": len(text) + 1, "msg": text})
+
+    t += 0.001
+    sd1.append({"t": t, "daemon": SD, "event": "connect", "peer": "sd2", "address": "127.0.0.1:9104",
+                "job": "copy.1"})
+    sd2.append({"t": t + 0.0005, "daemon": SD, "event": "accept", "peer": "127.0.0.1:40001"})
+    conversation = [(sd1, sd2, "Hello Start Storage Job backup.2 Version=25.0.0"),
+                    (sd2, sd1, "3000 OK start replicate ticket = 1"),
+                    (sd1, sd2, "end replicate"), (sd2, sd1, "3000 OK end replicate")]
+    for src, dst, text in conversation:
+        line(src, "sd2" if src is sd1 else "127.0.0.1:40001", "send", text,
+             *(("copy.1", 12) if src is sd1 else ("backup.2", 0)))
+        line(dst, "127.0.0.1:40001" if dst is sd2 else "sd2", "recv", text,
+             *(("copy.1", 12) if dst is sd1 else ("backup.2", 0)))
+    for name, records in (("sd1", sd1), ("sd2", sd2)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    arrows = build_sequence(read_traces([tmp_path]), jobid=12)
+    messages = [a for a in arrows if a.kind == "message"]
+    assert [(a.text, a.unpaired) for a in messages] == [(text, "") for _, _, text in conversation]
+    assert {a.src for a in messages} == {f"{SD}#sd1", f"{SD}#sd2"}
+    assert [a.text for a in build_sequence(read_traces([tmp_path]), job="backup") if a.kind == "message"] == [
+        text for _, _, text in conversation]

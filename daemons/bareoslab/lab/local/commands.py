@@ -422,7 +422,7 @@ def _demo(t: LocalTopology, base: Path, out: TextIO, timeout: float) -> int:
 
     run_dir = t.base / "run"
     records = read_traces(sorted(run_dir.glob("*.trace.jsonl")))
-    written, why = write_diagrams(records, [(r.jobid, f"job-{r.jobid}") for r in results], t.base / "diagrams")
+    written, why = write_diagrams(records, [((r.jobid,), f"job-{r.jobid}") for r in results], t.base / "diagrams")
     if written:
         print(f"\nSequence diagrams: {', '.join(str(p) for p in written)}", file=out)
         if why:
