@@ -184,6 +184,24 @@ class DeployedLab:
         return self.sh(host, f"python3 -c {shlex.quote(_LISTING)} {shlex.quote(root)}").splitlines()
 
     # -- diagnostics ----------------------------------------------------------------
+    def fetch_traces(self, into: Path) -> list[Path]:
+        """Copy the protocol traces of every host that writes them (bareoslab_common_trace_dir)
+        into ``into``: ``<host>.jsonl``, or ``<host>-<program>.jsonl`` where a host has several."""
+        into.mkdir(parents=True, exist_ok=True)
+        copied = []
+        for host in sorted(self.topology.hostvars):
+            directory = self.topology.var(host, "bareoslab_common_trace_dir", "")
+            if not directory:
+                continue
+            names = [n for n in self.sh(host, f"ls {shlex.quote(directory)} 2>/dev/null || true", check=False).split()
+                     if n.endswith(".trace.jsonl")]
+            for name in names:
+                stem = host if len(names) == 1 else f"{host}-{name.removesuffix('.trace.jsonl')}"
+                path = into / f"{stem}.jsonl"
+                path.write_text(self.sh(host, f"cat {shlex.quote(directory + '/' + name)}"), encoding="utf-8")
+                copied.append(path)
+        return copied
+
     def daemon_logs(self, hosts: Iterable[str] | None = None, lines: int = 40) -> str:
         """The journal of every bareoslab unit (and PostgreSQL) on the hosts, for failure reports."""
         parts = []

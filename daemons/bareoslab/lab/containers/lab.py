@@ -35,7 +35,8 @@ import yaml
 
 from ...codes import JOB_LEVEL_NAMES, JOB_STATUS_LONG, JOB_TYPE_NAMES, JobLevel, JobStatus, JobType
 from ...topology import Topology, TopologyError, read_inventory
-from ...trace.sequence import human_size
+from ...trace.render import write_diagrams
+from ...trace.sequence import human_size, read_traces
 from ..deployed import DeployedLab, DeployedLabError, JobRow, connection_lines, load_topology
 from ..errors import LabError
 from ..table import text_table
@@ -111,6 +112,11 @@ class Scenario:
         return out
 
     @property
+    def uses_collection(self) -> bool:
+        """It deploys with the roles installed as a collection (``${BAREOSLAB_COLLECTIONS}``)."""
+        return "${BAREOSLAB_COLLECTIONS}" in (self.directory / "molecule.yml").read_text(encoding="utf-8")
+
+    @property
     def inventory(self) -> Path:
         """The example inventory the scenario links (its hosts.yml's directory)."""
         hosts = self.config()["provisioner"]["inventory"]["links"]["hosts"]
@@ -143,13 +149,33 @@ def check_names(scenario: Scenario) -> None:
                                   f"not {scenario.network}: remove that lab first ({hint})")
 
 
+def collections_dir(project: Path) -> Path:
+    return project / "build" / "collections"
+
+
+def install_collection(project: Path, out: TextIO) -> None:
+    """``ansible-galaxy collection build`` of the repository, installed into
+    :func:`collections_dir` as a user installs it (``ansible-galaxy collection install``)."""
+    galaxy = str(Path(sys.executable).parent / "ansible-galaxy")
+    artifacts = project / "build"
+    for argv in ([galaxy, "collection", "build", "--force", "--output-path", str(artifacts), str(project)],
+                 [galaxy, "collection", "install", "--force", "-p", str(collections_dir(project)),
+                  *map(str, sorted(artifacts.glob("bareoslab-lab-*.tar.gz"))[-1:])]):
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=project)
+        if done.returncode != 0:
+            raise ContainersError(f"`{' '.join(argv[1:3])}` failed: {(done.stderr or done.stdout).strip()}")
+    print(f"collection bareoslab.lab installed in {collections_dir(project)}", file=out, flush=True)
+
+
 def molecule_env(image: str, scenario: Scenario) -> dict[str, str]:
     """Molecule's environment: the scenario's platforms come from the topology model
-    (``platforms: ${BAREOSLAB_PLATFORMS}`` in each molecule.yml)."""
+    (``platforms: ${BAREOSLAB_PLATFORMS}`` in each molecule.yml), the installed collection
+    from ``${BAREOSLAB_COLLECTIONS}``."""
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", BAREOSLAB_IMAGE=image,
                BAREOSLAB_PLATFORMS=json.dumps(scenario.platforms(image)),
+               BAREOSLAB_COLLECTIONS=str(collections_dir(scenario.project)),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0", NO_COLOR="1", COLUMNS="200")
     return env
 
@@ -165,6 +191,8 @@ def molecule(action: str, scenario: Scenario, image: str, out: TextIO) -> float:
     logs.mkdir(exist_ok=True)
     log_path = logs / f"molecule-{scenario.name}-{action}.log"
     exe = Path(sys.executable).parent / "molecule"
+    if scenario.uses_collection and action != "destroy":
+        install_collection(scenario.project, out)
     started = time.monotonic()
     tail: list[str] = []
     with open(log_path, "w", encoding="utf-8") as log:
@@ -266,19 +294,23 @@ BIG_MIB = 32  # a random file in each client's sample data: its backup lasts lon
 class Demo:
     """Backups of every client, a restore, a local copy and a remote migrate, with progress."""
 
-    def __init__(self, scenario: Scenario, out: TextIO, timeout: float = 300) -> None:
+    def __init__(self, scenario: Scenario, out: TextIO, diagrams: Path, timeout: float = 300) -> None:
         self.topology = load_topology(scenario.inventory)
         self.lab = DeployedLab(self.topology, docker_run)
         self.out = out
         self.timeout = timeout
         self.jobs: list[int] = []
         self.step = 0
+        self.diagrams = diagrams
+        #: a job of each kind run, to draw: (JobIds, file stem)
+        self.drawn: list[tuple[tuple[int, ...], str]] = []
 
     def say(self, text: str, end: str = "\n") -> None:
         print(text, end=end, file=self.out, flush=True)
 
-    def job(self, command: str) -> JobRow:
-        """Run a job and wait for it (and for the workers of a copy/migrate control job)."""
+    def job(self, command: str) -> tuple[JobRow, list[JobRow]]:
+        """Run a job and wait for it (and for the workers of a copy/migrate control job); its row
+        and its workers' rows."""
         started = time.monotonic()
         jobid = self.lab.run_job(command)
         row = self.lab.wait_job(jobid, self.timeout)
@@ -295,7 +327,7 @@ class Demo:
         if not row.ok:  # the job, or the first worker of a control job that failed
             raise ContainersError(f"JobId {row.jobid} ended {row.jobstatus}:\n{self.lab.job_log(row.jobid)}\n"
                                   f"--- daemon journals ---\n{self.lab.daemon_logs()}")
-        return row
+        return row, workers
 
     def jobs_at_once(self, commands: list[str]) -> list[JobRow]:
         """Queue every command, then wait for each: they run at the same time."""
@@ -340,10 +372,13 @@ class Demo:
         backups = self.jobs_at_once([f"run job=backup-{c.name} level=Full{f' pool={p}' if p else ''} yes"
                                      for c, p in plan])
         self.check_pool_rule([b.jobid for b in backups])
+        self.drawn += [((b.jobid,), f"backup-{c.connection.replace('+', '-')}")
+                       for (c, _), b in zip(plan, backups, strict=True)]
         self.numbered(total, f"restores of the {len(backups)} backups at once, each on its client:\n")
         wheres = {c.host: f"/var/tmp/bareoslab-restore-{b.jobid}" for (c, _), b in zip(plan, backups, strict=True)}
-        self.jobs_at_once([f"restore jobid={b.jobid} client={c.name} where={wheres[c.host]} all done yes"
-                           for (c, _), b in zip(plan, backups, strict=True)])
+        restores = self.jobs_at_once([f"restore jobid={b.jobid} client={c.name} where={wheres[c.host]} all done yes"
+                                      for (c, _), b in zip(plan, backups, strict=True)])
+        self.drawn.append(((restores[0].jobid,), "restore"))
         self.numbered(total, "compare each restored tree with its source ...")
         for c, _ in plan:
             if lab.listing(c.host, wheres[c.host] + SOURCE) != lab.listing(c.host, SOURCE):
@@ -354,19 +389,32 @@ class Demo:
             self.numbered(total, f"local copy on {pool.storage_host}: a backup into pool {pool.name} ...")
             self.job(f"run job=backup-{client.name} level=Full pool={pool.name} yes")
             self.say(f"      copy-{pool.name} to pool {pool.next_pool} ...", end="")
-            self.job(f"run job=copy-{pool.name} yes")
+            _, workers = self.job(f"run job=copy-{pool.name} yes")
+            self.drawn += [(_with_new_job(w), "local-copy") for w in _first_that_moved_data(workers)]
         if remote:
             pool = remote[0]
             assert pool.next_pool is not None  # copy_pools has only pools with a Next Pool
             target = t.pools[pool.next_pool].storage_host
             self.numbered(total, f"remote migrate of pool {pool.name} from {pool.storage_host} to {target} ...")
-            self.job(f"run job=migrate-{pool.name} yes")
+            _, workers = self.job(f"run job=migrate-{pool.name} yes")
+            self.drawn += [(_with_new_job(w), "remote-migrate") for w in _first_that_moved_data(workers)]
         self.say("\nCatalog (PostgreSQL on " + t.catalog + "):")
         self.say(self.table())
+        self.draw()
         self.say(f"\nThe lab keeps running. Console: docker exec -it {t.director} "
                  f"/opt/bareoslab/venv/bin/bareoslab-console -c /etc/bareoslab/dir/bconsole.conf\n"
                  "Remove it: make lab-down")
         return 0
+
+    def draw(self) -> None:
+        """A sequence diagram of each kind of job run, from the daemons' traces."""
+        traces = self.lab.fetch_traces(self.diagrams / "traces")
+        if not traces:
+            return  # the inventory sets no bareoslab_common_trace_dir
+        written, why = write_diagrams(read_traces(traces), self.drawn, self.diagrams)
+        self.say("\nSequence diagrams:" + "".join(f"\n  {_shown(p)}" for p in written))
+        if why:
+            self.say(f"  (PlantUML text only: {why})")
 
     def table(self) -> str:
         first = min(self.jobs)
@@ -380,6 +428,21 @@ class Demo:
                          ", ".join(v for v, _ in volumes)))
         return text_table(("JobId", "Name", "Type", "Level", "Status", "Files", "Bytes", "Prior", "Pool", "Volumes"),
                           body, right={0, 5, 6, 7})
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def _first_that_moved_data(workers: list[JobRow]) -> list[JobRow]:
+    """The first worker of a copy/migrate that copied files (one with nothing to copy talks to no SD)."""
+    return [w for w in workers if w.jobfiles][:1]
+
+
+def _with_new_job(worker: JobRow) -> tuple[int, ...]:
+    """A copy or migrate worker and the job it writes (its PriorJobId points there)."""
+    return (worker.jobid, worker.priorjobid) if worker.priorjobid else (worker.jobid,)
 
 
 def _named(names: dict, enum: type, code: str) -> str:
@@ -405,6 +468,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                      "its inventory")):
         p = actions.add_parser(name, help=text)
         p.add_argument("-s", "--scenario", default=DEFAULT_SCENARIO, help=f"default {DEFAULT_SCENARIO}")
+        if name == "run":
+            p.add_argument("--diagrams", metavar="DIR",
+                           help="write the jobs' sequence diagrams here (default: lab/diagrams in the project)")
     t = actions.add_parser("test", help="molecule test of scenarios (default: all)")
     t.add_argument("scenarios", nargs="*", default=list(TEST_SCENARIOS))
     for p in actions.choices.values():
@@ -439,6 +505,6 @@ def main(args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps(scenario.platforms(image_tag())), file=out)
         return 0
     try:
-        return Demo(scenario, out).run()
+        return Demo(scenario, out, Path(args.diagrams or project / "lab" / "diagrams")).run()
     except DeployedLabError as exc:
         raise ContainersError(f"{exc}\n(is the lab up? bareoslab containers up -s {scenario.name})") from exc
