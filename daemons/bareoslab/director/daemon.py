@@ -21,7 +21,7 @@ from ..net.auth import DEFAULT_CONSOLE, Hello
 from ..net.errors import ProtocolError
 from ..net.framing import Connection
 from ..net.handshake import Inbound
-from ..net.server import listen
+from ..net.server import listen, use_heartbeat_interval
 from ..net.tls import RESOURCE_TYPES, TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
 from ..version import VERSION, VERSION_SHORT_DATE
@@ -250,6 +250,7 @@ class Director:
             self.tasks.spawn(tell_peer_to_cancel(self, jobs, res), f"cancel-left-{rtype}-{name}")
 
     async def serve(self) -> None:
+        use_heartbeat_interval(self.res.heartbeat_interval)
         servers = await self.start()
         try:
             await serve_forever(servers)
@@ -279,6 +280,7 @@ class Director:
         except Exception as exc:
             raise ReloadError(f"reload failed, the configuration is unchanged: {exc}") from exc
         self.cfg, self.res = cfg, director_res
+        use_heartbeat_interval(director_res.heartbeat_interval)
         cache = getattr(self.msgs, "_cache", None)
         if isinstance(cache, dict):
             cache.clear()

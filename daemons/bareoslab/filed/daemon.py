@@ -13,7 +13,7 @@ from ..net.auth import Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
 from ..net.handshake import Inbound
-from ..net.server import listen
+from ..net.server import listen, use_heartbeat_interval
 from ..net.tls import TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
 from ..version import VERSION, VERSION_DATE
@@ -132,6 +132,7 @@ class FileDaemon:
         await DirectorSession(self, conn, director).serve()
 
     async def serve(self) -> None:
+        use_heartbeat_interval(self.client.heartbeat_interval)
         addresses = listen_addresses(self.client)
         servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
         log.info("%s listening on %s", self.name, addresses)

@@ -23,26 +23,44 @@ _PREAUTH_STREAM_LIMIT = 64 * 1024
 MAX_UNAUTHENTICATED = 64
 
 
+#: unanswered keepalive probes before the kernel ends a connection (Linux: 9)
+KEEPALIVE_PROBES = 3
+#: this process's Heartbeat Interval (the daemon's own Director, Storage or Client resource):
+#: the TCP keepalive timing of every connection it makes or accepts; 0: the kernel's (Bareos')
+_heartbeat_interval = 0.0
+
+
+def use_heartbeat_interval(seconds: float | None) -> None:
+    """The daemon's Heartbeat Interval, for the connections it makes or accepts from now on."""
+    global _heartbeat_interval
+    _heartbeat_interval = float(seconds or 0)
+
+
 def _tune(writer: asyncio.StreamWriter) -> None:
     sock = writer.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        set_keepalive(writer, _heartbeat_interval)
     transport = writer.transport
     if hasattr(transport, "set_write_buffer_limits"):
         transport.set_write_buffer_limits(high=4 * 1024 * 1024)
 
 
 def set_keepalive(writer: asyncio.StreamWriter, idle: float) -> None:
-    """TCP keepalive probes after ``idle`` seconds of silence (Bareos' SetKeepalive with the
-    Heartbeat Interval): the kernel finds a dead peer, nothing is sent in the protocol."""
+    """TCP keepalive on, as Bareos has it on every connection; with ``idle`` (the Heartbeat
+    Interval) the kernel probes after ``idle`` seconds of silence, every ``idle`` seconds, and
+    ends the connection after :data:`KEEPALIVE_PROBES` unanswered probes: a peer gone silent
+    is found within ``idle * (1 + KEEPALIVE_PROBES)`` seconds. Nothing is sent in the protocol."""
     sock = writer.get_extra_info("socket")
     if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
         return
-    seconds = max(1, int(idle))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    for option in ("TCP_KEEPIDLE", "TCP_KEEPINTVL"):
+    if idle <= 0:
+        return
+    seconds = max(1, int(idle))
+    for option, value in (("TCP_KEEPIDLE", seconds), ("TCP_KEEPINTVL", seconds), ("TCP_KEEPCNT", KEEPALIVE_PROBES)):
         if hasattr(socket, option):
-            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), seconds)
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
 
 
 async def connect(

@@ -15,7 +15,7 @@ from ..net.auth import Hello
 from ..net.errors import AuthenticationError, ProtocolError
 from ..net.framing import Connection
 from ..net.handshake import Inbound
-from ..net.server import listen
+from ..net.server import listen, use_heartbeat_interval
 from ..net.tls import TlsPolicy, TlsSettings, parse_qualified_name
 from ..net.trace import Tracer
 from ..version import VERSION, VERSION_DATE
@@ -212,6 +212,7 @@ class StorageDaemon:
         await ReplicateSession(self, conn, job).serve()
 
     async def serve(self) -> None:
+        use_heartbeat_interval(self.storage.heartbeat_interval)
         addresses = listen_addresses(self.storage)
         servers = await listen(addresses, self.on_connection, daemon=self.name, tracer=self.tracer)
         log.info("%s listening on %s", self.name, addresses)

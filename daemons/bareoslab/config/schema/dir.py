@@ -119,7 +119,8 @@ DIRECTOR = [
     Directive(
         "SD Connect Timeout", DURATION, default=1800, doc="How long to try connecting to a storage."
     ),
-    Directive("Heartbeat Interval", DURATION, default=0, doc="Keepalive interval (0: off)."),
+    Directive("Heartbeat Interval", DURATION, default=0,
+              doc="TCP keepalive after this much silence, then every interval (0: the system's timing)."),
     Directive("Statistics Retention", DURATION, default=160704000, deprecated=True),
     Directive("Statistics Collect Interval", INT, default=0, deprecated=True),
     Directive("Ver Id", STRING, doc="Text added to the version string."),
@@ -208,7 +209,8 @@ CLIENT = [
     Directive("Quota Include Failed Jobs", BOOL, default=True),
     Directive("File Retention", DURATION, default=5184000, deprecated=True),
     Directive("Job Retention", DURATION, default=15552000, deprecated=True),
-    Directive("Heartbeat Interval", DURATION, default=0, doc="Keepalive interval (0: off)."),
+    Directive("Heartbeat Interval", DURATION, default=0,
+              doc="Read and kept: the Director resource's Heartbeat Interval times the keepalive of every connection."),
     Directive("AutoPrune", BOOL, default=False, deprecated=True),
     Directive("Maximum Concurrent Jobs", INT, default=1, doc="Jobs run on this client at once."),
     Directive("Maximum Bandwidth Per Job", SPEED, doc="Bandwidth limit per job (bytes/s)."),
@@ -251,7 +253,8 @@ STORAGE = [
     Directive("Auto Changer", BOOL, default=False, doc="The device is an autochanger."),
     Directive("Enabled", BOOL, default=True, doc="Jobs may use this storage."),
     Directive("Allow Compression", BOOL, default=True),
-    Directive("Heartbeat Interval", DURATION, default=0, doc="Keepalive interval (0: off)."),
+    Directive("Heartbeat Interval", DURATION, default=0,
+              doc="Read and kept: the Director resource's Heartbeat Interval times the keepalive of every connection."),
     Directive("Cache Status Interval", DURATION, default=30),
     Directive("Maximum Concurrent Jobs", INT, default=1, doc="Jobs using this storage at once."),
     Directive(

@@ -50,7 +50,8 @@ CLIENT = [
         "SD Connect Timeout", DURATION, default=1800, doc="How long to try connecting to a storage."
     ),
     Directive(
-        "Heartbeat Interval", DURATION, default=0, doc="Keepalive and heartbeat interval (0: off)."
+        "Heartbeat Interval", DURATION, default=0,
+        doc="TCP keepalive and heartbeats to the Director during a job (0: the system's keepalive timing, no heartbeats)."
     ),
     Directive("Maximum Network Buffer Size", INT),
     Directive("PKI Signatures", BOOL, default=False),

@@ -68,7 +68,8 @@ STORAGE = [
     Directive(
         "FD Connect Timeout", DURATION, default=1800, doc="How long to try connecting to a client."
     ),
-    Directive("Heartbeat Interval", DURATION, default=0, doc="Keepalive interval (0: off)."),
+    Directive("Heartbeat Interval", DURATION, default=0,
+              doc="TCP keepalive after this much silence, then every interval (0: the system's timing)."),
     Directive("Checkpoint Interval", DURATION, default=0),
     Directive("Maximum Network Buffer Size", INT),
     Directive(
