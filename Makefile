@@ -66,9 +66,11 @@ else
 	$(VENV)/bin/bareoslab containers test
 endif
 
-test: lint
-	$(PY) -m pytest
-	$(MAKE) molecule
+# Three phases, each announced and timed (tools/phase).
+test: venv
+	@tools/phase 1/3 "lint: ruff, mypy, ansible-lint" $(MAKE) --no-print-directory lint
+	@tools/phase 2/3 "pytest: unit, roles, fuzz, integration" $(PY) -m pytest
+	@tools/phase 3/3 "molecule scenarios in Docker" $(MAKE) --no-print-directory molecule
 
 # The containers' Debian image, built here from the host's apt sources (never pulled).
 image: venv
