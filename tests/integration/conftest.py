@@ -23,7 +23,7 @@ import pytest
 from bareoslab.catalog import open_catalog
 from bareoslab.console.client import Console
 from bareoslab.lab.local import processes
-from bareoslab.lab.local.render import CatalogSettings, LocalTopology, render
+from bareoslab.lab.local.render import CatalogSettings, LocalTopology, director_host, place, render
 from bareoslab.net.auth import hello_director, password_key
 from bareoslab.net.errors import ProtocolError
 from bareoslab.net.framing import Connection
@@ -65,7 +65,7 @@ class Lab:
         c = self.t.catalog
         return open_catalog(c.driver, c.name, user=c.user, password=c.password or None,
                             address=c.address or None, port=c.port or None,
-                            working_directory=str(self.t.working_dir("dir")), create=False)
+                            working_directory=str(self.t.working_dir(director_host(self.t))), create=False)
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self.catalog() as cat:
@@ -125,12 +125,14 @@ def lab_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]
                                       password=kw.get("password") or "",
                                       address=kw.get("socket") or kw.get("address") or "", port=kw["port"])
         t = LocalTopology(base, catalog=catalog, data_dir=data or make_tree(base / "data"), **options)
+        if t.inventory is not None:  # an inventory's daemons on loopback ports
+            place(t)
         render(t)
         if configure is not None:
             configure(t)
         if driver == "postgresql":
             created = subprocess.run(
-                [sys.executable, "-m", "bareoslab.catalog.cli", "create", "-c", str(t.etc / "dir")],
+                [sys.executable, "-m", "bareoslab.catalog.cli", "create", "-c", str(t.etc / director_host(t))],
                 capture_output=True, text=True, timeout=60)
             assert created.returncode == 0, created.stderr
         lab = Lab(t)

@@ -157,13 +157,17 @@ def install_collection(project: Path, out: TextIO) -> None:
     """``ansible-galaxy collection build`` of the repository, installed into
     :func:`collections_dir` as a user installs it (``ansible-galaxy collection install``)."""
     galaxy = str(Path(sys.executable).parent / "ansible-galaxy")
-    artifacts = project / "build"
-    for argv in ([galaxy, "collection", "build", "--force", "--output-path", str(artifacts), str(project)],
-                 [galaxy, "collection", "install", "--force", "-p", str(collections_dir(project)),
-                  *map(str, sorted(artifacts.glob("bareoslab-lab-*.tar.gz"))[-1:])]):
-        done = subprocess.run(argv, capture_output=True, text=True, cwd=project)
+    built = project / "build"
+
+    def run(*argv: str) -> str:
+        done = subprocess.run([galaxy, "collection", *argv], capture_output=True, text=True, cwd=project)
         if done.returncode != 0:
-            raise ContainersError(f"`{' '.join(argv[1:3])}` failed: {(done.stderr or done.stdout).strip()}")
+            raise ContainersError(f"`ansible-galaxy collection {argv[0]}` failed: {(done.stderr or done.stdout).strip()}")
+        return done.stdout
+
+    run("build", "--force", "--output-path", str(built), str(project))
+    version = yaml.safe_load((project / "galaxy.yml").read_text(encoding="utf-8"))["version"]
+    run("install", "--force", "-p", str(collections_dir(project)), str(built / f"bareoslab-lab-{version}.tar.gz"))
     print(f"collection bareoslab.lab installed in {collections_dir(project)}", file=out, flush=True)
 
 
