@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -13,6 +14,8 @@ import psycopg
 from psycopg import sql as pgsql
 
 from .errors import DatabaseError
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=512)
@@ -103,29 +106,65 @@ def create_database(params: PgParams, maintenance_db: str = "postgres") -> bool:
 
 
 class PostgresDriver:
-    """One psycopg connection in autocommit mode; ``transaction()`` nests as savepoints."""
+    """One psycopg connection in autocommit mode; ``transaction()`` nests as savepoints.
+
+    A connection the server dropped (restarted, killed) is opened again, as Bareos' catalog
+    reconnects: at the next statement outside a transaction, which is then run once more. A
+    statement inside a transaction fails with it: what it began is gone.
+    """
 
     name = "postgresql"
 
     def __init__(self, params: PgParams) -> None:
         self.params = params
         self.conn = connect(params)
+        self._depth = 0  # transaction() blocks open
+
+    def _reconnect_if_lost(self) -> bool:
+        """A new connection in place of a broken one (callers: outside any transaction); True if made."""
+        if not (self.conn.broken or self.conn.closed):
+            return False
+        log.warning("the connection to the catalog was lost; connecting again")
+        self.conn = connect(self.params)
+        return True
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         try:
-            if params:
-                return self.conn.execute(to_pg_placeholders(sql), tuple(params))
-            return self.conn.execute(sql)
+            return self._execute(sql, params)
+        except psycopg.OperationalError as exc:
+            if not (self._depth == 0 and self._reconnect_if_lost()):
+                raise DatabaseError(f"{str(exc).strip()}: {sql}") from exc
+        except psycopg.Error as exc:
+            raise DatabaseError(f"{str(exc).strip()}: {sql}") from exc
+        try:
+            return self._execute(sql, params)
         except psycopg.Error as exc:
             raise DatabaseError(f"{str(exc).strip()}: {sql}") from exc
 
+    def _execute(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
+        if params:
+            return self.conn.execute(to_pg_placeholders(sql), tuple(params))
+        return self.conn.execute(sql)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.conn.transaction():
-            yield
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(self.conn.transaction())
+            except psycopg.OperationalError as exc:  # BEGIN on a dropped connection: nothing begun yet
+                if not (self._depth == 0 and self._reconnect_if_lost()):
+                    raise DatabaseError(f"cannot begin a transaction: {str(exc).strip()}") from exc
+                stack.enter_context(self.conn.transaction())
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
 
     def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        if self._depth == 0:
+            self._reconnect_if_lost()
         try:
             with self.conn.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:

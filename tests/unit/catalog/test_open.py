@@ -117,3 +117,29 @@ def test_open_postgresql_empty_database(pg_server: Any) -> None:
             assert catalog.check() == 2250
     finally:
         pg_server.drop_database(name)
+
+
+@pytest.mark.postgresql
+def test_postgresql_connection_dropped_by_the_server_is_opened_again(pg_server: Any, pg_shared: Any) -> None:
+    """A catalog whose server ended its connection (restarted, killed) connects again at the
+    next statement outside a transaction, as Bareos' catalog reconnects; inside one the
+    statement fails, and with it what the transaction began."""
+    with open_catalog("postgresql", pg_shared.reset(), **pg_server.catalog_kwargs()) as catalog:
+        assert isinstance(catalog, SqlCatalog)
+
+        def drop_the_connection() -> None:
+            pid = catalog.query("SELECT pg_backend_pid()")[1][0][0]
+            with pg_server.connect() as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+        drop_the_connection()
+        catalog.create_job("after.1", "after", "B", "F")  # connected again, ran once more
+        assert [j.job for j in catalog.list_jobs()] == ["after.1"]
+        drop_the_connection()
+        with catalog._db.transaction():  # BEGIN connects again: nothing was begun
+            catalog.create_job("inside.1", "inside", "B", "F")
+        with pytest.raises(DatabaseError), catalog._db.transaction():
+            catalog.create_job("lost.1", "lost", "B", "F")
+            drop_the_connection()
+            catalog.query("SELECT 1")  # the transaction is gone: fails, not run again alone
+        assert [j.job for j in catalog.list_jobs()] == ["after.1", "inside.1"]  # connected again
