@@ -1,0 +1,1 @@
+../../roles/bareoslab_common/library/bareoslab_config_tree.py
