@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import resource
 import signal
 import socket
 import struct
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -98,12 +96,13 @@ def test_missing_and_vanished_files_end_with_warnings(lab_factory, tmp_path: Pat
     assert "Backup OK -- with warnings" in log
 
 
-def test_file_daemon_killed_mid_backup(lab_factory, tmp_path: Path) -> None:
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_file_daemon_killed_mid_backup(lab_factory, tmp_path: Path, driver) -> None:
     data = tmp_path / "big"
     data.mkdir()
     with open(data / "zeros", "wb") as fh:  # sparse on disk, read in full by the FD
         fh.truncate(3 * 1024**3)
-    lab: Lab = lab_factory(data=data)
+    lab: Lab = lab_factory(driver, data=data)
     out = lab.run("run job=backup level=Full yes")
     jobid = int(out.split("JobId=")[1].split()[0])
     fd_pid = processes.daemon_processes(lab.t)["fd"].pid()
@@ -161,41 +160,41 @@ def test_director_killed_mid_backup_ends_the_job_at_its_restart(lab_factory, tmp
     assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"
 
 
-def _limited_sd(t, limit: int) -> subprocess.Popen:
-    """Start the SD with a file size limit, as if its disk were full at ``limit`` bytes."""
-    proc = processes.daemon_processes(t)["sd"]
-    proc.pid_file.parent.mkdir(parents=True, exist_ok=True)
-
-    def limit_files() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    sd = subprocess.Popen(
-        [sys.executable, "-m", processes.MODULES["sd"], "-c", str(t.etc / "sd"), "-f", "-d", "1",
-         "-p", str(proc.pid_file), "--log-file", str(proc.log_file), "--trace", str(proc.trace_file)],
-        preexec_fn=limit_files, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert processes.wait_for_port(t.host, t.sd_port)
-    return sd
+def _small_file_system(t, size: int) -> None:
+    """The SD's archive directory on a file system of ``size`` bytes (a tmpfs): a real ENOSPC."""
+    t.storage_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0750", "tmpfs", str(t.storage_dir)],
+                   check=True, capture_output=True, timeout=30)
 
 
-def test_full_disk_fails_the_job_and_keeps_the_volume_readable(lab_factory, tmp_path: Path) -> None:
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_full_disk_fails_the_job_and_keeps_the_volume_readable(lab_factory, tmp_path: Path, driver,
+                                                               request: pytest.FixtureRequest) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root (CI runs as root)")
     data = tmp_path / "payload"
     data.mkdir()
     (data / "first").write_bytes(os.urandom(200_000))
-    limit = 3 * 1024 * 1024
-    lab: Lab = lab_factory(data=data, configure=lambda t: _limited_sd(t, limit))
+    size = 3 * 1024 * 1024
+    storage = tmp_path / "lab0" / "storage"
+    request.addfinalizer(lambda: subprocess.run(["umount", "-l", str(storage)], capture_output=True, timeout=30))
+    lab: Lab = lab_factory(driver, data=data, configure=lambda t: _small_file_system(t, size))
+    assert lab.t.storage_dir == storage
     first = lab.run_job("run job=backup level=Full yes")
     assert job_status(lab, first) == "T"
     (data / "second").write_bytes(os.urandom(5 * 1024 * 1024))
     second = lab.run_job("run job=backup level=Full yes")
     assert job_status(lab, second) in ("E", "f")
-    assert "Write error on volume" in lab.run(f"list joblog jobid={second}")
-    # nothing lost: the volume holds only whole blocks and the first job still restores
-    volume = lab.t.storage_dir / "Full-0001"
-    assert volume.stat().st_size <= limit
-    device = FileDevice("FileStorage", "File", lab.t.storage_dir)
-    records = list(device.read_records("Full-0001"))
-    assert records
+    log = lab.run(f"list joblog jobid={second}")
+    assert "Write error on volume" in log and "No space left on device" in log, log
+    # nothing lost: the volume holds only whole blocks, the catalog counts no more than the
+    # file holds, and the first job still restores
+    volume = storage / "Full-0001"
+    device = FileDevice("FileStorage", "File", storage)
+    end = max(offset + header.block_len for offset, header in device.read_blocks("Full-0001"))
+    assert end == volume.stat().st_size <= size
+    counted = lab.query("SELECT VolBytes FROM Media WHERE VolumeName = 'Full-0001'")[0][0]
+    assert counted <= volume.stat().st_size
     out = lab.run(f"restore jobid={first} where={lab.t.restore_dir} all done yes")
     restore = int(out.split("JobId=")[-1].split()[0])
     lab.console.command(f"wait jobid={restore}", timeout=120)
