@@ -204,6 +204,8 @@ class Connection:
                 data = await self.reader.read(max(min(_READ_SIZE, self.max_frame + 4), need))
             except (ConnectionResetError, BrokenPipeError) as exc:
                 raise ConnectionClosed(f"{self.peer} reset the connection") from exc
+            except OSError as exc:  # keepalive unanswered (timed out), no route to the peer
+                raise ConnectionClosed(f"connection to {self.peer} lost: {exc.strerror or exc}") from exc
             if not data:
                 raise ConnectionClosed(f"{self.peer} closed the connection")
             if self.bandwidth is not None:
@@ -335,6 +337,8 @@ class Connection:
             await self.writer.drain()
         except (ConnectionResetError, BrokenPipeError) as exc:
             raise ConnectionClosed(f"{self.peer} reset the connection") from exc
+        except OSError as exc:
+            raise ConnectionClosed(f"connection to {self.peer} lost: {exc.strerror or exc}") from exc
         if self.bandwidth is not None:
             sent, self._unmetered = self._unmetered, 0
             await _pause(self.bandwidth.pause_for(sent))

@@ -74,6 +74,18 @@ def test_framing_eof_mid_frame_is_connection_closed(pair):
     asyncio.run(run())
 
 
+def test_a_connection_the_kernel_gave_up_on_is_connection_closed_naming_why(pair):
+    """Keepalive probes unanswered (ETIMEDOUT), no route to the peer: a closed connection with
+    the reason, as a reset is, never an error of another kind."""
+    async def run():
+        a, b = await pair()
+        b.reader.set_exception(TimeoutError(110, "Connection timed out"))
+        with pytest.raises(ConnectionClosed, match="connection to left lost: Connection timed out"):
+            await b.recv()
+
+    asyncio.run(run())
+
+
 def test_recv_msg_skips_heartbeats_but_not_other_signals(pair):
     async def run():
         a, b = await pair()
