@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from ..catalog import open_catalog
 from ..catalog.api import Catalog, DatabaseError, JobEnd
+from ..catalog.errors import CatalogError
 from ..codes import MSG_TYPE_PREFIX, JobStatus, MsgType
 from ..config import Config, ConfigError, Resource, load_config
 from ..config.loader import config_root
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
 HELLO_TIMEOUT = 30.0
+#: seconds between attempts to record the end of a job the catalog failed to take
+JOB_END_RETRY = 10.0
 
 
 class Director:
@@ -110,6 +113,30 @@ class Director:
             jcr.status, jcr.level, jcr.end_time, job_files=jcr.job_files, job_bytes=jcr.job_bytes,
             read_bytes=jcr.read_bytes, job_errors=jcr.job_errors, vol_session_id=jcr.vol_session_id,
             vol_session_time=jcr.vol_session_time, pool_id=jcr.pool_id, fileset_id=jcr.fileset_id))
+
+    def record_end_later(self, jcr: JobControlRecord, exc: Exception) -> None:
+        """The catalog failed at the job's end (its server went away): what it did not store is
+        lost to the job, which ends a fatal error, recorded with a job log line as soon as the
+        catalog answers again (every :data:`JOB_END_RETRY` seconds, for a day). Bareos' Director
+        would leave the Job row running until its next start."""
+        jcr.set_status(JobStatus.FATAL_ERROR)
+        log.error("JobId %d: the catalog failed at the job's end (%s); its end is recorded once the "
+                  "catalog answers", jcr.jobid, exc)
+        self.tasks.spawn(self._record_end(jcr, str(exc)), f"job-end-{jcr.jobid}")
+
+    async def _record_end(self, jcr: JobControlRecord, why: str) -> None:
+        for _ in range(int(86400 / JOB_END_RETRY)):
+            await asyncio.sleep(JOB_END_RETRY)
+            try:
+                await self.update_job_end(jcr)
+                await self._log_to_catalog(jcr.jobid, time.time(), (
+                    f"{self.name} JobId {jcr.jobid}: Fatal error: the catalog failed at the job's end ({why}); "
+                    "the job is recorded as failed now that the catalog answers again.\n"))
+            except CatalogError:
+                continue
+            log.info("JobId %d: its end is recorded in the catalog", jcr.jobid)
+            return
+        log.error("JobId %d: the catalog did not answer for a day; its Job row is left as it was", jcr.jobid)
 
     async def end_job_without_kind(self, jcr: JobControlRecord) -> None:
         jcr.status = JobStatus.FATAL_ERROR

@@ -12,6 +12,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from ..catalog.errors import CatalogError
 from ..codes import JobLevel, JobStatus, JobType, MsgType
 from ..config import Resource
 from ..net.auth import version_line
@@ -85,10 +86,14 @@ async def job_thread(director: Director, jcr: JobControlRecord) -> None:
         await director.job_msg(jcr, MsgType.FATAL, f"Internal error: {exc!r}")
     finally:
         jcr.end_time = time.time()
-        if kind is not None:
-            await asyncio.shield(kind.cleanup(director, jcr))
-        else:
-            await asyncio.shield(director.end_job_without_kind(jcr))
+        try:
+            if kind is not None:
+                await asyncio.shield(kind.cleanup(director, jcr))
+            else:
+                await asyncio.shield(director.end_job_without_kind(jcr))
+        except CatalogError as exc:  # the catalog went away: the end is recorded once it is back
+            director.record_end_later(jcr, exc)
+            return
     await run_scripts(director, jcr, "AfterJob")  # after the report, as in Bareos
     if jcr.job_type is JobType.BACKUP and jcr.status.ok and not jcr.canceled:
         try:

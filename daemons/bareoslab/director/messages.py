@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from ..catalog.errors import CatalogError
 from ..codes import MsgType
 from ..config import Resource
 
@@ -85,7 +86,11 @@ class MessageRouter:
             if dest == "console":
                 self.console_queue.append(f"{console_stamp(when)} {text}")
             elif dest == "catalog" and jcr is not None and jcr.jobid:
-                await self._log_to_catalog(jcr.jobid, when, text)
+                try:
+                    await self._log_to_catalog(jcr.jobid, when, text)
+                except CatalogError as exc:  # the catalog went away: the message still reaches the log
+                    log.warning("JobId %d: job message not stored in the catalog (%s): %s", jcr.jobid, exc,
+                                text.rstrip())
             elif dest in ("append", "file") and address:
                 try:
                     with open(address, "a", encoding="utf-8") as fh:
