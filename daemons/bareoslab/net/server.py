@@ -47,10 +47,13 @@ def _tune(writer: asyncio.StreamWriter) -> None:
 
 
 def set_keepalive(writer: asyncio.StreamWriter, idle: float) -> None:
-    """TCP keepalive on, as Bareos has it on every connection; with ``idle`` (the Heartbeat
-    Interval) the kernel probes after ``idle`` seconds of silence, every ``idle`` seconds, and
-    ends the connection after :data:`KEEPALIVE_PROBES` unanswered probes: a peer gone silent
-    is found within ``idle * (1 + KEEPALIVE_PROBES)`` seconds. Nothing is sent in the protocol."""
+    """TCP keepalive on, as Bareos has it on every connection. With ``idle`` (the Heartbeat
+    Interval) a peer gone silent is found within ``idle * (1 + KEEPALIVE_PROBES)`` seconds:
+    a reader by keepalive (probes after ``idle`` seconds of silence, every ``idle`` seconds,
+    :data:`KEEPALIVE_PROBES` unanswered ones end the connection), a writer by ``TCP_USER_TIMEOUT``
+    (data unacknowledged that long ends it; keepalive does not probe while data is in flight).
+    Beyond Bareos: a peer that reads nothing for that long (a Storage daemon waiting for a volume
+    in the middle of a job) loses the connection too. Nothing is sent in the protocol."""
     sock = writer.get_extra_info("socket")
     if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
         return
@@ -58,7 +61,8 @@ def set_keepalive(writer: asyncio.StreamWriter, idle: float) -> None:
     if idle <= 0:
         return
     seconds = max(1, int(idle))
-    for option, value in (("TCP_KEEPIDLE", seconds), ("TCP_KEEPINTVL", seconds), ("TCP_KEEPCNT", KEEPALIVE_PROBES)):
+    for option, value in (("TCP_KEEPIDLE", seconds), ("TCP_KEEPINTVL", seconds), ("TCP_KEEPCNT", KEEPALIVE_PROBES),
+                          ("TCP_USER_TIMEOUT", seconds * (1 + KEEPALIVE_PROBES) * 1000)):
         if hasattr(socket, option):
             sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
 

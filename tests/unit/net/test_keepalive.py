@@ -26,11 +26,12 @@ def test_keepalive_is_set_with_the_heartbeat_interval() -> None:
     assert asyncio.run(main()) == (1, 7)
 
 
-def _keepalive(sock: socket.socket) -> tuple[int, int, int, int]:
+def _keepalive(sock: socket.socket) -> tuple[int, int, int, int, int]:
     return (sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
             sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
             sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),
-            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT))
+            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
+            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT))
 
 
 def test_every_connection_made_or_accepted_keeps_alive_with_the_daemons_heartbeat_interval() -> None:
@@ -39,7 +40,7 @@ def test_every_connection_made_or_accepted_keeps_alive_with_the_daemons_heartbea
     with socket.socket() as fresh:
         kernel = _keepalive(fresh)[1:]
 
-    async def ends(interval: float) -> list[tuple[int, int, int, int]]:
+    async def ends(interval: float) -> list[tuple[int, int, int, int, int]]:
         accepted: asyncio.Queue[socket.socket] = asyncio.Queue()
 
         async def handler(conn: Connection) -> None:
@@ -57,7 +58,8 @@ def test_every_connection_made_or_accepted_keeps_alive_with_the_daemons_heartbea
         return found
 
     try:
-        assert asyncio.run(ends(4)) == [(1, 4, 4, server.KEEPALIVE_PROBES)] * 2
+        bound_ms = 4 * (1 + server.KEEPALIVE_PROBES) * 1000  # unacknowledged data: the writer's bound
+        assert asyncio.run(ends(4)) == [(1, 4, 4, server.KEEPALIVE_PROBES, bound_ms)] * 2
         assert asyncio.run(ends(0)) == [(1, *kernel)] * 2
     finally:
         server.use_heartbeat_interval(0)
