@@ -65,6 +65,7 @@ async def send_records(
                 since_drain += n
                 if since_drain >= DRAIN_BYTES:
                     since_drain = 0
+                    job.job_files, job.job_bytes = len(files), sent  # what `status storage` shows
                     await conn.drain()
     except VolumeError as exc:
         await job.jmsg(MsgType.ERROR, f"Read error: {exc}")
