@@ -48,17 +48,20 @@ def features() -> set[str]:
     t = topology()
     found = {name for name, present in (("local copy", t.copy_pools(remote=False)),
                                         ("remote copy", t.copy_pools(remote=True))) if present}
-    return found | ({"ssh"} if ssh_key().is_file() else set())
+    return (found | ({"ssh"} if ssh_key().is_file() else set())
+            | ({"faults"} if os.environ.get("BAREOSLAB_FAULTS") == "1" else set()))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test marked ``needs("remote copy")`` and the like is collected only where the
-    topology offers it (deselected elsewhere, not skipped)."""
+    topology offers it (deselected elsewhere, not skipped); the faults scenario runs only the
+    fault tests."""
     offered = features()
     kept, dropped = [], []
     for item in items:
         needed = {m.args[0] for m in item.iter_markers("needs")}
-        (kept if needed <= offered else dropped).append(item)
+        wanted = needed <= offered and ("faults" in needed) == ("faults" in offered)
+        (kept if wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

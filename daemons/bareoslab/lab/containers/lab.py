@@ -46,7 +46,7 @@ DEFAULT_SCENARIO = "two-sd"
 #: How each connection mode reaches the File daemon.
 REACHED = {"director": "the Director calls it", "client": "it calls the Director",
            "passive": "passive: the SD calls it"}
-TEST_SCENARIOS = ("default", "two-sd", "ssh")
+TEST_SCENARIOS = ("default", "two-sd", "ssh", "faults")
 #: scenarios whose hosts sit at fixed addresses (ssh: the controller reaches each by address)
 FIXED_SUBNETS = {"ssh": "172.30.99.0/24"}
 LOG_DIR = "lab"
