@@ -57,7 +57,7 @@ fuzz: venv
 		[ $$status -eq 0 ] || exit 1; \
 	done
 
-# The molecule scenarios (default, two-sd, ssh) in Docker containers; they need a reachable
+# The molecule scenarios (default, two-sd, ssh, faults) in Docker containers; they need a reachable
 # Docker Engine, else they fail saying so. BAREOSLAB_SKIP_MOLECULE=1 skips them.
 molecule: venv
 ifeq ($(BAREOSLAB_SKIP_MOLECULE),1)
