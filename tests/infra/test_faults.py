@@ -30,7 +30,7 @@ from bareoslab.topology import Client
 pytestmark = pytest.mark.needs("faults")
 
 SOURCE = "/srv/bareoslab/data"
-BIG_MIB = 160  # 20 s of data phase at 8 MB/s
+BIG_MIB = 80  # 10 s of data phase at 8 MB/s
 BOUND = 120  # seconds a job has to end once its fault is injected
 FAILED = ("E", "f")
 VENV_PYTHON = "/opt/bareoslab/venv/bin/python"
