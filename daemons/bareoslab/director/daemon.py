@@ -52,7 +52,10 @@ class Director:
         self.catalog_res: Resource = cfg.resources("Catalog")[0]
         self.catalog: Catalog = None  # type: ignore[assignment]  # opened in start()
         self._db_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog")
+        #: the jobs queued or running (a finished one is in the catalog only)
         self.jobs: dict[int, JobControlRecord] = {}
+        #: jobs ended since the start (``status dir``'s "Jobs: run=")
+        self.jobs_run = 0
         self.jobq = JobQueue(self)
         self.tasks = TaskSet()
         self.started = time.time()

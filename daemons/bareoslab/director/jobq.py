@@ -209,6 +209,8 @@ class JobQueue:
             await job_thread(self.director, jcr)
         finally:
             self.running.pop(jcr.jobid, None)
+            self.director.jobs.pop(jcr.jobid, None)  # kept by whoever waits on it; else forgotten
+            self.director.jobs_run += 1
             jcr.done.set()
             self.changed.set()
 

@@ -94,7 +94,7 @@ async def status_header(ua: UserAgent) -> dict[str, Any]:
         f"{director.name} Version: {VERSION} ({VERSION_DATE}) {platform.system()} bareoslab"
     )
     await ua.send(
-        f"Daemon started {started}. Jobs: run={len(director.jobs)}, running={len(director.jobq.running)} "
+        f"Daemon started {started}. Jobs: run={director.jobs_run}, running={len(director.jobq.running)} "
         f"db:{director.catalog_res.db_driver}, bareoslab binary"
     )
     await ua.send(" Heap: bytes=0 max_bytes=0 bufs=0 max_bufs=0")
@@ -105,7 +105,7 @@ async def status_header(ua: UserAgent) -> dict[str, Any]:
         "os": platform.system(),
         "binary_info": "bareoslab",
         "daemon_started": started,
-        "jobs_run": len(director.jobs),
+        "jobs_run": director.jobs_run,
         "jobs_running": len(director.jobq.running),
         "config_warnings": bool(director.cfg.warnings),
     }
