@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 import pytest
 from bareoslab.codes import JobStatus
-from bareoslab.lab.deployed import DeployedLab, JobRow
+from bareoslab.lab.deployed import UNITS, DeployedLab, JobRow
 from bareoslab.topology import Client
 
 pytestmark = pytest.mark.needs("faults")
@@ -34,8 +34,7 @@ BIG_MIB = 80  # 10 s of data phase at 8 MB/s
 BOUND = 120  # seconds a job has to end once its fault is injected
 FAILED = ("E", "f")
 VENV_PYTHON = "/opt/bareoslab/venv/bin/python"
-UNITS = {"directors": "bareoslab-dir", "storages": "bareoslab-sd", "clients": "bareoslab-fd",
-         "catalogs": "postgresql"}
+GROUP_UNITS = {"directors": UNITS["dir"], "storages": UNITS["sd"], "clients": UNITS["fd"], "catalogs": "postgresql"}
 
 #: reads every block of every volume in a directory, checksums checked; prints
 #: "<volume> <bytes read to the end of the last block> <file size>" per volume
@@ -61,7 +60,7 @@ def docker(*argv: str) -> str:
 
 
 def unit_of(lab: DeployedLab, host: str) -> str:
-    return next(unit for group, unit in UNITS.items() if host in lab.topology.groups[group])
+    return next(unit for group, unit in GROUP_UNITS.items() if host in lab.topology.groups[group])
 
 
 def wait_until(what: str, check: Callable[[], bool], timeout: float = BOUND, every: float = 1.0) -> float:
@@ -98,12 +97,16 @@ def killed(lab: DeployedLab, host: str) -> Iterator[None]:
         restart_container(lab, host)
 
 
+def bytes_reported(status: str, job: str) -> int:
+    """The bytes a daemon's status shows for the job whose entry begins with ``job``."""
+    block = status.split(job, 1)
+    match = re.search(r"Bytes=([\d,]+)", block[1]) if len(block) == 2 else None
+    return int(match.group(1).replace(",", "")) if match else 0
+
+
 def data_flowing(lab: DeployedLab, fd: Client, jobid: int) -> bool:
     """The File daemon reports bytes sent for the job (``status client``)."""
-    out = lab.console(f"status client={fd.name}")
-    block = out.split(f"JobId {jobid} ", 1)
-    match = re.search(r"Bytes=([\d,]+)", block[1]) if len(block) == 2 else None
-    return bool(match) and int(match.group(1).replace(",", "")) > 0  # type: ignore[union-attr]
+    return bytes_reported(lab.console(f"status client={fd.name}"), f"JobId {jobid} ") > 0
 
 
 def ended(lab: DeployedLab, jobid: int) -> JobRow:
@@ -251,7 +254,4 @@ def test_storage_daemon_killed_mid_remote_copy_or_migrate(lab: DeployedLab, fd: 
 def data_moving(lab: DeployedLab, jobid: int, storage_host: str) -> bool:
     """The storage daemon reports bytes for the job (``status storage``: its job inventory)."""
     storage = next(iter(lab.topology.storage_daemon(storage_host).storages()))
-    out = lab.console(f"status storage={storage}")
-    block = out.split(f"JobId={jobid} ", 1)
-    match = re.search(r"Bytes=([\d,]+)", block[1]) if len(block) == 2 else None
-    return bool(match) and int(match.group(1).replace(",", "")) > 0  # type: ignore[union-attr]
+    return bytes_reported(lab.console(f"status storage={storage}"), f"JobId={jobid} ") > 0
