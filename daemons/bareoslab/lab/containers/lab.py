@@ -159,11 +159,10 @@ def install_collection(project: Path, out: TextIO) -> None:
     galaxy = str(Path(sys.executable).parent / "ansible-galaxy")
     built = project / "build"
 
-    def run(*argv: str) -> str:
+    def run(*argv: str) -> None:
         done = subprocess.run([galaxy, "collection", *argv], capture_output=True, text=True, cwd=project)
         if done.returncode != 0:
             raise ContainersError(f"`ansible-galaxy collection {argv[0]}` failed: {(done.stderr or done.stdout).strip()}")
-        return done.stdout
 
     run("build", "--force", "--output-path", str(built), str(project))
     version = yaml.safe_load((project / "galaxy.yml").read_text(encoding="utf-8"))["version"]
