@@ -191,16 +191,12 @@ class Volume:
                 os.fsync(self._fd)
 
     def close(self) -> None:
-        """Close the volume, its new blocks on stable storage first (a full volume is closed
-        before the catalog hears of its last blocks)."""
+        """Close the volume. Its blocks reached stable storage before any catalog request
+        counted them (the SD's ``AppendSession`` syncs, in a thread, before each)."""
         with self._lock:
             if self._fd >= 0:
                 fd, self._fd = self._fd, -1
-                try:
-                    if self.size != self.size_at_open:
-                        os.fsync(fd)
-                finally:
-                    os.close(fd)
+                os.close(fd)
 
 
 class FileDevice:
