@@ -12,6 +12,10 @@ class CatalogError(Exception):
         super().__init__(message or (self.__doc__ or "catalog error").strip())
 
 
+#: why a text parameter could not reach the catalog (a console's bytes that are not UTF-8)
+NOT_UTF8 = "text that is not valid UTF-8 cannot be stored or looked up"
+
+
 class DatabaseError(CatalogError):
     """The database refused a statement."""
 

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from .errors import DatabaseError
+from .errors import NOT_UTF8, DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,8 @@ class PostgresDriver:
                 raise DatabaseError(f"{str(exc).strip()}: {sql}") from exc
         except psycopg.Error as exc:
             raise DatabaseError(f"{str(exc).strip()}: {sql}") from exc
+        except UnicodeEncodeError as exc:
+            raise DatabaseError(f"{NOT_UTF8}: {sql}") from exc
         try:
             return self._execute(sql, params)
         except psycopg.Error as exc:

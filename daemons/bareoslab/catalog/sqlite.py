@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .errors import DatabaseError
+from .errors import NOT_UTF8, DatabaseError
 
 BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _DIGIT = {c: i for i, c in enumerate(BASE64_DIGITS)}
@@ -77,6 +77,8 @@ class SqliteDriver:
             return self.conn.execute(sql, tuple(params))
         except sqlite3.Error as exc:
             raise DatabaseError(f"{exc}: {sql}") from exc
+        except UnicodeEncodeError as exc:  # a console's bytes that are not UTF-8 (found by fuzzing)
+            raise DatabaseError(f"{NOT_UTF8}: {sql}") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -292,3 +292,10 @@ def test_create_jobmedia(catalog: Catalog, basics: Basics) -> None:
         4096,
     )
     assert catalog.jobmedia_for_jobs([]) == []
+
+
+def test_a_name_that_is_not_utf8_is_a_database_error(catalog: Catalog) -> None:
+    """A console's bytes that are not UTF-8 (kept as surrogates) reach no driver as a crash:
+    the lookup fails as the catalog's refusal, which the console reports (found by fuzzing)."""
+    with pytest.raises(DatabaseError, match="not valid UTF-8"):
+        catalog.get_media("Full-\udcd0\udccf")

@@ -14,6 +14,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ...catalog.errors import DatabaseError
 from ...codes import JOB_STATUS_LONG, JobStatus
 from ...config import Resource
 from ...net.auth import DEFAULT_CONSOLE
@@ -271,6 +272,10 @@ class UserAgent:
             ok = False
         except ProtocolError:
             raise
+        except DatabaseError as exc:  # the catalog refused: said, no traceback (nothing of ours broke)
+            log.warning("console command %r: %s", redact(line), exc)
+            await self.error(f"{command.name}: the catalog failed: {exc}")
+            ok = False
         except Exception as exc:  # one bad command must not end the console session
             log.exception("console command %r failed", redact(line))
             await self.error(f"{command.name}: command failed: {exc}")
