@@ -106,7 +106,7 @@ class DirectorSession:
 
     async def job_cmd(self, line: str) -> bool:
         match = _JOB.match(line)
-        if not match:
+        if not match or int(match.group(6) or 0) not in set(TlsPolicy):  # ssl=5: no policy (found by fuzzing)
             await self.conn.send("2901 Bad Job\n")
             return True
         jobid, job, sdid, sdtime, auth, ssl = match.groups()
