@@ -64,21 +64,24 @@ async def serve_console(director: Director, conn: Connection, hello: Hello) -> N
         await conn.send(f"1002\x1e{director.name} Version: {VERSION} ({VERSION_DATE})\n{who}")
     else:
         await conn.send(f"1000 OK: {banner} --  Encryption: {conn.encryption}\n")
-    ua = UserAgent(director, conn, console)
     director.console_connections += 1
     try:
-        while True:
-            if ua.api:
-                await conn.signal(Signal.MAIN_PROMPT)
-            msg = await conn.recv()
-            if isinstance(msg, Signal):
-                if msg is Signal.TERMINATE:
-                    break
-                continue
-            line = decode_text(msg).strip()
-            if not await ua.execute(line):
-                break
+        await command_loop(UserAgent(director, conn, console))
     except ProtocolError as exc:
         log.info("console %s: %s", hello.name, exc)
     finally:
         director.console_connections -= 1
+
+
+async def command_loop(ua: UserAgent) -> None:
+    """Run an authenticated console's commands until it quits or hangs up (ProtocolError)."""
+    conn = ua.conn
+    going = True
+    while going:
+        if ua.api:
+            await conn.signal(Signal.MAIN_PROMPT)
+        msg = await conn.recv()
+        if isinstance(msg, Signal):
+            going = msg is not Signal.TERMINATE
+        else:
+            going = await ua.execute(decode_text(msg).strip())
