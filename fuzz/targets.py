@@ -34,6 +34,14 @@ from bareoslab.volume.bsr import parse_bsr
 from bareoslab.volume.errors import VolumeError
 from bareoslab.volume.label import SessionLabel, VolumeLabelRecord
 from bareoslab.volume.record import RecordReader
+from sessions import (
+    CLIENT_SEEDS,
+    CONSOLE_SEEDS,
+    STORAGE_SEEDS,
+    client_session,
+    director_console,
+    storage_session,
+)
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,9 @@ TARGETS: dict[str, Target] = {
     "config": Target(config, (ConfigError,), (
         b'Director {\n  Name = d\n  Password = "p"\n  QueryFile = "/q"\n}\n'
         b"Schedule { Name = s; Run = Full 1st sun at 23:05 }\n",)),
+    "storage_session": Target(storage_session, (), STORAGE_SEEDS),
+    "client_session": Target(client_session, (), CLIENT_SEEDS),
+    "director_console": Target(director_console, (), CONSOLE_SEEDS),
     "schedule_run": Target(schedule_run, (ValueError,), (
         b"Level=Full 1st sun at 23:05", b"Incremental mon-fri at 2:05 Pool=P", b"hourly at 0:15")),
 }

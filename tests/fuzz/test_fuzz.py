@@ -14,7 +14,7 @@ sys.path.insert(0, str(FUZZ))
 
 from targets import TARGETS  # noqa: E402
 
-RUNS = 3000  # per target: a few seconds in all on the lab machine; `make fuzz` runs longer
+RUNS = 2000  # per target: under a minute in all on the lab machine; `make fuzz` runs longer
 
 REGRESSIONS = sorted((FUZZ / "regressions").glob("*/*"))
 
