@@ -3,7 +3,10 @@
 Each test backs up a client whose sample tree carries a big random file (the clients send at
 most 8 MB/s per job there, so the data phase lasts), waits until the File daemon reports bytes
 sent, then injects its fault: a daemon's container killed (``docker kill``) and started again,
-the catalog host killed, a client cut off its network. Then, as Bareos would have it:
+the catalog host killed, a host cut off its network (``docker network disconnect``), or a
+silent partition between two hosts (every packet between them dropped by ``iptables`` in one
+host's network namespace: no FIN, no RST, no ICMP error, only silence). Then, as Bareos would
+have it:
 
 * the job ends with a failure status (``E`` or ``f``) within :data:`BOUND` seconds, and no job
   stays ``R`` once the daemons are back;
@@ -204,50 +207,114 @@ def test_catalog_host_down_until_the_end_of_a_backup(lab: DeployedLab, fd: Clien
     check_after(lab, fd, earlier, jobid)
 
 
-def test_client_cut_off_its_network_mid_backup(lab: DeployedLab, fd: Client, earlier: JobRow) -> None:
-    """A clean cut (``docker network disconnect``): the Director and the SD find the silent
-    client within the Heartbeat Interval's bound and end the job."""
+@contextmanager
+def cut_off(host: str) -> Iterator[None]:
+    """A clean cut: the host's container leaves its network (``docker network disconnect``)
+    and joins it again, under its name, on leaving."""
     network = next(iter(docker("inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
-                               fd.host).split()))
-    jobid = in_data_phase(lab, fd, f"run job=backup-{fd.name} level=Full yes")
-    docker("network", "disconnect", network, fd.host)
+                               host).split()))
+    docker("network", "disconnect", network, host)
     try:
-        took = wait_until(f"JobId {jobid} ends", lambda: ended(lab, jobid).jobstatus in FAILED)
+        yield
     finally:
-        docker("network", "connect", "--alias", fd.host, network, fd.host)
+        docker("network", "connect", "--alias", host, network, host)
+
+
+def in_netns(host: str, *argv: str) -> None:
+    """Run a host program (``iptables``) in the network namespace of a container."""
+    pid = docker("inspect", "--format", "{{.State.Pid}}", host).strip()
+    done = subprocess.run(["nsenter", "--target", pid, "--net", *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"{' '.join(argv)} in {host}'s network: {done.stderr}"
+
+
+@contextmanager
+def silenced(host: str, peer: str) -> Iterator[None]:
+    """A silent partition: every packet between ``host`` and ``peer`` dropped in ``host``'s
+    network namespace, both ways; each still reaches every other host. Lifted on leaving."""
+    address = docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+                     peer).split()[0]
+    rules = [("INPUT", "--source"), ("OUTPUT", "--destination")]
+    for chain, side in rules:
+        in_netns(host, "iptables", "--insert", chain, side, address, "--jump", "DROP")
+    try:
+        yield
+    finally:
+        for chain, side in rules:
+            in_netns(host, "iptables", "--delete", chain, side, address, "--jump", "DROP")
+
+
+def test_client_cut_off_its_network_mid_backup(lab: DeployedLab, fd: Client, earlier: JobRow) -> None:
+    """A clean cut: the Director and the SD find the silent client within the Heartbeat
+    Interval's bound and end the job."""
+    jobid = in_data_phase(lab, fd, f"run job=backup-{fd.name} level=Full yes")
+    with cut_off(fd.host):
+        took = wait_until(f"JobId {jobid} ends", lambda: ended(lab, jobid).jobstatus in FAILED)
     assert took < BOUND
     check_after(lab, fd, earlier, jobid)
 
 
-def _remote_pool(lab: DeployedLab) -> tuple[str, str, str]:
-    """(pool, its reading storage host, its writing storage host) of the first remote copy pool."""
+def test_silent_partition_between_client_and_storage_mid_backup(lab: DeployedLab, fd: Client,
+                                                                earlier: JobRow) -> None:
+    """The client and its SD stop hearing each other while both still talk to the Director:
+    the client's blocked send times out (``TCP_USER_TIMEOUT``), the SD's silent reader is
+    found by keepalive, and the job ends failed within the bound."""
+    jobid = in_data_phase(lab, fd, f"run job=backup-{fd.name} level=Full yes")
+    with silenced(fd.host, lab.topology.storages[0]):
+        took = wait_until(f"JobId {jobid} ends", lambda: ended(lab, jobid).jobstatus in FAILED)
+    assert took < BOUND
+    check_after(lab, fd, earlier, jobid)
+
+
+def replicating(lab: DeployedLab, fd: Client, kind: str) -> tuple[JobRow, int, str, str]:
+    """A fresh backup in the first remote copy pool and a ``kind`` (copy or migrate) of it
+    queued; once the reading SD's records reach the writing SD: (the backup, the worker's
+    JobId, the reading storage host, the writing storage host)."""
     pool = lab.topology.copy_pools(remote=True)[0]
     assert pool.next_pool is not None
-    return pool.name, pool.storage_host, lab.topology.pools[pool.next_pool].storage_host
+    reading, writing = pool.storage_host, lab.topology.pools[pool.next_pool].storage_host
+    source = lab.wait_job(lab.run_job(f"run job=backup-{fd.name} level=Full pool={pool.name} yes"), timeout=600)
+    assert source.ok, lab.job_log(source.jobid)
+    worker = lab.run_job(f"run job={kind}-{pool.name} jobid={source.jobid} yes")  # the worker itself
+
+    def flowing() -> bool:
+        made = [j.jobid for j in lab.jobs(f"Job.JobId >= {worker}")]
+        return any(data_moving(lab, jobid, host) for jobid in made for host in (reading, writing))
+
+    wait_until("the copy's records flow", flowing, timeout=180)
+    return source, worker, reading, writing
+
+
+def check_copy_failed(lab: DeployedLab, source: JobRow, worker: int) -> None:
+    """The copy ended failed, its half-written job is not counted good, and the source is still
+    a backup (a failed migration does not migrate)."""
+    wait_until(f"JobId {worker} ends", lambda: JobStatus.has_finished(ended(lab, worker).jobstatus))
+    assert ended(lab, worker).jobstatus in FAILED, lab.job_log(worker)
+    made = lab.jobs(f"Job.PriorJobId = {source.jobid} AND Job.JobId > {worker}")
+    assert all(j.jobstatus != "T" for j in made), made
+    assert ended(lab, source.jobid).type == "B"
 
 
 @pytest.mark.parametrize(("kind", "victim"), [("migrate", "writing"), ("copy", "writing"), ("copy", "reading")])
 def test_storage_daemon_killed_mid_remote_copy_or_migrate(lab: DeployedLab, fd: Client, earlier: JobRow,
                                                           kind: str, victim: str) -> None:
-    """The reading SD replicates to the writing SD; one of them is killed while records flow.
-    The copy ends failed, its half-written job is not counted good, a failed migration leaves
-    its source a backup."""
-    pool, reading, writing = _remote_pool(lab)
-    source = lab.wait_job(lab.run_job(f"run job=backup-{fd.name} level=Full pool={pool} yes"), timeout=600)
-    assert source.ok, lab.job_log(source.jobid)
-    worker = lab.run_job(f"run job={kind}-{pool} jobid={source.jobid} yes")  # the worker itself
-
-    def replicating() -> bool:
-        made = [j.jobid for j in lab.jobs(f"Job.JobId >= {worker}")]
-        return any(data_moving(lab, jobid, host) for jobid in made for host in (reading, writing))
-
-    wait_until("the copy's records flow", replicating, timeout=180)
+    """The reading SD replicates to the writing SD; one of them is killed while records flow."""
+    source, worker, reading, writing = replicating(lab, fd, kind)
     with killed(lab, writing if victim == "writing" else reading):
-        wait_until(f"JobId {worker} ends", lambda: JobStatus.has_finished(ended(lab, worker).jobstatus))
-    assert ended(lab, worker).jobstatus in FAILED, lab.job_log(worker)
-    made = lab.jobs(f"Job.PriorJobId = {source.jobid} AND Job.JobId > {worker}")
-    assert all(j.jobstatus != "T" for j in made), made  # the half-written copy is not good
-    assert ended(lab, source.jobid).type == "B"  # not migrated: still the backup
+        check_copy_failed(lab, source, worker)
+    check_after(lab, fd, earlier, worker)
+
+
+@pytest.mark.parametrize("partition", ["cut", "silent"])
+def test_partition_between_storage_daemons_mid_remote_migrate(lab: DeployedLab, fd: Client, earlier: JobRow,
+                                                              partition: str) -> None:
+    """The two SDs stop hearing each other while records flow: the writing SD cut off its
+    network, or every packet between the two dropped (each still talks to the Director). The
+    migration ends failed within the bound and its source stays a backup."""
+    source, worker, reading, writing = replicating(lab, fd, "migrate")
+    started = time.monotonic()
+    with cut_off(writing) if partition == "cut" else silenced(reading, writing):
+        check_copy_failed(lab, source, worker)
+    assert time.monotonic() - started < BOUND
     check_after(lab, fd, earlier, worker)
 
 
