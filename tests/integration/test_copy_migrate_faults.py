@@ -24,7 +24,7 @@ from bareoslab.lab.local.topology_extra import (
     stop_sd2,
 )
 
-from .conftest import Lab, wait_until
+from .conftest import DRIVERS, Lab, wait_until
 from .test_copy_migrate import job_log, jobs, run_all
 
 pytestmark = pytest.mark.integration
@@ -161,7 +161,8 @@ def _big_data(tmp_path: Path) -> Path:
     return root
 
 
-def test_writing_sd_killed_mid_replicate(lab_factory: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_writing_sd_killed_mid_replicate(lab_factory: Any, tmp_path: Path, driver: str) -> None:
     started: list[tuple[LocalTopology, SecondStorage]] = []
 
     def configure(t: LocalTopology) -> None:
@@ -169,7 +170,7 @@ def test_writing_sd_killed_mid_replicate(lab_factory: Any, tmp_path: Path) -> No
         start_sd2(t, sd2)
         started.append((t, sd2))
 
-    lab: Lab = lab_factory("sqlite3", data=_big_data(tmp_path), configure=configure)
+    lab: Lab = lab_factory(driver, data=_big_data(tmp_path), configure=configure)
     t, sd2 = started[0]
     try:
         backup = lab.run_job("run job=backup level=Full yes", timeout=300)

@@ -124,6 +124,48 @@ def test_file_daemon_killed_mid_backup(lab_factory, tmp_path: Path, driver) -> N
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
+def test_storage_daemon_killed_mid_backup(lab_factory, tmp_path: Path, driver) -> None:
+    """The SD dies with blocks on its volume that no catalog row counts yet: the job ends
+    failed; the restarted SD finds the volume longer than the catalog says and corrects the
+    catalog before the next job appends (as Bareos' SD does), every block reads to the file's
+    end, and the backup made before restores identical."""
+    data = tmp_path / "big"
+    data.mkdir()
+    (data / "first").write_bytes(os.urandom(300_000))
+    lab: Lab = lab_factory(driver, data=data)
+    first = lab.run_job("run job=backup level=Full yes")
+    assert job_status(lab, first) == "T"
+    with open(data / "zeros", "wb") as fh:  # sparse on disk, read in full by the FD
+        fh.truncate(3 * 1024**3)
+    out = lab.run("run job=backup level=Full yes")
+    jobid = int(out.split("JobId=")[1].split()[0])
+    sd_pid = processes.daemon_processes(lab.t)["sd"].pid()
+    assert sd_pid
+    assert wait_until(lambda: any(r.get("msg", "").startswith("append data") for r in lab.trace("fd")), 30)
+    volume = lab.t.storage_dir / "Full-0001"
+    assert wait_until(lambda: volume.stat().st_size > 20 * 1024 * 1024, 60, 0.01)
+    os.kill(sd_pid, signal.SIGKILL)
+    lab.console.command(f"wait jobid={jobid}", timeout=120)
+    assert job_status(lab, jobid) in ("E", "f")
+    counted = lab.query("SELECT VolBytes FROM Media WHERE VolumeName = 'Full-0001'")[0][0]
+    assert counted < volume.stat().st_size  # the killed job's blocks: on disk, not counted
+    (data / "zeros").unlink()
+    processes.start(lab.t)
+    following = lab.run_job("run job=backup level=Full yes")
+    assert job_status(lab, following) == "T"
+    assert "Correcting Catalog" in lab.run(f"list joblog jobid={following}")
+    device = FileDevice("FileStorage", "File", lab.t.storage_dir)
+    end = max(offset + header.block_len for offset, header in device.read_blocks("Full-0001"))
+    counted = lab.query("SELECT VolBytes FROM Media WHERE VolumeName = 'Full-0001'")[0][0]
+    assert end == volume.stat().st_size == counted
+    out = lab.run(f"restore jobid={first} where={lab.t.restore_dir} all done yes")
+    restore = int(out.split("JobId=")[-1].split()[0])
+    lab.console.command(f"wait jobid={restore}", timeout=120)
+    assert job_status(lab, restore) == "T"
+    assert (lab.t.restore_dir / str(data).lstrip("/") / "first").read_bytes() == (data / "first").read_bytes()
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
 def test_director_killed_mid_backup_ends_the_job_at_its_restart(lab_factory, tmp_path: Path, driver) -> None:
     """The restarted Director ends the jobs it left as Bareos' does (fatal error), says why in
     the job log, and has the SD and FD cancel the one still running, which frees the device."""
