@@ -110,6 +110,7 @@ def sandbox() -> Iterator[None]:
         stack.enter_context(patch.dict(ua_commands.COMMANDS))
         for name in FREE_SQL:
             del ua_commands.COMMANDS[name]
+        stack.enter_context(patch.object(ua_commands, "TABLE", [c for c in ua_commands.TABLE if c.name not in FREE_SQL]))
         yield
     if tracebacks.found:
         record = tracebacks.found[0]
