@@ -90,7 +90,7 @@ class DirectorSession:
             jobid = int(kv["JobId"])
             job_name = kv["job"]
             job_type, level = chr(int(kv["type"])), chr(int(kv["level"]))
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, OverflowError):  # type=10**20: chr's OverflowError (found by fuzzing)
             await self.conn.send(f"3915 Bad Job command. stat=0 CMD: {line.strip()}\n")
             return True
         job = SdJob(
