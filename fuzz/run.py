@@ -14,6 +14,7 @@ and a copy under ``fuzz/regressions/TARGET/`` makes it a regression test
 
 from __future__ import annotations
 
+import importlib
 import sys
 import tempfile
 from pathlib import Path
@@ -49,6 +50,9 @@ def main() -> int:
         print(f"unknown target {name!r}; one of: {', '.join(TARGETS)}", file=sys.stderr)
         return 2
     target = TARGETS[name]
+    if target.module:
+        with atheris.instrument_imports(include=["bareoslab"]):
+            importlib.import_module(target.module)
     corpus = None
     if "-corpus" in options:
         i = options.index("-corpus")

@@ -222,31 +222,3 @@ Job {{ Name = restore; Type = Restore; JobDefs = defaults; Where = /tmp/bareos-r
 
 _ARCHIVE.mkdir(exist_ok=True)
 open_catalog("sqlite3", str(_PRISTINE_CATALOG)).close()  # the schema, once
-
-STORAGE_SEEDS = (
-    b"JobId=1 job=backup.2026-01-01_00.00.00_01 job_name=backup client_name=fd type=66 level=70 "
-    b"FileSet=LabData NoAttr=0 SpoolAttr=0 FileSetMD5=x SpoolData=0 WritePartAfterJob=1 "
-    b"PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 Quota=0 Protocol=0 "
-    b"BackupFormat=Native\nuse storage=File media_type=File pool_name=Full pool_type=Backup append=1 copy=0 "
-    b"stripe=0\nuse device=FileStorage\n\nrun\n",
-    b"label storage=FileStorage volume=Full-0001 slot=0 pool=Full MediaType=File drive=0\nstatus\n",
-    b".status header\n.status running\nsetbandwidth=1000 Job=x\ncancel Job=x\n",
-)
-CLIENT_SEEDS = (
-    b"JobId=1 Job=backup.2026-01-01_00.00.00_01 SDid=1 SDtime=2 Authorization=key ssl=0\n"
-    b"level = full mtime_only=0\nfileset\nI /etc\nO M\nN\n\n"
-    b"storage address=127.0.0.1 port=9103 ssl=0 Authorization=key\nbackup FileIndex=0\n",
-    b"JobId=1 Job=restore.1 SDid=1 SDtime=2 Authorization=key ssl=0\n"
-    b"Run OnSuccess=1 OnFailure=0 AbortOnError=1 When=1 Command=ls\nRunBeforeNow\n"
-    b"estimate listing=1\nrestore replace=a prelinks=0 where=/tmp/r\n",
-    b"status\n.status header\nsetdebug=0 trace=0\ncancel Job=x\n",
-)
-CONSOLE_SEEDS = (
-    b"status dir\nlist jobs\nlist volumes\nllist pools\nshow jobs\nmessages\n",
-    b"run job=backup level=Full yes\nwait\nlist joblog jobid=1\ncancel jobid=1 yes\n",
-    b"label volume=Full-0001 pool=Full storage=File\nupdate volume=Full-0001 volstatus=Used\n"
-    b"purge volume=Full-0001 yes\ndelete volume=Full-0001 yes\n",
-    b"restore client=fuzz-fd where=/tmp/r\n5\nmark *\ndone\nyes\n",
-    b".api 2\n.jobs\n.bvfs_update\n.bvfs_lsdirs jobid=1 path=/\nestimate job=backup listing\n",
-    b"configure add client name=c2 address=127.0.0.1 password=p\nreload\nsetbandwidth limit=1000 client=fuzz-fd\n",
-)

@@ -34,14 +34,6 @@ from bareoslab.volume.bsr import parse_bsr
 from bareoslab.volume.errors import VolumeError
 from bareoslab.volume.label import SessionLabel, VolumeLabelRecord
 from bareoslab.volume.record import RecordReader
-from sessions import (
-    CLIENT_SEEDS,
-    CONSOLE_SEEDS,
-    STORAGE_SEEDS,
-    client_session,
-    director_console,
-    storage_session,
-)
 
 
 @dataclass(frozen=True)
@@ -49,6 +41,11 @@ class Target:
     run: Callable[[bytes], object]
     allowed: tuple[type[BaseException], ...]  # what the parser's callers handle
     seeds: tuple[bytes, ...]
+    #: the module the target lives in, when not here: ``run.py`` imports it (instrumented) for
+    #: that target only, so the parsers' targets do not instrument three whole daemons
+    module: str | None = None
+    #: inputs in the bounded run of ``make test`` (a dispatcher's input is a whole session)
+    bounded_runs: int = 2000
 
 
 # -- the network ------------------------------------------------------------------------------
@@ -145,6 +142,47 @@ def schedule_run(data: bytes) -> None:
     parse_schedule_run(decode_text(data))
 
 
+# -- whole command dispatchers (sessions.py) ----------------------------------------------------
+
+
+def _in_sessions(name: str) -> Callable[[bytes], None]:
+    def run(data: bytes) -> None:
+        import sessions  # imported (and instrumented) by run.py before the first input
+
+        getattr(sessions, name)(data)
+
+    return run
+
+
+STORAGE_SEEDS = (
+    b"JobId=1 job=backup.2026-01-01_00.00.00_01 job_name=backup client_name=fd type=66 level=70 "
+    b"FileSet=LabData NoAttr=0 SpoolAttr=0 FileSetMD5=x SpoolData=0 WritePartAfterJob=1 "
+    b"PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 Quota=0 Protocol=0 "
+    b"BackupFormat=Native\nuse storage=File media_type=File pool_name=Full pool_type=Backup append=1 copy=0 "
+    b"stripe=0\nuse device=FileStorage\n\nrun\n",
+    b"label storage=FileStorage volume=Full-0001 slot=0 pool=Full MediaType=File drive=0\nstatus\n",
+    b".status header\n.status running\nsetbandwidth=1000 Job=x\ncancel Job=x\n",
+)
+CLIENT_SEEDS = (
+    b"JobId=1 Job=backup.2026-01-01_00.00.00_01 SDid=1 SDtime=2 Authorization=key ssl=0\n"
+    b"level = full mtime_only=0\nfileset\nI /etc\nO M\nN\n\n"
+    b"storage address=127.0.0.1 port=9103 ssl=0 Authorization=key\nbackup FileIndex=0\n",
+    b"JobId=1 Job=restore.1 SDid=1 SDtime=2 Authorization=key ssl=0\n"
+    b"Run OnSuccess=1 OnFailure=0 AbortOnError=1 When=1 Command=ls\nRunBeforeNow\n"
+    b"estimate listing=1\nrestore replace=a prelinks=0 where=/tmp/r\n",
+    b"status\n.status header\nsetdebug=0 trace=0\ncancel Job=x\n",
+)
+CONSOLE_SEEDS = (
+    b"status dir\nlist jobs\nlist volumes\nllist pools\nshow jobs\nmessages\n",
+    b"run job=backup level=Full yes\nwait\nlist joblog jobid=1\ncancel jobid=1 yes\n",
+    b"label volume=Full-0001 pool=Full storage=File\nupdate volume=Full-0001 volstatus=Used\n"
+    b"purge volume=Full-0001 yes\ndelete volume=Full-0001 yes\n",
+    b"restore client=fuzz-fd where=/tmp/r\n5\nmark *\ndone\nyes\n",
+    b".api 2\n.jobs\n.bvfs_update\n.bvfs_lsdirs jobid=1 path=/\nestimate job=backup listing\n",
+    b"configure add client name=c2 address=127.0.0.1 password=p\nreload\nsetbandwidth limit=1000 client=fuzz-fd\n",
+)
+
+
 def _volume_seed() -> bytes:
     label = VolumeLabelRecord(volume_name="Full-0001", pool_name="Full", media_type="File", host_name="sd",
                               label_prog="bareos-sd", label_btime=0, write_btime=0)
@@ -181,9 +219,9 @@ TARGETS: dict[str, Target] = {
     "config": Target(config, (ConfigError,), (
         b'Director {\n  Name = d\n  Password = "p"\n  QueryFile = "/q"\n}\n'
         b"Schedule { Name = s; Run = Full 1st sun at 23:05 }\n",)),
-    "storage_session": Target(storage_session, (), STORAGE_SEEDS),
-    "client_session": Target(client_session, (), CLIENT_SEEDS),
-    "director_console": Target(director_console, (), CONSOLE_SEEDS),
+    "storage_session": Target(_in_sessions("storage_session"), (), STORAGE_SEEDS, "sessions", 600),
+    "client_session": Target(_in_sessions("client_session"), (), CLIENT_SEEDS, "sessions", 600),
+    "director_console": Target(_in_sessions("director_console"), (), CONSOLE_SEEDS, "sessions", 600),
     "schedule_run": Target(schedule_run, (ValueError,), (
         b"Level=Full 1st sun at 23:05", b"Incremental mon-fri at 2:05 Pool=P", b"hourly at 0:15")),
 }

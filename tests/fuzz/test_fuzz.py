@@ -17,21 +17,22 @@ sys.path.insert(0, str(FUZZ))
 from sessions import FREE_SQL, sandbox  # noqa: E402
 from targets import TARGETS  # noqa: E402
 
-RUNS = 2000  # per target: under a minute in all on the lab machine; `make fuzz` runs longer
-
 REGRESSIONS = sorted((FUZZ / "regressions").glob("*/*"))
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_bounded_fuzz_run(name: str, tmp_path: Path) -> None:
+    """Each target's bounded run (``Target.bounded_runs``: under a minute in all on the lab
+    machine); ``make fuzz`` runs longer."""
+    runs = TARGETS[name].bounded_runs
     run = subprocess.run(
-        [sys.executable, str(FUZZ / "run.py"), name, f"-runs={RUNS}", "-seed=1",
+        [sys.executable, str(FUZZ / "run.py"), name, f"-runs={runs}", "-seed=1",
          f"-artifact_prefix={tmp_path}/"],
         capture_output=True, text=True, timeout=300)
     crashes = [p.name for p in tmp_path.iterdir()]
     assert run.returncode == 0 and not crashes, (
         f"{name}: {crashes} (copy it to fuzz/regressions/{name}/)\n{run.stderr[-3000:]}")
-    assert f"Done {RUNS} runs" in run.stderr
+    assert f"Done {runs} runs" in run.stderr
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=[f"{p.parent.name}/{p.name}" for p in REGRESSIONS])
