@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from typing import Any
+from collections import deque
+from typing import Any, NamedTuple
 
 from ..codes import JOB_LEVEL_NAMES, JOB_STATUS_ASCII, JOB_TYPE_NAMES, JobLevel, JobType
 from ..config import Config, Resource
@@ -38,6 +39,16 @@ def _named(names: dict[Any, str], enum: Any, code: str) -> str:
         return code
 
 
+class Terminated(NamedTuple):
+    """An ended job, as the Terminated Jobs of ``status storage`` list it."""
+
+    jobid: int
+    files: int
+    bytes: int
+    status: str
+    job: str
+
+
 class StorageDaemon:
     def __init__(self, cfg: Config, tracer: Tracer | None = None) -> None:
         self.cfg = cfg
@@ -47,7 +58,9 @@ class StorageDaemon:
         self.session_time = int(time.time())
         self._session_id = 0
         self.jobs: dict[str, SdJob] = {}
-        self.terminated: list[SdJob] = []
+        #: the last ten ended jobs as ``status storage`` shows them, and how many ended in all
+        self.terminated: deque[Terminated] = deque(maxlen=10)
+        self.jobs_run = 0
         self.tasks = TaskSet()
         self.started = time.time()
         self.client_connect_wait = float(self.storage.client_connect_wait)
@@ -83,13 +96,14 @@ class StorageDaemon:
         """The job has ended (or its Director left): release whatever it still holds."""
         await self.reservations.release_job(job)
         if self.jobs.pop(job.job, None) is not None:
-            self.terminated.append(job)
-            del self.terminated[:-10]
+            # a line, not the job: an ended job's connections and buffers are not kept alive
+            self.terminated.append(Terminated(job.jobid, job.job_files, job.job_bytes, job.status.value, job.job))
+            self.jobs_run += 1
 
     def status_lines(self, devices: list[str] | None = None) -> list[str]:
         lines = [f"{self.name} Version: {VERSION} ({VERSION_DATE}) Python bareoslab",
                  f"Daemon started {short_date(self.started)}. "
-                 f"Jobs: run={len(self.terminated)}, running={len(self.jobs)}.", "", "Job inventory:", ""]
+                 f"Jobs: run={self.jobs_run}, running={len(self.jobs)}.", "", "Job inventory:", ""]
         running = [j for j in self.jobs.values() if j.running]
         if not running:
             lines.append("No Jobs running.")
@@ -100,8 +114,7 @@ class StorageDaemon:
         lines += ["====", "", "Jobs waiting to reserve a drive:"]
         lines += [f"   {msg}" for job in self.jobs.values() for msg in job.reserve_msgs]
         lines += ["====", "", "Terminated Jobs:"]
-        lines += [f" {j.jobid:>6} {j.job_files:>8} {j.job_bytes:>14} {j.status.value}  {j.job}"
-                  for j in self.terminated]
+        lines += [f" {j.jobid:>6} {j.files:>8} {j.bytes:>14} {j.status}  {j.job}" for j in self.terminated]
         lines.append("====")
         return lines
 
