@@ -9,6 +9,7 @@ import socket
 import struct
 import subprocess
 import time
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -127,8 +128,9 @@ def test_file_daemon_killed_mid_backup(lab_factory, tmp_path: Path, driver) -> N
 def test_storage_daemon_killed_mid_backup(lab_factory, tmp_path: Path, driver) -> None:
     """The SD dies with blocks on its volume that no catalog row counts yet: the job ends
     failed; the restarted SD finds the volume longer than the catalog says and corrects the
-    catalog before the next job appends (as Bareos' SD does), every block reads to the file's
-    end, and the backup made before restores identical."""
+    catalog before the next job appends (as Bareos' SD does), after cutting off a last block the
+    kill left half-written (Bareos appends after it), every block reads to the file's end, and
+    the backup made before restores identical."""
     data = tmp_path / "big"
     data.mkdir()
     (data / "first").write_bytes(os.urandom(300_000))
@@ -149,12 +151,20 @@ def test_storage_daemon_killed_mid_backup(lab_factory, tmp_path: Path, driver) -
     assert job_status(lab, jobid) in ("E", "f")
     counted = lab.query("SELECT VolBytes FROM Media WHERE VolumeName = 'Full-0001'")[0][0]
     assert counted < volume.stat().st_size  # the killed job's blocks: on disk, not counted
+    # the kill cuts the block it was writing short, or not: a torn block at the end, to be sure
+    device = FileDevice("FileStorage", "File", lab.t.storage_dir)
+    offset, _ = next(islice(device.read_blocks("Full-0001"), 1, None))
+    with open(volume, "rb") as fh:
+        fh.seek(offset)
+        head = fh.read(4096)
+    with open(volume, "ab") as fh:
+        fh.write(head)
     (data / "zeros").unlink()
     processes.start(lab.t)
     following = lab.run_job("run job=backup level=Full yes")
-    assert job_status(lab, following) == "T"
-    assert "Correcting Catalog" in lab.run(f"list joblog jobid={following}")
-    device = FileDevice("FileStorage", "File", lab.t.storage_dir)
+    log = lab.run(f"list joblog jobid={following}")
+    assert job_status(lab, following) == "T", log
+    assert "removed a block cut short" in log and "Correcting Catalog" in log, log
     end = max(offset + header.block_len for offset, header in device.read_blocks("Full-0001"))
     counted = lab.query("SELECT VolBytes FROM Media WHERE VolumeName = 'Full-0001'")[0][0]
     assert end == volume.stat().st_size == counted

@@ -91,6 +91,8 @@ class Volume:
         self.size_at_open = size
         self.blocks = blocks
         self.expected_bytes = expected_bytes
+        #: bytes of a block cut short by a crash, cut off the file's end at open
+        self.torn_bytes = 0
         self.max_bytes = max_bytes
         self.block_size = block_size
         #: bytes since the volume's last file mark (Bareos: the position after moving to the end)
@@ -378,11 +380,14 @@ class FileDevice:
         ``expected_bytes`` is the catalog's VolBytes: a smaller file raises
         VolumeSizeMismatch (Bareos marks the volume Error); a larger one opens with
         ``catalog_outdated`` set. VolBlocks is counted by walking the block headers
-        unless the size matches and ``expected_blocks`` is given; a last block cut
-        short (a crash mid-write) raises CorruptBlock.
+        unless the size matches and ``expected_blocks`` is given. A last block cut
+        short (a write a crash interrupted) beyond what the catalog counts is cut off
+        (``torn_bytes``: nothing can refer to a block that was never whole); one within
+        the catalog's VolBytes raises CorruptBlock.
         """
         label = self.read_label(volume_name)
         fd = os.open(self.volume_path(volume_name), os.O_RDWR)
+        torn = 0
         try:
             size = os.fstat(fd).st_size
             if expected_bytes is not None and size < expected_bytes:
@@ -390,7 +395,13 @@ class FileDevice:
             if expected_blocks is not None and expected_bytes == size:
                 blocks = expected_blocks
             else:
-                blocks = _count_blocks(fd, volume_name, size)
+                blocks, end = _count_blocks(fd, volume_name, size)
+                if end < size:
+                    if expected_bytes is None or end < expected_bytes:
+                        raise CorruptBlock(volume_name, end, f"the block there runs past the end of the "
+                                                             f"volume ({size} bytes)")
+                    os.ftruncate(fd, end)
+                    torn, size = size - end, end
         except BaseException:
             os.close(fd)
             raise
@@ -401,7 +412,7 @@ class FileDevice:
                 size,
                 expected_bytes,
             )
-        return Volume(
+        volume = Volume(
             self,
             volume_name,
             fd,
@@ -412,6 +423,8 @@ class FileDevice:
             max_bytes,
             block_size or self.maximum_block_size,
         )
+        volume.torn_bytes = torn
+        return volume
 
     # -- read ------------------------------------------------------------------------------
 
@@ -482,21 +495,19 @@ def _open_reader(path: Path, volume_name: str) -> io.BufferedReader:
     return io.BufferedReader(raw, READ_BUFFER_SIZE)
 
 
-def _count_blocks(fd: int, volume_name: str, size: int) -> int:
-    """Walk the block headers of an open volume; the last block must end at ``size``."""
+def _count_blocks(fd: int, volume_name: str, size: int) -> tuple[int, int]:
+    """Walk the block headers of an open volume: (its whole blocks, where the last of them
+    ends). That end is short of ``size`` when the last block was cut short."""
     offset = blocks = 0
     while offset < size:
-        head = os.pread(fd, BLOCK_HEADER_SIZE, offset)
-        header = parse_block_header(head, volume_name, offset)
+        if size - offset < BLOCK_HEADER_SIZE:
+            break  # not even a whole header
+        header = parse_block_header(os.pread(fd, BLOCK_HEADER_SIZE, offset), volume_name, offset)
         if offset + header.block_len > size:
-            raise CorruptBlock(
-                volume_name,
-                offset,
-                f"block of {header.block_len} bytes runs past the end of the volume ({size} bytes)",
-            )
+            break
         offset += header.block_len
         blocks += 1
-    return blocks
+    return blocks, offset
 
 
 def _scan_ranges(

@@ -54,18 +54,38 @@ def test_device_open_append_counts_blocks_and_checks_size(device, labelled, sess
         device.open_append(labelled, size + 1)
 
 
-def test_device_open_append_refuses_a_torn_last_block(device, labelled, session_label):
+def test_device_open_append_refuses_a_torn_block_the_catalog_counts(device, labelled, session_label):
     write_two_jobs(device, labelled, session_label)
     path = device.volume_path(labelled)
+    size = path.stat().st_size
     last_offset, _ = list(device.read_blocks(labelled))[-1]
     with open(path, "r+b") as f:
-        f.truncate(path.stat().st_size - 10)
-    with pytest.raises(CorruptBlock, match=f"offset {last_offset}: block of .* runs past the end"):
-        device.open_append(labelled)
+        f.truncate(size - 10)
+    for counted in (None, size - 10):  # no catalog size, or one that counts the torn block
+        with pytest.raises(CorruptBlock, match=f"offset {last_offset}: the block there runs past the end"):
+            device.open_append(labelled, counted)
+    assert path.stat().st_size == size - 10  # nothing cut
     with pytest.raises(
         CorruptBlock, match=f"offset {last_offset}: block of .* cut short by end of volume"
     ):
         list(device.read_records(labelled))
+
+
+@pytest.mark.parametrize("left", [10, 3, 100_000])  # a header cut short too; most of a block
+def test_device_open_append_cuts_off_a_torn_block_beyond_the_catalog(device, labelled, session_label, left):
+    """A crash interrupted the write of the last block (the catalog counts the blocks before
+    it): the torn block is cut off at open, and the volume reads to its end again."""
+    write_two_jobs(device, labelled, session_label)
+    path = device.volume_path(labelled)
+    last_offset, last = list(device.read_blocks(labelled))[-1]
+    blocks = len(list(device.read_blocks(labelled)))
+    with open(path, "r+b") as f:
+        f.truncate(last_offset + min(left, last.block_len - 1))
+    torn = path.stat().st_size - last_offset
+    with device.open_append(labelled, last_offset) as vol:
+        assert (vol.size, vol.blocks, vol.torn_bytes, vol.catalog_outdated) == (last_offset, blocks - 1, torn, False)
+    assert path.stat().st_size == last_offset
+    assert max(offset + header.block_len for offset, header in device.read_blocks(labelled)) == last_offset
 
 
 def test_device_read_detects_corrupt_checksum(device, labelled, session_label):
