@@ -12,11 +12,15 @@ from typing import Any
 
 MiB = 1 << 20
 
-# The project's targets (issue: benchmark against the physical limit).
-TARGET_BACKUP_LARGE_OF_MD5 = 0.50  # backup of `large` >= 50 % of the md5sum rate
-TARGET_SMALL_FILES_S = 9000.0  # backup of `small` >= 9,000 files/s, catalog included
-TARGET_RESTORE_LARGE_MB_S = 300.0  # restore of `large` >= 300 MB/s
-TARGET_OVERHEAD_S = 0.5  # <= 0.5 s per job outside the data transfer
+# The project's targets (issue: speed near the machine's limits, and flat memory).
+TARGET_BACKUP_LARGE_OF_MD5 = 0.80  # backup of `large` >= 80 % of the md5sum rate
+TARGET_SMALL_FILES_S = 12000.0  # backup of `small` >= 12,000 files/s, catalog included
+TARGET_RESTORE_LARGE_MB_S = 500.0  # restore of `large` >= 500 MB/s or >= 80 % of tar -x, the lower
+TARGET_RESTORE_LARGE_OF_TAR_X = 0.80
+TARGET_RESTORE_SMALL_FILES_S = 8000.0  # restore of `small` >= 8,000 files/s
+TARGET_BACKUP_OVERHEAD_S = 0.1  # a one-file backup, end to end
+TARGET_OVERHEAD_S = 0.5  # a one-file restore, end to end (no newer target)
+TARGET_PEAK_RSS_MIB = 32.0  # every daemon's peak RSS, every job kind
 CONTENTION_SHARE = (
     0.10  # other processes' CPU above this share of one core marks a job as contended
 )
@@ -201,26 +205,50 @@ def verdicts(results: dict[str, Any]) -> list[Verdict]:
             )
         )
     if large:
-        mb = large.get("restore_mb_s")
+        mb, tar_x = large.get("restore_mb_s"), large.get("tar_x_mb_s")
+        want = min(TARGET_RESTORE_LARGE_MB_S, TARGET_RESTORE_LARGE_OF_TAR_X * tar_x) if tar_x else None
         out.append(
             Verdict(
                 "restore large MB/s",
-                f"{fmt(mb)} MB/s (tar -x: {fmt(large.get('tar_x_mb_s'))} MB/s)",
-                f">= {TARGET_RESTORE_LARGE_MB_S:.0f} MB/s",
-                None if mb is None else mb >= TARGET_RESTORE_LARGE_MB_S,
+                f"{fmt(mb)} MB/s (tar -x: {fmt(tar_x)} MB/s)",
+                f">= {fmt(want)} MB/s (the lower of {TARGET_RESTORE_LARGE_MB_S:.0f} and "
+                f"{TARGET_RESTORE_LARGE_OF_TAR_X * 100:.0f} % of tar -x)",
+                None if mb is None or want is None else mb >= want,
+            )
+        )
+    if small:
+        fs = small.get("restore_files_s")
+        out.append(
+            Verdict(
+                "restore small files/s",
+                f"{fmt(fs, 0)} files/s (tar -x: {fmt(small.get('tar_x_files_s'), 0)} files/s)",
+                f">= {TARGET_RESTORE_SMALL_FILES_S:,.0f} files/s",
+                None if fs is None else fs >= TARGET_RESTORE_SMALL_FILES_S,
             )
         )
     ov = results.get("overhead", {})
-    for job in ("backup", "restore"):
+    for job, target in (("backup", TARGET_BACKUP_OVERHEAD_S), ("restore", TARGET_OVERHEAD_S)):
         s = ov.get(f"{job}_median_s")
         out.append(
             Verdict(
-                f"per-job overhead, {job} (1 file)",
+                f"one-file {job}, end to end",
                 f"{fmt(s, 2)} s",
-                f"<= {TARGET_OVERHEAD_S} s",
-                None if s is None else s <= TARGET_OVERHEAD_S,
+                f"<= {target} s",
+                None if s is None else s <= target,
             )
         )
+    for name, prof in sorted(profiles.items()):
+        rss = (prof.get("summary") or {}).get("peak_rss_kib") or {}
+        if rss:
+            worst = max(rss.values()) / 1024
+            out.append(
+                Verdict(
+                    f"peak RSS, {name} (backup and restore)",
+                    " ".join(f"{kind} {kib / 1024:.1f}" for kind, kib in sorted(rss.items())) + " MiB",
+                    f"<= {TARGET_PEAK_RSS_MIB:.0f} MiB each",
+                    worst <= TARGET_PEAK_RSS_MIB,
+                )
+            )
     return out
 
 
@@ -395,7 +423,7 @@ def render(results: dict[str, Any], style: Style) -> str:
                     fmt(ov.get("backup_median_s"), 3),
                     fmt(ov.get("backup_min_s"), 3),
                     fmt(ov.get("backup_max_s"), 3),
-                    f"<= {TARGET_OVERHEAD_S} s",
+                    f"<= {TARGET_BACKUP_OVERHEAD_S} s",
                 ],
                 [
                     "restore (1 file)",
