@@ -181,15 +181,17 @@ class Connection:
     # -- receiving ---------------------------------------------------------
     async def recv(self, timeout: float | None = None) -> Message:
         """Next message or signal. Raises :class:`ConnectionClosed` at end of file."""
-        timeout = self.read_timeout if timeout is None else timeout
-        if timeout is None:  # the data path: no timer per message
-            msg = await self._read_frame()
-        else:
-            try:
-                async with asyncio.timeout(timeout):
-                    msg = await self._read_frame()
-            except TimeoutError as exc:
-                raise ConnectionClosed(f"{self.peer} sent nothing for {timeout} s") from exc
+        msg = self._buffered_frame()  # one read brings many frames: most need no wait, no timer
+        if msg is None:
+            timeout = self.read_timeout if timeout is None else timeout
+            if timeout is None:
+                msg = await self._read_frame()
+            else:
+                try:
+                    async with asyncio.timeout(timeout):
+                        msg = await self._read_frame()
+                except TimeoutError as exc:
+                    raise ConnectionClosed(f"{self.peer} sent nothing for {timeout} s") from exc
         if self.tracer:
             self.tracer.message(self, "recv", msg)
         return msg
@@ -221,15 +223,30 @@ class Connection:
             if closed and len(self._in) == before:
                 raise ConnectionClosed(f"{self.peer} closed the TLS connection")
 
+    def _buffered_frame(self) -> Message | None:
+        """The next frame if it is whole in the buffer already."""
+        available = len(self._in) - self._pos
+        if available < 4:
+            return None
+        (length,) = _HEADER.unpack_from(self._in, self._pos)
+        if 0 < length <= self.max_frame and available < 4 + length:
+            return None
+        return self._take(length)
+
     async def _read_frame(self) -> Message:
         if len(self._in) - self._pos < 4:
             await self._fill(4)
         (length,) = _HEADER.unpack_from(self._in, self._pos)
+        if 0 < length <= self.max_frame and len(self._in) - self._pos < 4 + length:
+            await self._fill(4 + length)
+        return self._take(length)
+
+    def _take(self, length: int) -> Message:
+        """The frame at the read position, whose header says ``length``; it is whole in the
+        buffer unless it is too large."""
         if length > 0:
             if length > self.max_frame:
                 raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {self.max_frame})")
-            if len(self._in) - self._pos < 4 + length:
-                await self._fill(4 + length)
             start = self._pos + 4
             self._pos = start + length
             return bytes(self._in[start : self._pos])
