@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from typing import NamedTuple, Protocol
 
 from bareoslab.codes import FileType
@@ -153,6 +154,19 @@ def decode_lstat(s: str) -> LStat:
     if not 13 <= len(fields) <= 16:
         raise ValueError(f"lstat has {len(fields)} fields, expected 13..16: {s[:120]!r}")
     return LStat(*(from_base64_int(f) for f in fields))
+
+
+_LSTAT = re.compile(r"\s*-?[A-Za-z0-9+/]+(?:\s+-?[A-Za-z0-9+/]+){12,15}\s*")
+
+
+def mode_and_link_fi(s: str) -> tuple[int, int]:
+    """``st_mode`` and ``LinkFI`` of an lstat string, the two fields a restore tree needs,
+    without decoding the other fourteen (one match checks them all); ValueError where
+    :func:`decode_lstat` raises it."""
+    if not _LSTAT.fullmatch(s):
+        raise ValueError(f"not an lstat string: {s[:120]!r}")
+    fields = s.split()
+    return from_base64_int(fields[2]), from_base64_int(fields[13]) if len(fields) > 13 else 0
 
 
 class Attributes(NamedTuple):

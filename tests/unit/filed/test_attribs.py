@@ -1,4 +1,5 @@
 import os
+import random
 
 import pytest
 from bareoslab.codes import FileType
@@ -11,6 +12,7 @@ from bareoslab.filed.attribs import (
     encode_lstat,
     from_base64_int,
     lstat_from_stat,
+    mode_and_link_fi,
     to_base64_int,
 )
 
@@ -180,3 +182,28 @@ def test_attributes_reject_garbage_with_value_error(bad):
 def test_attributes_refuse_nul_in_names():
     with pytest.raises(ValueError):
         encode_attributes(1, FileType.REG, "/a\0b", EXAMPLE)
+
+
+def test_mode_and_link_fi_agrees_with_decode_lstat() -> None:
+    """The restore tree's shortcut reads the same two fields, and refuses what decode_lstat
+    refuses (seeded random strings and one-character damage of a real lstat)."""
+    good = "P0A CH3k IGk B Po Po A e BAA I BkSs/5 BkSs/5 BkSs/5 Cg A C"
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/- =\t"
+    rnd = random.Random(1)
+    cases = [good, good.rsplit(" ", 3)[0], "", " " + good.replace(" ", "  ") + " ", good + " A"]
+    for _ in range(2000):
+        cases.append("".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60))))
+        damaged = list(good)
+        damaged[rnd.randrange(len(damaged))] = rnd.choice(alphabet)
+        cases.append("".join(damaged))
+
+    def either(fn, text):
+        try:
+            return fn(text)
+        except ValueError:
+            return None
+
+    for text in cases:
+        full = either(decode_lstat, text)
+        assert either(mode_and_link_fi, text) == (None if full is None else (full.st_mode, full.link_fi)), text
+    assert mode_and_link_fi(good) == (0o100644, 160)  # "IGk", "Cg"

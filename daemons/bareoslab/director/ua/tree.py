@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from ...catalog.api import RestoreFile
-from ...filed.attribs import LStat, decode_lstat
+from ...filed.attribs import LStat, decode_lstat, mode_and_link_fi
 from ...lsformat import encode_mode, group_name, user_name
 from ...net.framing import Signal
 
@@ -147,15 +147,18 @@ class RestoreTree:
         node, created = self._child(self._parent_of(components, absolute), name, kind)
         node.kind = kind
         node.job_id, node.file_index, node.lstat = f.job_id, f.file_index, f.lstat
-        st = node.stat()
-        if st is not None:
-            node.link_fi = st.link_fi
-            node.soft_link = stat.S_ISLNK(st.st_mode)
+        try:
+            mode, node.link_fi = mode_and_link_fi(f.lstat)
+            node.soft_link = stat.S_ISLNK(mode)
+        except ValueError:
+            pass  # no lstat (or a bad one): a plain entry, as Bareos reads a zeroed stat
         self.by_index[(f.job_id, f.file_index)] = node
         if mark_all:
             node.extract = True
-            for up in node._chain()[:-1]:
+            up = node.parent
+            while up is not None and not up.descendant:  # an ancestor marked has all above marked
                 up.descendant = True
+                up = up.parent
         if created:
             self.file_count += 1
 
