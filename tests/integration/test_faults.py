@@ -324,3 +324,19 @@ def test_connections_waiting_to_authenticate_are_bounded(lab_factory) -> None:
     finally:
         for sock in silent:
             sock.close()
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_file_name_that_is_not_utf8_fails_the_backup_and_hangs_nothing(lab_factory, tmp_path: Path,
+                                                                         driver) -> None:
+    """The catalog cannot take the name yet (Bareos stores it byte for byte): the job ends a
+    fatal error with a job log line saying why, instead of staying running."""
+    data = tmp_path / "names"
+    data.mkdir()
+    (data / "plain").write_text("fine\n")
+    with open(os.path.join(os.fsencode(data), b"caf\xe9"), "wb") as fh:
+        fh.write(b"latin-1 name\n")
+    lab: Lab = lab_factory(driver, data=data)
+    jobid = lab.run_job("run job=backup level=Full yes")
+    assert wait_until(lambda: job_status(lab, jobid) == "f", 60), job_status(lab, jobid)
+    assert "not valid UTF-8" in lab.run(f"list joblog jobid={jobid}")

@@ -173,6 +173,8 @@ class PostgresDriver:
                     copy.write_row(row)
         except psycopg.Error as exc:
             raise DatabaseError(f"{str(exc).strip()}: {statement}") from exc
+        except UnicodeEncodeError as exc:  # a file name that is not UTF-8
+            raise DatabaseError(f"{NOT_UTF8}: {statement}") from exc
 
     def run_script(self, script: str) -> None:
         try:

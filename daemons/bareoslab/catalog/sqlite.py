@@ -107,6 +107,8 @@ class SqliteDriver:
             self.conn.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise DatabaseError(f"{exc}: {sql}") from exc
+        except UnicodeEncodeError as exc:  # a file name that is not UTF-8
+            raise DatabaseError(f"{NOT_UTF8}: {sql}") from exc
 
     def run_script(self, script: str) -> None:
         if self._depth:
