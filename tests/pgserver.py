@@ -112,6 +112,7 @@ class _Server:
             "user": self.user,
             "dbname": dbname or self.admin_db,
             "autocommit": True,
+            "client_encoding": "UTF8",  # text as str from the SQL_ASCII catalogs too
         }
         if self.password:
             kwargs["password"] = self.password
@@ -130,11 +131,15 @@ class _Server:
         return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
     def create_database(self, name: str | None = None, *, template: str | None = None) -> str:
-        """Create a database (a copy of ``template`` if given); return its name."""
+        """Create a database (a copy of ``template`` if given, else a ``SQL_ASCII`` one as
+        Bareos makes its catalog); return its name."""
         name = name or self.unique_name()
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        else:
+            statement += sql.SQL(
+                " ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
         with self.connect() as conn:
             conn.execute(statement)
         self._created.add(name)

@@ -125,6 +125,44 @@ def test_backup_full_then_incremental_then_restore(lab_factory, driver: str) -> 
     assert a.stat().st_ino == b.stat().st_ino
 
 
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_names_that_are_not_utf8_are_kept_byte_for_byte(lab_factory, tmp_path: Path, driver: str) -> None:
+    """A name is the bytes the file system gives, as in Bareos: a Latin-1 directory and file
+    back up, land in the catalog as those bytes, restore under them, and an Accurate
+    Incremental (the catalog's names sent back to the FD) finds them unchanged."""
+    data = tmp_path / "names"
+    raw = os.path.join(os.fsencode(data), b"r\xe9sum\xe9s")
+    os.makedirs(raw)
+    (data / "plain").write_text("fine\n")
+    with open(os.path.join(raw, b"caf\xe9"), "wb") as fh:
+        fh.write(b"latin-1 name\n")
+    lab: Lab = lab_factory(driver, data=data, configure=accurate)
+    full = lab.run_job("run job=backup level=Full yes")
+    assert job_row(lab, full)[:4] == ("B", "F", "T", 4), lab.run(f"list joblog jobid={full}")
+    names = {os.fsencode(path + name) for path, name in lab.query(
+        f"SELECT p.Path, f.Name FROM File f JOIN Path p ON p.PathId = f.PathId WHERE f.JobId = {full}")}
+    assert raw + b"/caf\xe9" in names and raw + b"/" in names
+
+    out = lab.run(f"restore jobid={full} where={lab.t.restore_dir} all done yes")
+    restore = int(out.split("JobId=")[-1].split()[0])
+    lab.console.command(f"wait jobid={restore}", timeout=120)
+    assert job_row(lab, restore)[2] == "T", lab.run(f"list joblog jobid={restore}")
+    restored = os.path.join(os.fsencode(lab.t.restore_dir), raw.lstrip(b"/"))
+    with open(os.path.join(restored, b"caf\xe9"), "rb") as fh:
+        assert fh.read() == b"latin-1 name\n"
+    assert_same_tree(data, lab.t.restore_dir / str(data).lstrip("/"))
+
+    after_tree_written()
+    incr = lab.run_job("run job=backup level=Incremental yes")
+    assert job_row(lab, incr)[1:4] == ("I", "T", 0), lab.run(f"list joblog jobid={incr}")
+
+
+def accurate(t) -> None:
+    """``Accurate = yes`` on the backup job."""
+    conf = t.etc / "dir" / "bareos-dir.d" / "job" / "backup.conf"
+    conf.write_text(conf.read_text().replace("Job {\n", "Job {\n  Accurate = yes\n", 1))
+
+
 def test_differential_without_full_is_upgraded(lab: Lab) -> None:
     jobid = lab.run_job("run job=backup level=Differential yes")
     assert job_row(lab, jobid)[1:3] == ("F", "T")

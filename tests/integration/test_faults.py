@@ -326,17 +326,26 @@ def test_connections_waiting_to_authenticate_are_bounded(lab_factory) -> None:
             sock.close()
 
 
-@pytest.mark.parametrize("driver", DRIVERS)
-def test_a_file_name_that_is_not_utf8_fails_the_backup_and_hangs_nothing(lab_factory, tmp_path: Path,
-                                                                         driver) -> None:
-    """The catalog cannot take the name yet (Bareos stores it byte for byte): the job ends a
-    fatal error with a job log line saying why, instead of staying running."""
+@pytest.mark.postgresql
+def test_a_name_a_utf8_catalog_cannot_hold_fails_the_backup_and_hangs_nothing(lab_factory, pg_server,
+                                                                            tmp_path: Path) -> None:
+    """A PostgreSQL catalog made UTF8 rather than SQL_ASCII (as Bareos makes it) cannot hold a
+    file name that is not UTF-8: the Director warns when it connects, as Bareos does, and the
+    job ends a fatal error with a job log line saying why instead of staying running."""
     data = tmp_path / "names"
     data.mkdir()
     (data / "plain").write_text("fine\n")
     with open(os.path.join(os.fsencode(data), b"caf\xe9"), "wb") as fh:
         fh.write(b"latin-1 name\n")
-    lab: Lab = lab_factory(driver, data=data)
+
+    def utf8_database(t) -> None:
+        with pg_server.connect() as conn:
+            conn.execute(f"CREATE DATABASE {t.catalog.name} ENCODING 'UTF8' TEMPLATE template0")
+
+    lab: Lab = lab_factory("postgresql", data=data, configure=utf8_database)
     jobid = lab.run_job("run job=backup level=Full yes")
     assert wait_until(lambda: job_status(lab, jobid) == "f", 60), job_status(lab, jobid)
     assert "not valid UTF-8" in lab.run(f"list joblog jobid={jobid}")
+    assert "has encoding UTF8, not SQL_ASCII" in lab.log("dir")
+    os.unlink(os.path.join(os.fsencode(data), b"caf\xe9"))
+    assert job_status(lab, lab.run_job("run job=backup level=Full yes")) == "T"

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Protocol
 
@@ -85,6 +85,25 @@ def codes(values: Code | Iterable[Code]) -> list[str]:
 def marks(count: int) -> str:
     """``?, ?, ?`` for an IN list (never empty: ``NULL`` matches nothing)."""
     return ", ".join("?" * count) if count else "NULL"
+
+
+@lru_cache(maxsize=512)
+def split_placeholders(sql: str) -> tuple[str, ...]:
+    """The text around each ``?`` placeholder outside string literals and quoted names."""
+    pieces: list[str] = []
+    start = 0
+    quote = ""
+    for at, char in enumerate(sql):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "?":
+            pieces.append(sql[start:at])
+            start = at + 1
+    pieces.append(sql[start:])
+    return tuple(pieces)
 
 
 def resource(name: str) -> str:

@@ -11,8 +11,10 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from psycopg import adapt
 from psycopg import sql as pgsql
 
+from .driver import split_placeholders
 from .errors import NOT_UTF8, DatabaseError
 
 log = logging.getLogger(__name__)
@@ -21,19 +23,7 @@ log = logging.getLogger(__name__)
 @lru_cache(maxsize=512)
 def to_pg_placeholders(sql: str) -> str:
     """Rewrite ``?`` placeholders to ``%s`` (and ``%`` to ``%%``) outside string literals."""
-    out: list[str] = []
-    quote = ""
-    for char in sql:
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "?":
-            out.append("%s")
-            continue
-        out.append("%%" if char == "%" else char)
-    return "".join(out)
+    return "%s".join(piece.replace("%", "%%") for piece in split_placeholders(sql))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +69,49 @@ def connect(params: PgParams, db_name: str | None = None) -> psycopg.Connection[
         ) from exc
 
 
+class _ByteExactDumper(adapt.Dumper):
+    """A str to the bytes it was decoded from (``surrogateescape``): a file name that is not
+    UTF-8 reaches the catalog byte for byte."""
+
+    oid = 0  # "unknown", as psycopg's own str dumper: the server infers the type
+
+    def dump(self, obj: str) -> bytes:
+        if "\0" in obj:
+            raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        return obj.encode("utf-8", "surrogateescape")
+
+
+class _ByteExactLoader(adapt.Loader):
+    """Text from the catalog as str, bytes that are not UTF-8 kept as surrogates."""
+
+    def load(self, data: adapt.Buffer) -> str:
+        return str(data, "utf-8", "surrogateescape")
+
+
+_TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"', 0)
+
+
+def use_byte_exact_text(conn: psycopg.Connection[Any]) -> bool:
+    """Talk to a ``SQL_ASCII`` catalog as Bareos does: client encoding ``SQL_ASCII``, text
+    stored and read byte for byte, so that any file name fits.  A database in another
+    encoding keeps UTF-8 (with a warning, as Bareos gives): a name that is not valid in it
+    fails its statement.  True if the connection now keeps bytes exact."""
+    row = conn.execute("SELECT getdatabaseencoding()").fetchone()
+    encoding = row[0] if row else "?"
+    if encoding != "SQL_ASCII":
+        log.warning(
+            "catalog database %s has encoding %s, not SQL_ASCII: a file name that is not "
+            "valid %s cannot be stored",
+            conn.info.dbname, encoding, encoding,
+        )
+        return False
+    conn.execute("SET client_encoding TO 'SQL_ASCII'")
+    conn.adapters.register_dumper(str, _ByteExactDumper)
+    for text_type in _TEXT_TYPES:
+        conn.adapters.register_loader(text_type, _ByteExactLoader)
+    return True
+
+
 def database_exists(params: PgParams, maintenance_db: str = "postgres") -> bool:
     with connect(params, maintenance_db) as conn:
         row = conn.execute(
@@ -117,15 +150,24 @@ class PostgresDriver:
 
     def __init__(self, params: PgParams) -> None:
         self.params = params
-        self.conn = connect(params)
+        self.conn = self._connect()
         self._depth = 0  # transaction() blocks open
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = connect(self.params)
+        try:
+            use_byte_exact_text(conn)
+        except psycopg.Error as exc:
+            conn.close()
+            raise DatabaseError(f"cannot set up the catalog connection: {str(exc).strip()}") from exc
+        return conn
 
     def _reconnect_if_lost(self) -> bool:
         """A new connection in place of a broken one (callers: outside any transaction); True if made."""
         if not (self.conn.broken or self.conn.closed):
             return False
         log.warning("the connection to the catalog was lost; connecting again")
-        self.conn = connect(self.params)
+        self.conn = self._connect()
         return True
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:

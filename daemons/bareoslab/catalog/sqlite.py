@@ -6,8 +6,10 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
+from .driver import split_placeholders
 from .errors import NOT_UTF8, DatabaseError
 
 BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -52,6 +54,30 @@ def _regexp(pattern: str | None, text: str | None) -> bool:
     return re.search(pattern, text) is not None
 
 
+_decode_text = partial(str, encoding="utf-8", errors="surrogateescape")
+"""SQLite keeps text byte for byte: a name that is not UTF-8 reads back as surrogates."""
+
+
+def bind_byte_exact(sql: str, params: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``sql`` and ``params`` with each str that UTF-8 cannot encode (a file name that was not
+    UTF-8, kept as surrogates) bound as its original bytes and cast back to TEXT, which SQLite
+    stores byte for byte.  UnicodeEncodeError if a str holds a surrogate no bytes gave."""
+    bound = list(params)
+    raw: set[int] = set()
+    for at, value in enumerate(bound):
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                bound[at] = value.encode("utf-8", "surrogateescape")
+                raw.add(at)
+    pieces = split_placeholders(sql)
+    text = pieces[0] + "".join(
+        ("CAST(? AS TEXT)" if at in raw else "?") + piece for at, piece in enumerate(pieces[1:])
+    )
+    return text, bound
+
+
 class SqliteDriver:
     """One sqlite3 connection in autocommit mode with explicit transactions."""
 
@@ -68,16 +94,20 @@ class SqliteDriver:
             self.conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot open SQLite catalog {path}: {exc}") from exc
+        self.conn.text_factory = _decode_text
         self.conn.create_function("bareos_frombase64", 1, bareos_frombase64, deterministic=True)
         self.conn.create_function("regexp", 2, _regexp, deterministic=True)
         self._depth = 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
-            return self.conn.execute(sql, tuple(params))
+            try:
+                return self.conn.execute(sql, tuple(params))
+            except UnicodeEncodeError:  # bound before anything ran: bind the bytes instead
+                return self.conn.execute(*bind_byte_exact(sql, params))
         except sqlite3.Error as exc:
             raise DatabaseError(f"{exc}: {sql}") from exc
-        except UnicodeEncodeError as exc:  # a console's bytes that are not UTF-8 (found by fuzzing)
+        except UnicodeEncodeError as exc:  # a lone surrogate no bytes gave (a console's, say)
             raise DatabaseError(f"{NOT_UTF8}: {sql}") from exc
 
     @contextmanager
@@ -104,11 +134,17 @@ class SqliteDriver:
     def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         try:
-            self.conn.executemany(sql, rows)
+            with self.transaction():
+                self.execute("SAVEPOINT bulk_load")
+                try:
+                    self.conn.executemany(sql, rows)
+                except UnicodeEncodeError:  # a name that is not UTF-8: the slow way, row by row
+                    self.execute("ROLLBACK TO bulk_load")
+                    for row in rows:
+                        self.execute(sql, row)
+                self.execute("RELEASE bulk_load")
         except sqlite3.Error as exc:
             raise DatabaseError(f"{exc}: {sql}") from exc
-        except UnicodeEncodeError as exc:  # a file name that is not UTF-8
-            raise DatabaseError(f"{NOT_UTF8}: {sql}") from exc
 
     def run_script(self, script: str) -> None:
         if self._depth:

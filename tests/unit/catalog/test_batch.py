@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from bareoslab.catalog import Catalog, FileBatch
@@ -43,6 +44,25 @@ def test_file_batch_splits_paths(catalog: Catalog) -> None:
     ]
     assert catalog.query("SELECT count(*) FROM Path")[1] == [(3,)]
     assert catalog.count_files(job_id) == 6
+
+
+def test_names_that_are_not_utf8_are_stored_byte_for_byte(catalog: Catalog) -> None:
+    """As Bareos (a ``SQL_ASCII`` PostgreSQL catalog, SQLite's bytes): a name read from disk
+    that is not UTF-8 goes in and comes out as the same bytes, and finds itself."""
+    latin1_dir = os.fsdecode(b"/srv/r\xe9sum\xe9s/")
+    latin1 = os.fsdecode(b"caf\xe9")
+    job_id = catalog.create_job("j.1", "j", "B", "F")
+    with catalog.file_batch(job_id) as batch:
+        batch.add(1, latin1_dir + latin1, LSTAT)
+        batch.add(2, latin1_dir, LSTAT)
+        batch.add(3, "/srv/na\u00efve", LSTAT)  # valid UTF-8 beside it
+    assert [(r[1], r[2]) for r in files_of(catalog, job_id)] == [
+        (latin1_dir, latin1), (latin1_dir, ""), ("/srv/", "na\u00efve")]
+    assert [(f.path, f.name) for f in catalog.restore_files([job_id])] == [
+        (latin1_dir, latin1), (latin1_dir, ""), ("/srv/", "na\u00efve")]
+    assert os.fsencode(latin1_dir + latin1) == b"/srv/r\xe9sum\xe9s/caf\xe9"
+    assert catalog.query("SELECT f.FileIndex FROM File f JOIN Path p ON p.PathId = f.PathId "
+                         "WHERE p.Path = ? AND f.Name = ?", (latin1_dir, latin1))[1] == [(1,)]
 
 
 def test_file_batch_reuses_paths_across_jobs(catalog: Catalog) -> None:
