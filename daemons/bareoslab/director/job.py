@@ -94,12 +94,26 @@ async def job_thread(director: Director, jcr: JobControlRecord) -> None:
         except CatalogError as exc:  # the catalog went away: the end is recorded once it is back
             director.record_end_later(jcr, exc)
             return
+        except Exception as exc:  # a bug at the job's end must not leave its Job row running
+            log.exception("job %s failed at its end", jcr.job)
+            await asyncio.shield(end_after_internal_error(director, jcr, exc))
+            return
     await run_scripts(director, jcr, "AfterJob")  # after the report, as in Bareos
     if jcr.job_type is JobType.BACKUP and jcr.status.ok and not jcr.canceled:
         try:
             await do_autoprune(director, jcr)  # after the report, as Bareos does
         except Exception:  # pruning is housekeeping: the job itself is done
             log.exception("auto prune after job %s failed", jcr.job)
+
+
+async def end_after_internal_error(director: Director, jcr: JobControlRecord, exc: Exception) -> None:
+    """The job's end broke: it ends a fatal error all the same, with a job log line saying why."""
+    jcr.set_status(JobStatus.FATAL_ERROR)
+    try:
+        await director.job_msg(jcr, MsgType.FATAL, f"Internal error at the job's end: {exc!r}")
+        await director.update_job_end(jcr)
+    except CatalogError as why:
+        director.record_end_later(jcr, why)
 
 
 async def allow_duplicate_job(director: Director, jcr: JobControlRecord) -> None:
