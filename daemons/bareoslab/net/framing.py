@@ -249,7 +249,8 @@ class Connection:
                 raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {self.max_frame})")
             start = self._pos + 4
             self._pos = start + length
-            return bytes(self._in[start : self._pos])
+            with memoryview(self._in) as buffered:  # one copy (a bytearray slice is one more)
+                return bytes(buffered[start : self._pos])
         self._pos += 4
         if length == 0:
             return b""
