@@ -5,11 +5,14 @@ For each run, on a warm page cache, in a fresh lab (Director, two Storage Daemon
 File Daemon as processes on loopback, SQLite catalog):
 
 1. a Full backup of the data set (not timed);
-2. the raw copy rate of the backup's volume file (``cat VOL > COPY``, same file system);
+2. the raw copy rate of the backup's volume file (``cat VOL > COPY``, same file system),
+   and the same copy made durable (``cat VOL > COPY && sync COPY``): the Storage daemon
+   fsyncs a volume before the catalog counts its blocks, so that is the copy's limit;
 3. ``run job=copy-local yes`` (second device on the same SD), ``run job=copy-remote yes``
    (SD to SD replication over loopback) and ``run job=migrate-local yes``, each timed
    from sending the command to the return of ``wait`` (the control job and its worker
-   ended, catalog included). MB/s = data set bytes / seconds.
+   ended, catalog included). MB/s = data set bytes / seconds. The CPU seconds of each
+   daemon and of the kernel's threads (writeback) during each job come beside it.
 
 Every job must end ``T``; medians over the runs are printed.
 
@@ -35,6 +38,7 @@ from bareoslab.lab.local import processes  # noqa: E402
 from bareoslab.lab.local.render import LocalTopology, render  # noqa: E402
 from bareoslab.lab.local.topology_extra import render_copy_migrate, start_sd2, stop_sd2  # noqa: E402
 from bareoslab.net.auth import password_key  # noqa: E402
+from bench_cpu import CpuWindow  # noqa: E402
 from bench_data import DEFAULT_GENERATOR, ensure_dataset  # noqa: E402
 from bench_rev import common_arguments  # noqa: E402
 
@@ -54,8 +58,11 @@ def one_run(work: Path, data: Path, data_bytes: int, index: int) -> dict[str, An
     t = LocalTopology(base, data_dir=data)
     render(t)
     sd2 = render_copy_migrate(t)
-    start_sd2(t, sd2, trace=False, debug=0)
+    second = start_sd2(t, sd2, trace=False, debug=0)
     processes.start(t, trace=False, debug=0)
+    pids = {kind: d.pid() for kind, d in processes.daemon_processes(t).items()}
+    pids["sd2"] = second.pid()
+    pids = {kind: pid for kind, pid in pids.items() if pid is not None}
     console = Console.open(t.host, t.dir_port, password_key(t.console_password))
     result: dict[str, Any] = {"run": index}
     try:
@@ -63,18 +70,23 @@ def one_run(work: Path, data: Path, data_bytes: int, index: int) -> dict[str, An
         console.command(f"wait jobid={backup}", timeout=3600)
         volume = t.storage_dir / "Full-0001"
         target = base / "raw-copy"
-        t0 = time.perf_counter()
-        subprocess.run(f"cat '{volume}' > '{target}'", shell=True, check=True)
-        raw = time.perf_counter() - t0
         result["volume_bytes"] = volume.stat().st_size
-        result["raw_copy_mb_s"] = volume.stat().st_size / raw / MB
-        target.unlink()
+        for key, command in (("raw_copy_mb_s", f"cat '{volume}' > '{target}'"),
+                             ("synced_copy_mb_s", f"cat '{volume}' > '{target}' && sync '{target}'")):
+            subprocess.run("sync", check=True)
+            t0 = time.perf_counter()
+            subprocess.run(command, shell=True, check=True)
+            result[key] = volume.stat().st_size / (time.perf_counter() - t0) / MB
+            target.unlink()
+        subprocess.run("sync", check=True)
         # copy-local and copy-remote read the backup; migrate-local then moves it
         for job in ("copy-local", "copy-remote", "migrate-local"):
+            window = CpuWindow(pids)
             t0 = time.perf_counter()
             control = _jobid(console.run(f"run job={job} yes"))
             console.command("wait", timeout=3600)
             seconds = time.perf_counter() - t0
+            use = window.stop()
             statuses = console.run(
                 f'.sql query="SELECT JobStatus FROM Job WHERE JobId >= {control}"'
             )
@@ -88,6 +100,7 @@ def one_run(work: Path, data: Path, data_bytes: int, index: int) -> dict[str, An
                 "mb_s": data_bytes / seconds / MB,
                 "statuses": rows,
                 "ok": bool(rows) and all(r == "T" for r in rows),
+                "cpu_s": {**use.daemons, "kernel": use.kernel, "other": use.other},
             }
     finally:
         console.close()
@@ -95,6 +108,10 @@ def one_run(work: Path, data: Path, data_bytes: int, index: int) -> dict[str, An
         stop_sd2(t)
         shutil.rmtree(base, ignore_errors=True)
     return result
+
+
+def _cpu(seconds: dict[str, float | None]) -> str:
+    return " ".join(f"{kind} {value:.1f}" for kind, value in seconds.items() if value is not None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,9 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         r = one_run(args.work, ds.root, ds.bytes, i)
         runs.append(r)
         print(
-            f"run {i + 1}: raw volume copy {r['raw_copy_mb_s']:,.0f} MB/s; "
+            f"run {i + 1}: raw volume copy {r['raw_copy_mb_s']:,.0f} MB/s, synced "
+            f"{r['synced_copy_mb_s']:,.0f} MB/s; "
             + "; ".join(
-                f"{j} {r[j]['mb_s']:,.0f} MB/s ({r[j]['seconds']:.2f} s{'' if r[j]['ok'] else ', FAILED'})"
+                f"{j} {r[j]['mb_s']:,.0f} MB/s ({r[j]['seconds']:.2f} s{'' if r[j]['ok'] else ', FAILED'}; "
+                f"CPU s {_cpu(r[j]['cpu_s'])})"
                 for j in JOBS
             ),
             flush=True,
@@ -126,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  {'raw volume copy (cat)':<24}{statistics.median(r['raw_copy_mb_s'] for r in runs):>8,.0f} MB/s"
     )
+    synced = statistics.median(r["synced_copy_mb_s"] for r in runs)
+    print(f"  {'  ... and sync (limit)':<24}{synced:>8,.0f} MB/s")
     for job in JOBS:
         if good:
             mb_s = statistics.median(r[job]["mb_s"] for r in good)
             secs = statistics.median(r[job]["seconds"] for r in good)
-            print(f"  {job + ' (end to end)':<24}{mb_s:>8,.0f} MB/s  {secs:6.2f} s")
+            print(f"  {job + ' (end to end)':<24}{mb_s:>8,.0f} MB/s  {secs:6.2f} s  "
+                  f"{mb_s / synced * 100:5.0f} % of the synced copy")
     if args.json:
         args.json.write_text(
             json.dumps({"dataset": ds.label, "bytes": ds.bytes, "runs": runs}, indent=2)
