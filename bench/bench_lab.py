@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +28,7 @@ from bench_data import BenchError
 try:
     from bareoslab.console.client import Console
     from bareoslab.lab.local import processes
-    from bareoslab.lab.local.render import CatalogSettings, LocalTopology, render
+    from bareoslab.lab.local.render import CatalogSettings, LocalTopology, director_host, render
     from bareoslab.net.auth import password_key
     from bareoslab.net.errors import ProtocolError
 except ImportError as exc:  # pragma: no cover - depends on how the script is started
@@ -156,15 +158,14 @@ class BenchLab:
         base: Path,
         data_dir: Path,
         tiny_file: Path,
-        catalog: str = "sqlite3",
+        catalog: str | CatalogSettings = "sqlite3",
         trace: bool = False,
         debug: int = 1,
         tls: str = "psk",
     ) -> None:
         self.base = base
-        self.topology = LocalTopology(
-            base, data_dir=data_dir, catalog=CatalogSettings(driver=catalog), tls=tls
-        )
+        settings = catalog if isinstance(catalog, CatalogSettings) else CatalogSettings(driver=catalog)
+        self.topology = LocalTopology(base, data_dir=data_dir, catalog=settings, tls=tls)
         self.tiny_file = tiny_file
         self.trace = trace
         self.debug = debug
@@ -181,6 +182,12 @@ class BenchLab:
             f'      Signature = {t.signature}\n    }}\n    File = "{self.tiny_file}"\n  }}\n}}\n'
         )
         self.configure()
+        if t.catalog.driver == "postgresql":  # its database and schema, as bareoslab-catalog makes them
+            created = subprocess.run(
+                [sys.executable, "-m", "bareoslab.catalog.cli", "create", "-c", str(t.etc / director_host(t))],
+                capture_output=True, text=True, timeout=120)
+            if created.returncode != 0:
+                raise BenchError(f"bareoslab-catalog create failed: {created.stderr.strip()}")
         try:
             try:
                 procs = processes.start(t, trace=self.trace, debug=self.debug)

@@ -10,6 +10,10 @@ end of the last ``wait``: total MB/s and files/s = N x the data set / that time.
 job must end ``T``; every JobMedia row must point at a volume of its job's pool. The
 ``md5sum`` rate of the data set, measured in the same run, is the limit one core sets.
 
+The Director's memory per queued job: ``--queue-jobs`` backups queued to start in the far
+future (``when=``), the Director's VmRSS before and after, divided by their number; then they
+are cancelled.
+
 The queue's rate: ``--queue-jobs`` (200) backups of a one-file FileSet queued at once,
 end to end, in jobs per second.
 
@@ -41,7 +45,7 @@ from bareoslab.lab.local.topology_extra import (  # noqa: E402
     stop_extra,
 )
 from bench_data import DEFAULT_GENERATOR, BenchError, ensure_dataset  # noqa: E402
-from bench_lab import TINY_FILESET, BenchLab  # noqa: E402
+from bench_lab import TINY_FILESET, BenchLab, read_status_kib  # noqa: E402
 from bench_limits import md5sum_rate, warm_cache  # noqa: E402
 from bench_rev import common_arguments  # noqa: E402
 
@@ -94,6 +98,22 @@ class ConcurrencyLab(BenchLab):
         statuses = [self._catalog_row(j).get("jobstatus", "?") for j in jobids]
         return seconds, statuses
 
+    def memory_per_queued_job(self, lines: list[str]) -> float:
+        """KiB of Director VmRSS per job while ``lines``' jobs wait (``when=`` in 2099); they
+        are cancelled afterwards."""
+        before = read_status_kib(self.pids["dir"], "VmRSS")
+        jobids = []
+        for line in lines:
+            m = _QUEUED.search(self._command(line.replace(" yes", ' when="2099-12-31 00:00:00" yes')))
+            if not m:
+                raise BenchError(f"the Director did not queue {line!r}")
+            jobids.append(int(m.group(1)))
+        after = read_status_kib(self.pids["dir"], "VmRSS")
+        self._command(f"cancel jobid={','.join(map(str, jobids))} yes")
+        if before is None or after is None:
+            raise BenchError("cannot read the Director's VmRSS")
+        return (after - before) / len(jobids)
+
     def pool_rule_violations(self) -> int:
         self._command("sqlquery")
         try:
@@ -120,6 +140,11 @@ def one_run(work: Path, ds: Any, ns: list[int], sds: int, queue_jobs: int, run: 
     out: dict[str, Any] = {"n": {}}
     try:
         with ConcurrencyLab(base / "lab", ds.root, tiny, sds, job_jobs=max(ns + [10])) as lab:
+            if queue_jobs:  # first, while the Director's heap holds only what its start left
+                out["dir_kib_per_queued_job"] = lab.memory_per_queued_job(
+                    [f"run job=backup fileset={TINY_FILESET} level=Full yes"] * queue_jobs)
+                print(f"  Director memory: {out['dir_kib_per_queued_job']:.1f} KiB per queued job "
+                      f"({queue_jobs} waiting)", file=sys.stderr)
             for n in ns:
                 seconds, statuses = lab.queue(backup_lines(lab, n), timeout=3600)
                 if statuses != ["T"] * n:
@@ -169,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             med = {n: {k: statistics.median(r["n"][n][k] for r in runs) for k in ("mb_s", "files_s")} for n in ns}
             results[key] = {"runs": runs, "median": med,
                             "md5sum_mb_s": statistics.median(r["md5sum_mb_s"] for r in runs)}
-            if any("queue_jobs_s" in r for r in runs):
-                results[key]["queue_jobs_s"] = statistics.median(r["queue_jobs_s"] for r in runs if "queue_jobs_s" in r)
+            for measure in ("queue_jobs_s", "dir_kib_per_queued_job"):
+                if any(measure in r for r in runs):
+                    results[key][measure] = statistics.median(r[measure] for r in runs if measure in r)
     print(f"{'data set':<14} {'N':>3} {'MB/s':>8} {'files/s':>9} {'x N=1':>6} {'of md5sum':>9}")
     for key, r in results.items():
         base = r["median"][ns[0]]["mb_s"]
@@ -179,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{key:<14} {n:>3} {m['mb_s']:>8.0f} {m['files_s']:>9.0f} {m['mb_s'] / base:>6.2f} "
                   f"{m['mb_s'] / r['md5sum_mb_s']:>9.2f}")
         if "queue_jobs_s" in r:
-            print(f"{key:<14} queue of {args.queue_jobs} one-file jobs: {r['queue_jobs_s']:.1f} jobs/s")
+            print(f"{key:<14} queue of {args.queue_jobs} one-file jobs: {r['queue_jobs_s']:.1f} jobs/s; "
+                  f"Director memory {r['dir_kib_per_queued_job']:.1f} KiB per queued job")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Scale with the data: backup and restore of one profile at several scales, on each catalog.
+
+For each catalog (SQLite, PostgreSQL) and each scale (default 1, 2, 4 of ``small``: 50,000,
+100,000 and 200,000 files), each run brings up a fresh lab, runs a Full backup and a restore
+of the whole data set end to end (``run`` to the return of ``wait jobid=N``, catalog
+included), checks the restore byte for byte and records every daemon's peak RSS. It prints
+files/s beside the smallest scale's (a per-file cost that grows with the catalog or the
+tree shows as a falling ratio; the target: never more than 10 % below it) and the peak RSS of each daemon
+at each scale (memory must not grow with the number of files).
+
+The restores go to a tmpfs (``--restore-dir``, default ``/dev/shm``): deleting 200,000
+restored files on ext4 would slow the next run's file creation for minutes (bench/README.md),
+and a tmpfs gives every scale the same file system. PostgreSQL is a private cluster made
+with ``initdb`` as the tests make it (``tests/pgserver.py``: fsync off).
+
+    .venv/bin/python bench/scale_bench.py --profile small --scales 1,2,4 --runs 3 --json /tmp/scale.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' private PostgreSQL server
+
+from bareoslab.lab.local.render import CatalogSettings  # noqa: E402
+from bench_data import DEFAULT_GENERATOR, BenchError, ensure_dataset  # noqa: E402
+from bench_lab import BenchLab  # noqa: E402
+from bench_limits import check_restore, warm_cache  # noqa: E402
+from bench_rev import common_arguments  # noqa: E402
+
+TARGET_RATIO = 0.90  # files/s at no scale more than 10 % below the smallest scale's
+KINDS = ("backup", "restore")
+
+
+class Catalogs:
+    """The catalog settings of each run's lab; a private PostgreSQL server when asked for."""
+
+    def __init__(self, drivers: list[str]) -> None:
+        self.server: Any = None
+        if "postgresql" in drivers:
+            import pgserver
+
+            self.server = pgserver.start_pg_server()
+            if self.server is None:
+                raise BenchError(f"no PostgreSQL server: {pgserver.pg_unavailable_reason()}")
+        self.created: list[str] = []
+
+    def settings(self, driver: str) -> CatalogSettings:
+        if driver != "postgresql":
+            return CatalogSettings(driver=driver)
+        kw = self.server.catalog_kwargs()
+        name = self.server.unique_name("scale")
+        self.created.append(name)
+        return CatalogSettings(driver="postgresql", name=name, user=kw["user"],
+                               password=kw.get("password") or "",
+                               address=kw.get("socket") or kw.get("address") or "", port=kw["port"])
+
+    def drop(self) -> None:
+        if self.server is not None:
+            for name in self.created:
+                self.server.drop_database(name)
+            self.created.clear()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.drop()
+            self.server.close()
+
+
+def one_run(work: Path, ds: Any, catalogs: Catalogs, driver: str, restore_dir: Path) -> dict[str, Any]:
+    base = work / "labs" / f"scale-{driver}-{ds.label}"
+    shutil.rmtree(base, ignore_errors=True)
+    tiny = base / "tiny"
+    tiny.parent.mkdir(parents=True, exist_ok=True)
+    tiny.write_text("x\n")
+    where = Path(tempfile.mkdtemp(prefix="bareoslab-scale-", dir=restore_dir))
+    try:
+        with BenchLab(base / "lab", ds.root, tiny, catalog=catalogs.settings(driver)) as lab:
+            backup = lab.backup()
+            if not backup.ok:
+                raise BenchError(f"{driver} {ds.label}: backup JobId {backup.jobid} ended {backup.status}")
+            restore = lab.restore(backup.jobid, where)
+            if not restore.ok:
+                raise BenchError(f"{driver} {ds.label}: restore JobId {restore.jobid} ended {restore.status}")
+            check = check_restore(ds, where)
+            if not check.identical:
+                raise BenchError(f"{driver} {ds.label}: restore differs: {check.summary()}")
+            return {"backup_s": backup.seconds, "restore_s": restore.seconds,
+                    "peak_rss_kib": lab.peak_rss_kib()}
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
+        catalogs.drop()
+
+
+def summarise(files: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"files": files, "runs": runs}
+    for kind in KINDS:
+        seconds = statistics.median(r[f"{kind}_s"] for r in runs)
+        out[kind] = {"seconds": seconds, "files_s": files / seconds}
+    daemons = sorted({k for r in runs for k in r["peak_rss_kib"]})
+    out["peak_rss_mib"] = {k: max((r["peak_rss_kib"].get(k) or 0) for r in runs) / 1024 for k in daemons}
+    return out
+
+
+def report(results: dict[str, dict[str, Any]], scales: list[float]) -> list[str]:
+    lines = []
+    for driver, by_scale in results.items():
+        first = by_scale[str(scales[0])]
+        lines.append(f"\n{driver}: medians of each scale's runs; ratio = files/s / files/s at scale {scales[0]:g}")
+        lines.append(f"  {'scale':>5} {'files':>9}  {'backup files/s':>14} {'ratio':>6}  "
+                     f"{'restore files/s':>15} {'ratio':>6}  peak RSS MiB (dir fd sd)")
+        worst = 1.0
+        for scale in scales:
+            s = by_scale[str(scale)]
+            ratios = [s[k]["files_s"] / first[k]["files_s"] for k in KINDS]
+            worst = min(worst, *ratios)
+            rss = s["peak_rss_mib"]
+            lines.append(
+                f"  {scale:>5g} {s['files']:>9,}  {s['backup']['files_s']:>14,.0f} {ratios[0]:>6.2f}  "
+                f"{s['restore']['files_s']:>15,.0f} {ratios[1]:>6.2f}  "
+                + " ".join(f"{rss.get(k, 0):.1f}" for k in ("dir", "fd", "sd"))
+            )
+        verdict = "met" if worst >= TARGET_RATIO else "NOT met"
+        lines.append(f"  target: files/s at no scale more than {100 - TARGET_RATIO * 100:.0f} % below scale "
+                     f"{scales[0]:g}'s: lowest ratio {worst:.2f}, {verdict}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--profile", default="small")
+    p.add_argument("--scales", default="1,2,4")
+    p.add_argument("--catalogs", default="sqlite3,postgresql")
+    p.add_argument("--restore-dir", type=Path, default=Path("/dev/shm"))
+    common_arguments(p)
+    args = p.parse_args(argv)
+    scales = [float(s) for s in args.scales.split(",")]
+    drivers = args.catalogs.split(",")
+    catalogs = Catalogs(drivers)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        for scale in scales:
+            ds = ensure_dataset(args.work, args.profile, scale, args.seed, DEFAULT_GENERATOR)
+            for driver in drivers:
+                runs = []
+                for run in range(1, args.runs + 1):
+                    print(f"[{driver} {ds.label} run {run}/{args.runs}] backup and restore of "
+                          f"{ds.files:,} files ...", file=sys.stderr, flush=True)
+                    warm_cache(ds)
+                    runs.append(one_run(args.work, ds, catalogs, driver, args.restore_dir))
+                results.setdefault(driver, {})[str(scale)] = summarise(ds.files, runs)
+    finally:
+        catalogs.close()
+    print("\n".join(report(results, scales)))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
