@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench_cpu import CpuWindow
-from bench_data import BenchError
+from bench_data import BenchError, Dataset
+from bench_limits import check_restore
 
 try:
     from bareoslab.console.client import Console
@@ -310,6 +311,26 @@ class BenchLab:
 
     def restore(self, jobid: int, where: Path, timeout: float = 3600) -> JobResult:
         return self._job("restore", f'restore jobid={jobid} where="{where}" all done yes', timeout)
+
+    def backup_and_restore(self, ds: Dataset, where: Path, label: str,
+                           sync: bool = False) -> tuple[JobResult, JobResult]:
+        """A Full backup of the data set and its restore into ``where``, checked byte for byte
+        (``sync`` first, each time: one job's dirty pages do not slow the next); BenchError
+        saying ``label`` and what went wrong otherwise."""
+        if sync:
+            subprocess.run(["sync"], check=False)
+        backup = self.backup()
+        if not backup.ok:
+            raise BenchError(f"{label}: backup JobId {backup.jobid} ended {backup.status}")
+        if sync:
+            subprocess.run(["sync"], check=False)
+        restore = self.restore(backup.jobid, where)
+        if not restore.ok:
+            raise BenchError(f"{label}: restore JobId {restore.jobid} ended {restore.status}")
+        check = check_restore(ds, where)
+        if not check.identical:
+            raise BenchError(f"{label}: restore differs: {check.summary()}")
+        return backup, restore
 
 
 def _reap(pid: int, timeout: float = 10.0) -> None:

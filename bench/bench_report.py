@@ -252,6 +252,57 @@ def verdicts(results: dict[str, Any]) -> list[Verdict]:
     return out
 
 
+TARGET_REMOTE_COPY_MB_S = 400.0  # remote copy of `large` (two SDs on loopback)
+TARGET_SCALE_RATIO = 0.90  # files/s at scales 2 and 4 no more than 10 % below scale 1's
+TARGET_RSS_GROWTH = 1.10  # peak RSS at scale 4 within 10 % of scale 1's: flat with the files
+
+
+def extra_verdicts(extras: dict[str, Any]) -> list[Verdict]:
+    """Remote copy, the scale series (files/s and memory) and the memory per queued job."""
+    out: list[Verdict] = []
+    copy = extras.get("copy") or {}
+    if copy:
+        remote = (copy.get("copy-remote") or {}).get("mb_s")
+        out.append(Verdict(
+            "remote copy large",
+            f"{fmt(remote)} MB/s (durable copy of the volume {fmt(copy.get('synced_copy_mb_s'))} MB/s)",
+            f">= {TARGET_REMOTE_COPY_MB_S:.0f} MB/s",
+            None if remote is None else remote >= TARGET_REMOTE_COPY_MB_S,
+        ))
+    scale = extras.get("scale") or {}
+    scales = [str(s) for s in scale.get("scales", [])]
+    for driver, by_scale in sorted((scale.get("catalogs") or {}).items()):
+        if not scales or any(s not in by_scale for s in scales):
+            continue
+        first = by_scale[scales[0]]
+        for kind in ("backup", "restore"):
+            ratios = [by_scale[s][kind]["files_s"] / first[kind]["files_s"] for s in scales]
+            out.append(Verdict(
+                f"{kind} small at scale x1/x2/x4, {driver}",
+                " / ".join(f"{by_scale[s][kind]['files_s']:,.0f}" for s in scales)
+                + " files/s (" + " / ".join(f"{r:.2f}" for r in ratios) + ")",
+                f">= {TARGET_SCALE_RATIO:.2f} of x1",
+                min(ratios) >= TARGET_SCALE_RATIO,
+            ))
+        rss_first, rss_last = first["peak_rss_mib"], by_scale[scales[-1]]["peak_rss_mib"]
+        growth = max(rss_last[k] / rss_first[k] for k in rss_first if rss_first[k])
+        out.append(Verdict(
+            f"peak RSS flat with files, {driver}",
+            " ".join(f"{k} {rss_first[k]:.0f}->{rss_last.get(k, 0):.0f}" for k in sorted(rss_first)) + " MiB",
+            f"x4 <= {TARGET_RSS_GROWTH:.2f} of x1",
+            growth <= TARGET_RSS_GROWTH,
+        ))
+    queue = extras.get("queue") or {}
+    if queue:
+        out.append(Verdict(
+            f"Director memory per queued job ({queue['queue_jobs']} queued)",
+            f"{queue['kib_per_job']:.1f} KiB (VmRSS after - before, over the jobs)",
+            "measured",
+            None,
+        ))
+    return out
+
+
 def profile_section(name: str, prof: dict[str, Any], style: Style) -> list[str]:
     """The table of one profile: limits, jobs, ratios; the restore checks and failures."""
     out: list[str] = []
@@ -501,7 +552,7 @@ def render(results: dict[str, Any], style: Style) -> str:
     out.append("")
     out.append(style.bold("Targets"))
     rows = []
-    for v in verdicts(results):
+    for v in verdicts(results) + extra_verdicts(results.get("extras") or {}):
         mark = "–" if v.ok is None else (style.good("met") if v.ok else style.bad("NOT met"))
         rows.append([v.name, v.measured, v.target, mark])
     out.append(table(style, ["", "measured", "target", ""], rows, align="llll"))

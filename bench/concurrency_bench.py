@@ -170,6 +170,28 @@ def one_run(work: Path, ds: Any, ns: list[int], sds: int, queue_jobs: int, run: 
         shutil.rmtree(base, ignore_errors=True)
 
 
+def queued_job_memory(work: Path, runs: int, queue_jobs: int) -> dict[str, Any]:
+    """The Director's KiB per queued job, ``runs`` fresh labs of one SD (median and each)."""
+    tiny_dir = work / "labs" / "queue-memory-data"
+    tiny_dir.mkdir(parents=True, exist_ok=True)
+    tiny = tiny_dir / "tiny"
+    tiny.write_text("x\n")
+    each = []
+    try:
+        for run in range(runs):
+            base = work / "labs" / f"queue-memory-run{run}"
+            shutil.rmtree(base, ignore_errors=True)
+            try:
+                with ConcurrencyLab(base / "lab", tiny_dir, tiny, 1, job_jobs=10) as lab:
+                    each.append(lab.memory_per_queued_job(
+                        [f"run job=backup fileset={TINY_FILESET} level=Full yes"] * queue_jobs))
+            finally:
+                shutil.rmtree(base, ignore_errors=True)
+    finally:
+        shutil.rmtree(tiny_dir, ignore_errors=True)
+    return {"queue_jobs": queue_jobs, "kib_per_job": statistics.median(each), "runs": each}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profiles", default="small,large")

@@ -114,6 +114,40 @@ def _cpu(seconds: dict[str, float | None]) -> str:
     return " ".join(f"{kind} {value:.1f}" for kind, value in seconds.items() if value is not None)
 
 
+def measure(work: Path, profile: str, scale: float, seed: int, runs: int,
+            say: Any = print) -> dict[str, Any]:
+    """The runs and their medians: ``synced_copy_mb_s`` (the limit) and each job's MB/s."""
+    ds = ensure_dataset(work, profile, scale, seed, DEFAULT_GENERATOR)
+    subprocess.run(
+        f"tar -cf - -C '{ds.root}' . | cat > /dev/null", shell=True, check=True
+    )  # warm the cache
+    say(f"data set {ds.label}: {ds.files} files, {ds.bytes / MB:,.0f} MB")
+    done = []
+    for i in range(runs):
+        r = one_run(work, ds.root, ds.bytes, i)
+        done.append(r)
+        say(
+            f"run {i + 1}: raw volume copy {r['raw_copy_mb_s']:,.0f} MB/s, synced "
+            f"{r['synced_copy_mb_s']:,.0f} MB/s; "
+            + "; ".join(
+                f"{j} {r[j]['mb_s']:,.0f} MB/s ({r[j]['seconds']:.2f} s{'' if r[j]['ok'] else ', FAILED'}; "
+                f"CPU s {_cpu(r[j]['cpu_s'])})"
+                for j in JOBS
+            )
+        )
+    good = [r for r in done if all(r[j]["ok"] for j in JOBS)]
+    summary: dict[str, Any] = {
+        "dataset": ds.label, "bytes": ds.bytes, "runs": done, "good_runs": len(good),
+        "raw_copy_mb_s": statistics.median(r["raw_copy_mb_s"] for r in done),
+        "synced_copy_mb_s": statistics.median(r["synced_copy_mb_s"] for r in done),
+    }
+    for job in JOBS:
+        if good:
+            summary[job] = {"mb_s": statistics.median(r[job]["mb_s"] for r in good),
+                            "seconds": statistics.median(r[job]["seconds"] for r in good)}
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -121,43 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="large")
     common_arguments(parser)
     args = parser.parse_args(argv)
-    ds = ensure_dataset(args.work, args.profile, args.scale, args.seed, DEFAULT_GENERATOR)
-    subprocess.run(
-        f"tar -cf - -C '{ds.root}' . | cat > /dev/null", shell=True, check=True
-    )  # warm the cache
-    print(f"data set {ds.label}: {ds.files} files, {ds.bytes / MB:,.0f} MB")
-    runs = []
-    for i in range(args.runs):
-        r = one_run(args.work, ds.root, ds.bytes, i)
-        runs.append(r)
-        print(
-            f"run {i + 1}: raw volume copy {r['raw_copy_mb_s']:,.0f} MB/s, synced "
-            f"{r['synced_copy_mb_s']:,.0f} MB/s; "
-            + "; ".join(
-                f"{j} {r[j]['mb_s']:,.0f} MB/s ({r[j]['seconds']:.2f} s{'' if r[j]['ok'] else ', FAILED'}; "
-                f"CPU s {_cpu(r[j]['cpu_s'])})"
-                for j in JOBS
-            ),
-            flush=True,
-        )
-    good = [r for r in runs if all(r[j]["ok"] for j in JOBS)]
-    print(f"\nmedians over {len(good)} good run(s) of {len(runs)}:")
-    print(
-        f"  {'raw volume copy (cat)':<24}{statistics.median(r['raw_copy_mb_s'] for r in runs):>8,.0f} MB/s"
-    )
-    synced = statistics.median(r["synced_copy_mb_s"] for r in runs)
+    summary = measure(args.work, args.profile, args.scale, args.seed, args.runs,
+                      say=lambda text: print(text, flush=True))
+    print(f"\nmedians over {summary['good_runs']} good run(s) of {len(summary['runs'])}:")
+    print(f"  {'raw volume copy (cat)':<24}{summary['raw_copy_mb_s']:>8,.0f} MB/s")
+    synced = summary["synced_copy_mb_s"]
     print(f"  {'  ... and sync (limit)':<24}{synced:>8,.0f} MB/s")
     for job in JOBS:
-        if good:
-            mb_s = statistics.median(r[job]["mb_s"] for r in good)
-            secs = statistics.median(r[job]["seconds"] for r in good)
+        if job in summary:
+            mb_s, secs = summary[job]["mb_s"], summary[job]["seconds"]
             print(f"  {job + ' (end to end)':<24}{mb_s:>8,.0f} MB/s  {secs:6.2f} s  "
                   f"{mb_s / synced * 100:5.0f} % of the synced copy")
     if args.json:
-        args.json.write_text(
-            json.dumps({"dataset": ds.label, "bytes": ds.bytes, "runs": runs}, indent=2)
-        )
-    return 0 if len(good) == len(runs) else 1
+        args.json.write_text(json.dumps(summary, indent=2))
+    return 0 if summary["good_runs"] == len(summary["runs"]) else 1
 
 
 if __name__ == "__main__":

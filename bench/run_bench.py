@@ -392,6 +392,40 @@ def one_run(
     return rec
 
 
+EXTRAS = ("copy", "scale", "queue")
+QUEUE_JOBS = 200
+
+
+def run_extras(args: argparse.Namespace, extras: list[str], progress: Progress) -> dict[str, Any]:
+    """The benches beside the profiles' whose figures the issue's targets name too."""
+    import concurrency_bench
+    import copy_bench
+    import scale_bench
+
+    unknown = sorted(set(extras) - set(EXTRAS))
+    if unknown:
+        raise BenchError(f"unknown --extras {', '.join(unknown)} (known: {', '.join(EXTRAS)})")
+    out: dict[str, Any] = {}
+    if "copy" in extras:
+        progress.where = "remote copy"
+        out["copy"] = copy_bench.measure(args.work, "large", args.scale, args.seed, args.runs, say=progress.say)
+    if "scale" in extras:
+        progress.where = "scale"
+        scales = [args.scale * k for k in (1, 2, 4)]
+        drivers = ["sqlite3", "postgresql"]
+        try:
+            scale_bench.Catalogs(["postgresql"]).close()
+        except BenchError as exc:
+            progress.say(f"scale: SQLite only ({exc})")
+            drivers = ["sqlite3"]
+        out["scale"] = {"scales": scales, "catalogs": scale_bench.measure(
+            args.work, "small", scales, drivers, args.seed, args.runs, Path("/dev/shm"), say=progress.say)}
+    if "queue" in extras:
+        progress.where = "queued jobs"
+        out["queue"] = concurrency_bench.queued_job_memory(args.work, args.runs, QUEUE_JOBS)
+    return out
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -452,6 +486,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--trace",
         action="store_true",
         help="let the daemons write protocol traces (slower; off by default)",
+    )
+    p.add_argument(
+        "--extras",
+        default="",
+        help="comma-separated benches to run after the profiles and judge in the same table: "
+        "copy (remote copy of `large`, copy_bench.py), scale (`small` at 1, 2 and 4 times --scale "
+        "on SQLite and PostgreSQL, scale_bench.py), queue (the Director's memory per queued job, "
+        "200 queued); `make bench` runs all three",
     )
     p.add_argument(
         "--rev",
@@ -613,6 +655,10 @@ def main(argv: list[str] | None = None) -> int:
                     progress.say(f"run discarded ({rec['discarded']}); running it again")
                 prof["runs"].append(rec)
             prof["summary"] = summarize_profile(prof)
+        extras = [e for e in args.extras.split(",") if e]
+        if extras:
+            trash.settle()
+            results["extras"] = run_extras(args, extras, progress)
         progress.where = ""
     except BenchError as exc:
         progress.say(f"benchmark stopped: {exc}")

@@ -35,10 +35,10 @@ sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' private PostgreSQL 
 from bareoslab.lab.local.render import CatalogSettings  # noqa: E402
 from bench_data import DEFAULT_GENERATOR, BenchError, ensure_dataset  # noqa: E402
 from bench_lab import BenchLab  # noqa: E402
-from bench_limits import check_restore, warm_cache  # noqa: E402
+from bench_limits import warm_cache  # noqa: E402
+from bench_report import TARGET_SCALE_RATIO  # noqa: E402
 from bench_rev import common_arguments  # noqa: E402
 
-TARGET_RATIO = 0.90  # files/s at no scale more than 10 % below the smallest scale's
 KINDS = ("backup", "restore")
 
 
@@ -86,15 +86,7 @@ def one_run(work: Path, ds: Any, catalogs: Catalogs, driver: str, restore_dir: P
     where = Path(tempfile.mkdtemp(prefix="bareoslab-scale-", dir=restore_dir))
     try:
         with BenchLab(base / "lab", ds.root, tiny, catalog=catalogs.settings(driver)) as lab:
-            backup = lab.backup()
-            if not backup.ok:
-                raise BenchError(f"{driver} {ds.label}: backup JobId {backup.jobid} ended {backup.status}")
-            restore = lab.restore(backup.jobid, where)
-            if not restore.ok:
-                raise BenchError(f"{driver} {ds.label}: restore JobId {restore.jobid} ended {restore.status}")
-            check = check_restore(ds, where)
-            if not check.identical:
-                raise BenchError(f"{driver} {ds.label}: restore differs: {check.summary()}")
+            backup, restore = lab.backup_and_restore(ds, where, f"{driver} {ds.label}")
             return {"backup_s": backup.seconds, "restore_s": restore.seconds,
                     "peak_rss_kib": lab.peak_rss_kib()}
     finally:
@@ -131,10 +123,30 @@ def report(results: dict[str, dict[str, Any]], scales: list[float]) -> list[str]
                 f"{s['restore']['files_s']:>15,.0f} {ratios[1]:>6.2f}  "
                 + " ".join(f"{rss.get(k, 0):.1f}" for k in ("dir", "fd", "sd"))
             )
-        verdict = "met" if worst >= TARGET_RATIO else "NOT met"
-        lines.append(f"  target: files/s at no scale more than {100 - TARGET_RATIO * 100:.0f} % below scale "
+        verdict = "met" if worst >= TARGET_SCALE_RATIO else "NOT met"
+        lines.append(f"  target: files/s at no scale more than {100 - TARGET_SCALE_RATIO * 100:.0f} % below scale "
                      f"{scales[0]:g}'s: lowest ratio {worst:.2f}, {verdict}")
     return lines
+
+
+def measure(work: Path, profile: str, scales: list[float], drivers: list[str], seed: int, runs: int,
+            restore_dir: Path, say: Any = print) -> dict[str, dict[str, Any]]:
+    """Per catalog, per scale (as a string): the runs, median files/s, peak RSS."""
+    catalogs = Catalogs(drivers)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        for scale in scales:
+            ds = ensure_dataset(work, profile, scale, seed, DEFAULT_GENERATOR)
+            for driver in drivers:
+                done = []
+                for run in range(1, runs + 1):
+                    say(f"[{driver} {ds.label} run {run}/{runs}] backup and restore of {ds.files:,} files ...")
+                    warm_cache(ds)
+                    done.append(one_run(work, ds, catalogs, driver, restore_dir))
+                results.setdefault(driver, {})[str(scale)] = summarise(ds.files, done)
+    finally:
+        catalogs.close()
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,22 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     common_arguments(p)
     args = p.parse_args(argv)
     scales = [float(s) for s in args.scales.split(",")]
-    drivers = args.catalogs.split(",")
-    catalogs = Catalogs(drivers)
-    results: dict[str, dict[str, Any]] = {}
-    try:
-        for scale in scales:
-            ds = ensure_dataset(args.work, args.profile, scale, args.seed, DEFAULT_GENERATOR)
-            for driver in drivers:
-                runs = []
-                for run in range(1, args.runs + 1):
-                    print(f"[{driver} {ds.label} run {run}/{args.runs}] backup and restore of "
-                          f"{ds.files:,} files ...", file=sys.stderr, flush=True)
-                    warm_cache(ds)
-                    runs.append(one_run(args.work, ds, catalogs, driver, args.restore_dir))
-                results.setdefault(driver, {})[str(scale)] = summarise(ds.files, runs)
-    finally:
-        catalogs.close()
+    results = measure(args.work, args.profile, scales, args.catalogs.split(","), args.seed, args.runs,
+                      args.restore_dir, say=lambda text: print(text, file=sys.stderr, flush=True))
     print("\n".join(report(results, scales)))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

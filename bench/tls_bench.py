@@ -19,16 +19,15 @@ import argparse
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_data import DEFAULT_GENERATOR, BenchError, Trash, ensure_dataset  # noqa: E402
+from bench_data import DEFAULT_GENERATOR, Trash, ensure_dataset  # noqa: E402
 from bench_lab import BenchLab  # noqa: E402
-from bench_limits import check_restore, md5sum_rate, warm_cache  # noqa: E402
+from bench_limits import md5sum_rate, warm_cache  # noqa: E402
 from bench_rev import common_arguments  # noqa: E402
 
 MODES = ("off", "psk")
@@ -43,18 +42,8 @@ def one_lab(work: Path, ds: Any, mode: str, run: int, trash: Trash) -> dict[str,
     tiny.write_text("x\n")
     try:
         with BenchLab(base / "lab", ds.root, tiny, tls=mode) as lab:
-            subprocess.run(["sync"], check=False)
-            backup = lab.backup()
-            if not backup.ok:
-                raise BenchError(f"{mode}: backup JobId {backup.jobid} ended {backup.status}")
             where = base / "restore"
-            subprocess.run(["sync"], check=False)
-            restore = lab.restore(backup.jobid, where)
-            if not restore.ok:
-                raise BenchError(f"{mode}: restore JobId {restore.jobid} ended {restore.status}")
-            check = check_restore(ds, where)
-            if not check.identical:
-                raise BenchError(f"{mode}: restore differs: {check.summary()}")
+            backup, restore = lab.backup_and_restore(ds, where, mode, sync=True)
             if ds.files > 1000:  # deleting many files now would slow the next restore
                 trash.put(where)
             return {"backup_s": backup.seconds, "restore_s": restore.seconds,
