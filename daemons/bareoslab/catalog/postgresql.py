@@ -91,11 +91,11 @@ class _ByteExactLoader(adapt.Loader):
 _TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"', 0)
 
 
-def use_byte_exact_text(conn: psycopg.Connection[Any]) -> bool:
+def use_byte_exact_text(conn: psycopg.Connection[Any]) -> None:
     """Talk to a ``SQL_ASCII`` catalog as Bareos does: client encoding ``SQL_ASCII``, text
     stored and read byte for byte, so that any file name fits.  A database in another
     encoding keeps UTF-8 (with a warning, as Bareos gives): a name that is not valid in it
-    fails its statement.  True if the connection now keeps bytes exact."""
+    fails its statement."""
     row = conn.execute("SELECT getdatabaseencoding()").fetchone()
     encoding = row[0] if row else "?"
     if encoding != "SQL_ASCII":
@@ -104,12 +104,11 @@ def use_byte_exact_text(conn: psycopg.Connection[Any]) -> bool:
             "valid %s cannot be stored",
             conn.info.dbname, encoding, encoding,
         )
-        return False
+        return
     conn.execute("SET client_encoding TO 'SQL_ASCII'")
     conn.adapters.register_dumper(str, _ByteExactDumper)
     for text_type in _TEXT_TYPES:
         conn.adapters.register_loader(text_type, _ByteExactLoader)
-    return True
 
 
 def database_exists(params: PgParams, maintenance_db: str = "postgres") -> bool:
