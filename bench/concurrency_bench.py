@@ -98,13 +98,14 @@ class ConcurrencyLab(BenchLab):
         statuses = [self._catalog_row(j).get("jobstatus", "?") for j in jobids]
         return seconds, statuses
 
-    def memory_per_queued_job(self, lines: list[str]) -> float:
-        """KiB of Director VmRSS per job while ``lines``' jobs wait (``when=`` in 2099); they
-        are cancelled afterwards."""
+    def memory_per_queued_job(self, count: int) -> float:
+        """KiB of Director VmRSS per job while ``count`` one-file backups wait (``when=`` in
+        2099); they are cancelled afterwards."""
+        line = f'run job=backup fileset={TINY_FILESET} level=Full when="2099-12-31 00:00:00" yes'
         before = read_status_kib(self.pids["dir"], "VmRSS")
         jobids = []
-        for line in lines:
-            m = _QUEUED.search(self._command(line.replace(" yes", ' when="2099-12-31 00:00:00" yes')))
+        for _ in range(count):
+            m = _QUEUED.search(self._command(line))
             if not m:
                 raise BenchError(f"the Director did not queue {line!r}")
             jobids.append(int(m.group(1)))
@@ -141,8 +142,7 @@ def one_run(work: Path, ds: Any, ns: list[int], sds: int, queue_jobs: int, run: 
     try:
         with ConcurrencyLab(base / "lab", ds.root, tiny, sds, job_jobs=max(ns + [10])) as lab:
             if queue_jobs:  # first, while the Director's heap holds only what its start left
-                out["dir_kib_per_queued_job"] = lab.memory_per_queued_job(
-                    [f"run job=backup fileset={TINY_FILESET} level=Full yes"] * queue_jobs)
+                out["dir_kib_per_queued_job"] = lab.memory_per_queued_job(queue_jobs)
                 print(f"  Director memory: {out['dir_kib_per_queued_job']:.1f} KiB per queued job "
                       f"({queue_jobs} waiting)", file=sys.stderr)
             for n in ns:
@@ -183,8 +183,7 @@ def queued_job_memory(work: Path, runs: int, queue_jobs: int) -> dict[str, Any]:
             shutil.rmtree(base, ignore_errors=True)
             try:
                 with ConcurrencyLab(base / "lab", tiny_dir, tiny, 1, job_jobs=10) as lab:
-                    each.append(lab.memory_per_queued_job(
-                        [f"run job=backup fileset={TINY_FILESET} level=Full yes"] * queue_jobs))
+                    each.append(lab.memory_per_queued_job(queue_jobs))
             finally:
                 shutil.rmtree(base, ignore_errors=True)
     finally:

@@ -412,12 +412,9 @@ def run_extras(args: argparse.Namespace, extras: list[str], progress: Progress) 
     if "scale" in extras:
         progress.where = "scale"
         scales = [args.scale * k for k in (1, 2, 4)]
-        drivers = ["sqlite3", "postgresql"]
-        try:
-            scale_bench.Catalogs(["postgresql"]).close()
-        except BenchError as exc:
-            progress.say(f"scale: SQLite only ({exc})")
-            drivers = ["sqlite3"]
+        drivers, why_not = scale_bench.available_drivers()
+        if why_not:
+            progress.say(f"scale: SQLite only ({why_not})")
         out["scale"] = {"scales": scales, "catalogs": scale_bench.measure(
             args.work, "small", scales, drivers, args.seed, args.runs, Path("/dev/shm"), say=progress.say)}
     if "queue" in extras:

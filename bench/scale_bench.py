@@ -42,6 +42,14 @@ from bench_rev import common_arguments  # noqa: E402
 KINDS = ("backup", "restore")
 
 
+def available_drivers() -> tuple[list[str], str | None]:
+    """The catalogs this machine can measure, and why PostgreSQL is not among them (or None)."""
+    import pgserver
+
+    reason = pgserver.pg_unavailable_reason()
+    return (["sqlite3"], reason) if reason else (["sqlite3", "postgresql"], None)
+
+
 class Catalogs:
     """The catalog settings of each run's lab; a private PostgreSQL server when asked for."""
 
