@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 _UPDCAT_HEADER = struct.Struct(">IIiiI")
 UPDCAT_PREFIX = b"UpdCat Job="
 NO_MEDIA = "1901 No Media.\n"
-ATTRIBUTE_FLUSH_ROWS = 20_000
+#: File rows a backup stages before the catalog thread writes them: the Director's memory
+#: during a backup is bounded by these, not by the job's files
+ATTRIBUTE_FLUSH_ROWS = 4_000
 
 
 def parse_kv(text: str) -> dict[str, str]:

@@ -22,9 +22,11 @@ from .attribs import encode_attributes
 from .backup_stream import file_streams
 from .fileset import FileSetSpec, WalkIssue, walk
 
-BATCH_BYTES = 1 << 20
+# what the reader may be ahead of the sender: QUEUE_BATCHES batches of up to BATCH_BYTES (the
+# File Daemon's memory during a backup; more did not make it faster)
+BATCH_BYTES = 512 * 1024
 BATCH_MESSAGES = 512
-QUEUE_BATCHES = 8
+QUEUE_BATCHES = 2
 
 EOD = Signal.EOD
 

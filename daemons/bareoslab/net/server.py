@@ -13,9 +13,10 @@ from .trace import Tracer
 log = logging.getLogger(__name__)
 
 # asyncio's reader limit only bounds readline() (frames are read exactly) and how much the
-# transport reads ahead of us: it stops reading at twice the limit. Data connections read
-# far ahead; an accepted connection reads ahead little until its peer has authenticated.
-_STREAM_LIMIT = 4 * 1024 * 1024
+# transport reads ahead of us: it stops reading at twice the limit (512 KiB: more kept the
+# daemons' memory up and did not make them faster). An accepted connection reads ahead little
+# until its peer has authenticated.
+_STREAM_LIMIT = 256 * 1024
 _PREAUTH_STREAM_LIMIT = 64 * 1024
 #: connections a daemon keeps open at once before their peers have authenticated (each may
 #: hold a hello's worth of buffer and a handshake's worth of time); a new one beyond them
@@ -43,7 +44,8 @@ def _tune(writer: asyncio.StreamWriter) -> None:
         set_keepalive(writer, _heartbeat_interval)
     transport = writer.transport
     if hasattr(transport, "set_write_buffer_limits"):
-        transport.set_write_buffer_limits(high=4 * 1024 * 1024)
+        # drain() waits above this: what a connection holds unsent (TCP's buffer is behind it)
+        transport.set_write_buffer_limits(high=512 * 1024)
 
 
 def set_keepalive(writer: asyncio.StreamWriter, idle: float) -> None:

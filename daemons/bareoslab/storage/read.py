@@ -21,7 +21,7 @@ from .job import SdJob, bashed
 
 log = logging.getLogger(__name__)
 
-DRAIN_BYTES = 4 * 1024 * 1024
+DRAIN_BYTES = 512 * 1024  # sent before waiting for the transport: memory stays flat
 
 
 class ReadError(Exception):
@@ -53,26 +53,30 @@ async def send_records(
     emit = emit or emit_rechdr
     sent = 0
     since_drain = 0
-    files: set[int] = set()
+    files = 0
+    last_index: dict[tuple[int, int], int] = {}  # per session: FileIndexes only grow within one
     reader = RecordReader(include_labels=False)  # one across volumes: a record may span two
     try:
         for name in volume_names(entries):
             await job.jmsg(MsgType.INFO, f'Ready to read from volume "{name}" on device {state.print_name}.')
             for record in state.device.read_records(name, entries, reader=reader):
                 n = emit(conn, record)
-                files.add(record.file_index)
+                session = (record.vol_session_id, record.vol_session_time)
+                if record.file_index > last_index.get(session, 0):
+                    last_index[session] = record.file_index
+                    files += 1
                 sent += n
                 since_drain += n
                 if since_drain >= DRAIN_BYTES:
                     since_drain = 0
-                    job.job_files, job.job_bytes = len(files), sent  # what `status storage` shows
+                    job.job_files, job.job_bytes = files, sent  # what `status storage` shows
                     await conn.drain()
     except VolumeError as exc:
         await job.jmsg(MsgType.ERROR, f"Read error: {exc}")
         raise ReadError(str(exc)) from exc
     finally:
         await asyncio.shield(conn.drain())
-    job.job_files = len(files)
+    job.job_files = files
     job.job_bytes = sent
     return sent
 
