@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ...catalog.api import JobMediaRow, RestoreFile
 from ...config import Resource
-from ..bsr import build_bootstrap
+from ..bsr import FileSelection, build_bootstrap
 from ..jcr import JobControlRecord
 from ..job import run_job
 from . import acl
@@ -26,7 +26,7 @@ from .jobs import check_jcr_acl
 from .prompt import choose, get_cmd
 from .restore_select import Selection, Selector, check_keywords
 from .run_prompt import REPLACE_OPTIONS, RunRequest, confirm_run
-from .tree import RestoreTree, select_files
+from .tree import RestoreTree, mark_all, select_files
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -73,20 +73,33 @@ async def _restore_job(ua: UserAgent, args: Args) -> Resource | None:
     return None if picked is None else jobs[picked]
 
 
-async def _files_from_tree(ua: UserAgent, args: Args, sel: Selection) -> dict[int, list[int]] | None:
-    """Build the tree of the chosen jobs and let the user mark files (``BuildDirectoryTree``)."""
+async def _files_from_tree(ua: UserAgent, args: Args, sel: Selection) -> FileSelection | None:
+    """Build the tree of the chosen jobs and let the user mark files (``BuildDirectoryTree``).
+
+    With ``all done`` there is nothing to walk: the catalog's rows are marked as they stream
+    by (:func:`~.tree.mark_all`), without a tree in memory."""
     director, cat = ua.director, ua.director.catalog
     ids = ",".join(map(str, sel.jobids))
     await ua.raw(f"\nBuilding directory tree for JobId(s) {ids} ...  ")
-    files: list[RestoreFile] = await director.db(lambda: list(cat.restore_files(sel.jobids)))
     purged = any(job.purged_files for job in sel.jobs.values())
-    if not files or purged:
+    mark_all_done = has(args, "all") and has(args, "done")
+    if not purged and mark_all_done:
+        marked = await director.db(mark_all, lambda: cat.restore_files(sel.jobids), len(sel.jobids))
+        if marked.entries:
+            await ua.send(f"\n{marked.inserted:,} files inserted into the tree and marked for extraction.")
+            return marked.selection
+    files: list[RestoreFile] = [] if purged or mark_all_done else await director.db(
+        lambda: list(cat.restore_files(sel.jobids)))
+    if not files:
         await ua.send(NOT_ONLINE)
         if not has(args, "all"):
             answer = await get_cmd(ua, "\nDo you want to restore all the files? (yes|no): ")
             if (answer or "").lower() not in ("yes", "y"):
                 return None
-        return {jobid: [] for jobid in sel.jobids}  # every file of each job
+        whole = FileSelection()  # every file of each job
+        for jobid in sel.jobids:
+            whole.include_job(jobid)
+        return whole
     tree = await asyncio.to_thread(RestoreTree.build, files, has(args, "all"))  # the loop serves on
     if has(args, "all"):
         await ua.send(f"\n{tree.file_count:,} files inserted into the tree and marked for extraction.")
@@ -174,7 +187,7 @@ async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     if sel is None:
         return False
     if sel.by_file:
-        wanted = {jobid: sorted(set(ix)) for jobid, ix in sel.files.items()}
+        wanted = FileSelection.of(sel.files)
     else:
         chosen = await _files_from_tree(ua, args, sel)
         if chosen is None:
@@ -187,12 +200,12 @@ async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     job_res = await _restore_job(ua, args)
     if job_res is None:
         return False
-    jobmedia = await director.db(cat.jobmedia_for_jobs, list(wanted))
-    for jobid, indexes in wanted.items():
-        if not indexes:  # the whole job: every FileIndex its JobMedia covers
+    jobmedia = await director.db(cat.jobmedia_for_jobs, wanted.jobs())
+    for jobid in wanted.jobs():
+        if not wanted.has_files(jobid):  # the whole job: every FileIndex its JobMedia covers
             rows = [jm for jm in jobmedia if jm.job_id == jobid]
             if rows:
-                indexes += range(min(r.first_index for r in rows), max(r.last_index for r in rows) + 1)
+                wanted.add_range(jobid, min(r.first_index for r in rows), max(r.last_index for r in rows))
     client = await _backup_client(ua, sel)
     req = RunRequest(job_res, {"client": client.name}, where=where if where is not None else (job_res.where or ""))
     req.replace = REPLACE[replace or str(job_res.replace).lower()]
@@ -210,7 +223,7 @@ async def cmd_restore(ua: UserAgent, args: Args) -> bool:
     if jcr.storage is None:
         raise CommandFailed("No Storage to restore from.")
     req.bootstrap = build_bootstrap(jobmedia, wanted, jcr.storage.name, jcr.storage.device[0])
-    selected = sum(len(v) for v in wanted.values())
+    selected = wanted.count()
     req.finish = lambda j: setattr(j, "expected_files", selected)
     req.bootstrap_file = _write_bsr(ua, req.bootstrap)
     await ua.send(f"Bootstrap records written to {req.bootstrap_file}\n")

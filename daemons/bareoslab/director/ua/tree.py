@@ -23,6 +23,7 @@ from ...catalog.api import RestoreFile
 from ...filed.attribs import LStat, decode_lstat, mode_and_link_fi
 from ...lsformat import encode_mode, group_name, user_name
 from ...net.framing import Signal
+from ..bsr import FileSelection
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -296,15 +297,69 @@ class RestoreTree:
             node = found
         return node
 
-    def selection(self) -> dict[int, list[int]]:
-        """FileIndexes to restore per JobId, in the order the jobs wrote them."""
-        wanted: dict[int, list[int]] = {}
+    def selection(self) -> FileSelection:
+        """FileIndexes to restore per JobId."""
+        wanted = FileSelection()
         for node in [self.root, *self.nodes]:
             if node.extract and node.saved:
-                wanted.setdefault(node.job_id, []).append(node.file_index)
-        for indexes in wanted.values():
-            indexes.sort()
+                wanted.add(node.job_id, node.file_index)
         return wanted
+
+
+@dataclass
+class MarkedAll:
+    """What :func:`mark_all` found: the selection, and the counts the tree would give."""
+
+    selection: FileSelection
+    entries: int = 0  # catalog entries read
+    inserted: int = 0  # entries that would have made a node of their own (``file_count``)
+
+
+def _parent_dir(path: str) -> str:
+    """``/srv/data/`` -> ``/srv/``; ``C:/`` and ``/`` -> ``""``."""
+    return path[: path.rfind("/", 0, len(path) - 1) + 1]
+
+
+def mark_all(read: Callable[[], Iterable[RestoreFile]], jobs: int) -> MarkedAll:
+    """``restore ... all done`` without the tree: what :meth:`RestoreTree.build` with
+    ``mark_all`` selects and counts, from the catalog's rows as they stream by, so that memory
+    grows with the directories, not with the files.
+
+    One exception to the tree's way comes from two jobs: a name saved as a file by one and as a
+    directory by the other is one node of the tree, which keeps the later row. To find those,
+    the directories' rows of a restore of several jobs are read first (``read`` is called twice)
+    and added at the end; a file row loses to a later directory row of its name and the
+    other way round.
+    """
+    dir_rows: dict[str, tuple[int, int]] = {}  # several jobs: directory -> its (JobId, FileIndex)
+    if jobs > 1:
+        for f in read():
+            if not f.name and f.file_index > 0:
+                dir_rows[f.path] = (f.job_id, f.file_index)
+    marked = MarkedAll(FileSelection())
+    nodes: set[str] = set()  # the directories the tree would have as nodes so far
+    for f in read():
+        marked.entries += 1
+        path = f.path
+        if f.name:
+            as_dir = path + f.name + "/"
+            if as_dir not in nodes:
+                marked.inserted += 1
+            newer_dir = dir_rows.get(as_dir)
+            if f.file_index > 0 and (newer_dir is None or newer_dir < (f.job_id, f.file_index)):
+                marked.selection.add(f.job_id, f.file_index)
+                dir_rows.pop(as_dir, None)  # the file is newer: not its directory
+        elif path not in ("/", ""):  # a directory; the root's own row is never marked
+            if path not in nodes:
+                marked.inserted += 1
+            if f.file_index > 0 and jobs <= 1:
+                marked.selection.add(f.job_id, f.file_index)
+        while path and path != "/" and path not in nodes:  # this directory and those above
+            nodes.add(path)
+            path = _parent_dir(path)
+    for job_id, file_index in dir_rows.values():
+        marked.selection.add(job_id, file_index)
+    return marked
 
 
 # -- file selection mode -------------------------------------------------------------

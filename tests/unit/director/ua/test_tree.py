@@ -11,6 +11,7 @@ from bareoslab.director.ua.tree import (
     TREE_COMMANDS,
     Kind,
     RestoreTree,
+    mark_all,
     dir_line,
     find_tree_command,
     split_words,
@@ -72,7 +73,7 @@ def test_mark_wildcards_and_parents(tree: RestoreTree) -> None:
     assert tree.root.children["srv"].descendant  # "+" above what is marked
     assert tree.mark(["*.txt"]) == 0  # nothing newly marked
     assert tree.mark(["sub"]) == 4  # the directory and the three files in it
-    assert tree.selection() == {1: [1, 2, 3, 4, 5], 2: [1]}
+    assert tree.selection().indexes() == {1: [1, 2, 3, 4, 5], 2: [1]}
     assert tree.mark(["sub/*.log"], extract=False) == 1
     assert tree.mark(["/srv/data/sub"], extract=False) == 3
     assert names(tree.cwd) == ["*a.txt", "*new.txt", "sub/"]
@@ -81,15 +82,15 @@ def test_mark_wildcards_and_parents(tree: RestoreTree) -> None:
 
 def test_double_star_matches_any_depth(tree: RestoreTree) -> None:
     assert tree.mark(["/srv/**/c.txt"]) == 1
-    assert tree.selection() == {1: [3]}
+    assert tree.selection().indexes() == {1: [3]}
     assert tree.mark(["**"]) > 0  # everything below the current directory
-    assert tree.selection()[1] == [1, 2, 3, 4, 5, 6]
+    assert tree.selection().indexes()[1] == [1, 2, 3, 4, 5, 6]
 
 
 def test_marking_a_hard_link_marks_the_file_it_links_to(tree: RestoreTree) -> None:
     tree.cwd = tree.lookup("/srv/data/sub") or tree.root
     assert tree.mark(["c-link"]) == 2
-    assert tree.selection() == {1: [3, 4]}
+    assert tree.selection().indexes() == {1: [3, 4]}
 
 
 def test_lookup_relative_absolute_and_invalid(tree: RestoreTree) -> None:
@@ -104,15 +105,39 @@ def test_lookup_relative_absolute_and_invalid(tree: RestoreTree) -> None:
 
 def test_mark_all_marks_every_node() -> None:
     tree = RestoreTree.build(rows(), mark_all=True)
-    assert tree.selection() == {1: [1, 2, 3, 4, 5, 6], 2: [1]}
+    assert tree.selection().indexes() == {1: [1, 2, 3, 4, 5, 6], 2: [1]}
     assert tree.root.children["srv"].descendant
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_mark_all_without_a_tree_selects_and_counts_what_the_tree_does(jobs: int) -> None:
+    tree = RestoreTree.build(rows(), mark_all=True)
+    marked = mark_all(rows, jobs)
+    assert marked.selection.indexes() == tree.selection().indexes()
+    assert (marked.entries, marked.inserted) == (tree.entries, tree.file_count) == (7, 5)
+
+
+def test_mark_all_keeps_the_newer_of_a_file_and_a_directory_of_one_name() -> None:
+    """Job 1 saved /srv/x as a file; job 2 saved a directory /srv/x/ with a file in it (and
+    the other way round for /srv/y): the tree keeps the later row of each name."""
+    def both() -> list[RestoreFile]:
+        return [
+            RestoreFile(1, 1, "/srv/", "x", lstat(FILE, 1), ""),
+            RestoreFile(1, 2, "/srv/y/", "", lstat(DIR), ""),
+            RestoreFile(2, 1, "/srv/x/", "in.txt", lstat(FILE, 1), ""),
+            RestoreFile(2, 2, "/srv/x/", "", lstat(DIR), ""),
+            RestoreFile(2, 3, "/srv/", "y", lstat(FILE, 1), ""),
+        ]
+    tree = RestoreTree.build(both(), mark_all=True)
+    assert tree.selection().indexes() == {2: [1, 2, 3]}
+    assert mark_all(both, 2).selection.indexes() == tree.selection().indexes()
 
 
 def test_mark_dirs_marks_the_directory_only(tree: RestoreTree) -> None:
     tree.cwd = tree.lookup("/srv/data") or tree.root
     assert tree.mark_dirs(["sub/"], True) == 1
-    assert tree.selection() == {1: [5]}
-    assert tree.mark_dirs(["sub"], False) == 1 and tree.selection() == {}
+    assert tree.selection().indexes() == {1: [5]}
+    assert tree.mark_dirs(["sub"], False) == 1 and tree.selection().indexes() == {}
 
 
 def test_dir_line_has_bareos_columns(tree: RestoreTree) -> None:
@@ -132,7 +157,7 @@ def test_windows_drive_paths_have_no_leading_slash() -> None:
     assert drive.kind is Kind.DIR_WIN
     assert drive.children["Users"].children["x.txt"].path == "C:/Users/x.txt"
     assert tree.mark(["C:/Users"]) == 1  # Users was not saved: only x.txt counts
-    assert tree.selection() == {1: [1]}
+    assert tree.selection().indexes() == {1: [1]}
 
 
 @pytest.mark.parametrize(
