@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import grp
 import json
 import logging
@@ -79,6 +80,33 @@ def setup_logging(name: str, debug: int, log_file: str | None) -> None:
     root.setLevel(min(level, logging.INFO))
 
 
+#: glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+#: buffers up to this size come from the heap (the largest frame is 1 MB, the largest block 1 MiB)
+HEAP_MMAP_THRESHOLD = 1_310_720
+#: free memory the heap keeps at its top instead of giving it back to the kernel at once
+HEAP_TRIM_THRESHOLD = 2 * 1024 * 1024
+
+
+def steady_heap() -> None:
+    """Keep glibc's heap from going back and forth to the kernel with every frame.
+
+    By default glibc gives the top of the heap back once more than twice the largest buffer
+    freed so far is free there. A daemon receiving 256 KiB frames (each read from the socket,
+    decrypted and taken out as a message, a few such buffers at a time) then gives back and
+    takes again about one page per 4 KiB of data: ~220,000 minor faults per GiB in a Storage
+    daemon writing a backup, a third of its CPU on a virtual machine. Fixed thresholds keep
+    them on the heap and up to :data:`HEAP_TRIM_THRESHOLD` of it. Nothing changes where the
+    C library has no ``mallopt``.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD)
+    mallopt(_M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD)
+
+
 def run_daemon(
     prog: str,
     daemon_kind: str,
@@ -119,6 +147,7 @@ def run_daemon(
     if args.pid_file:
         Path(args.pid_file).write_text(f"{os.getpid()}\n")
     _run_as[:] = [args.user, args.group]
+    steady_heap()
     try:
         asyncio.run(_serve_until_signal(serve(cfg, args, tracer)))
     except (OSError, StartupError) as exc:
