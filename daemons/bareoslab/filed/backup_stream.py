@@ -247,8 +247,9 @@ class FileStreams:
                 f = open(fd, "rb", buffering=0, closefd=True)
                 fd = -1
                 with f:
-                    with contextlib.suppress(OSError, AttributeError):
-                        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+                    if st.st_size > self.chunk_size:  # a file read in one call needs no read-ahead
+                        with contextlib.suppress(OSError, AttributeError):
+                            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
                     reader = self._reader(f, data_stream, hasher, opts)
                     yield from self._emit(data_stream, reader)
                 if self.outcome.errors:
@@ -292,6 +293,7 @@ class FileStreams:
         view = memoryview(buf)
         readinto = f.readinto
         update = hasher.update if hasher is not None else None
+        size = self.entry.stat.st_size
         total = 0
         try:
             while True:
@@ -303,6 +305,8 @@ class FileStreams:
                     update(chunk)
                 total += n
                 yield chunk
+                if n < len(buf) and total == size:
+                    break  # a short read that ends at the size the walk saw: no read just to see EOF
         except OSError as exc:
             self._error(f"Read error: {exc.strerror or exc}")
         finally:

@@ -55,6 +55,22 @@ def test_backup_plain_data(data_file):
     assert out.sent and out.ok and out.digest is None
 
 
+def test_a_file_that_grew_after_the_walk_is_read_to_its_end(data_file):
+    """A short read that ends at the walk's size ends the file without another read; a file
+    longer by then is read on to its end, and the size change is reported."""
+    entry = entry_for(data_file, signature="MD5")
+    with data_file.open("ab") as f:
+        f.write(b"written after the walk\n")
+    fs = file_streams(entry, 1, chunk_size=CHUNK)
+    got = dict(collect(fs))
+    data = data_file.read_bytes()
+    assert b"".join(got[Stream.FILE_DATA]) == data
+    assert got[Stream.MD5_DIGEST] == [hashlib.md5(data).digest()]
+    assert fs.outcome.read_bytes == len(data)
+    assert fs.outcome.warnings == [
+        f"{data_file}: size changed while reading: expected {entry.stat.st_size} bytes, read {len(data)}"]
+
+
 @pytest.mark.parametrize(
     ("signature", "stream", "algo"),
     [
