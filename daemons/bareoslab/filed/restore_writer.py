@@ -356,15 +356,14 @@ class RestoreWriter:
         pfd = self._dir_fd(parts[:-1], create=True)
         name = parts[-1]
         if ftype in (FileType.REG, FileType.REGE):
-            if not self._make_room(pfd, parts, lst):
-                cur.skip = True
-                return
-            cur.fd = os.open(
-                name,
-                os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                0o600,
-                dir_fd=pfd,
-            )
+            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            try:  # most restores create new files: the replace policy only for what is there
+                cur.fd = os.open(name, flags, 0o600, dir_fd=pfd)
+            except FileExistsError:
+                if not self._make_room(pfd, parts, lst):
+                    cur.skip = True
+                    return
+                cur.fd = os.open(name, flags, 0o600, dir_fd=pfd)
             self.stats.files += 1
             factory = _HASHES.get(self._digest_hint)
             if factory is not None:
