@@ -139,21 +139,26 @@ def report(results: dict[str, dict[str, Any]], scales: list[float]) -> list[str]
 
 def measure(work: Path, profile: str, scales: list[float], drivers: list[str], seed: int, runs: int,
             restore_dir: Path, say: Any = print) -> dict[str, dict[str, Any]]:
-    """Per catalog, per scale (as a string): the runs, median files/s, peak RSS."""
+    """Per catalog, per scale (as a string): the runs, median files/s, peak RSS.
+
+    Round after round, each round one run of every scale on every catalog: a machine that
+    gets slower or faster during the bench moves every scale alike, not the ratios."""
     catalogs = Catalogs(drivers)
-    results: dict[str, dict[str, Any]] = {}
+    datasets = [ensure_dataset(work, profile, scale, seed, DEFAULT_GENERATOR) for scale in scales]
+    done: dict[tuple[str, int], list[dict[str, Any]]] = {}
     try:
-        for scale in scales:
-            ds = ensure_dataset(work, profile, scale, seed, DEFAULT_GENERATOR)
-            for driver in drivers:
-                done = []
-                for run in range(1, runs + 1):
+        for run in range(1, runs + 1):
+            for i, ds in enumerate(datasets):
+                for driver in drivers:
                     say(f"[{driver} {ds.label} run {run}/{runs}] backup and restore of {ds.files:,} files ...")
                     warm_cache(ds)
-                    done.append(one_run(work, ds, catalogs, driver, restore_dir))
-                results.setdefault(driver, {})[str(scale)] = summarise(ds.files, done)
+                    done.setdefault((driver, i), []).append(one_run(work, ds, catalogs, driver, restore_dir))
     finally:
         catalogs.close()
+    results: dict[str, dict[str, Any]] = {}
+    for driver in drivers:
+        for i, (scale, ds) in enumerate(zip(scales, datasets)):
+            results.setdefault(driver, {})[str(scale)] = summarise(ds.files, done[driver, i])
     return results
 
 
