@@ -6,7 +6,7 @@ live in ``queries/<name>.sql`` with an optional ``queries/<name>.<flavour>.sql``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
@@ -43,6 +43,11 @@ class Driver(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement with ``?`` placeholders."""
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[Any]:
+        """The rows of one query, fetched ``size`` at a time, so that a large result is never
+        held whole (on PostgreSQL a client cursor's would be). Nothing else may use the
+        connection until the rows are read."""
 
     def transaction(self) -> AbstractContextManager[None]:
         """A (nestable) transaction: commit on success, roll back on error."""

@@ -116,7 +116,6 @@ class FileSql(SqlBase):
         """Newest version of every path+name among the jobs (deleted markers drop
         the file), ordered by JobId and FileIndex."""
         ids = [int(i) for i in job_ids]
-        cursor = self._db.execute(self._named("restore_files", job_ids=marks(len(ids))), ids)
-        while chunk := cursor.fetchmany(5000):
-            for job_id, file_index, path, name, lstat, md5 in chunk:
-                yield RestoreFile(int(job_id), int(file_index), path, name, lstat, md5)
+        for job_id, file_index, path, name, lstat, md5 in self._db.stream(
+                self._named("restore_files", job_ids=marks(len(ids))), ids):
+            yield RestoreFile(int(job_id), int(file_index), path, name, lstat, md5)

@@ -189,6 +189,17 @@ class PostgresDriver:
             return self.conn.execute(to_pg_placeholders(sql), tuple(params))
         return self.conn.execute(sql)
 
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[Any]:
+        """Rows in chunks of ``size`` as the server sends them (libpq's chunked rows mode)."""
+        query = to_pg_placeholders(sql) if params else sql
+        try:
+            with self.conn.cursor() as cursor:
+                yield from cursor.stream(query, tuple(params), size=size)
+        except psycopg.Error as exc:
+            raise DatabaseError(f"{str(exc).strip()}: {sql}") from exc
+        except UnicodeEncodeError as exc:
+            raise DatabaseError(f"{NOT_UTF8}: {sql}") from exc
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with ExitStack() as stack:

@@ -110,6 +110,14 @@ class SqliteDriver:
         except UnicodeEncodeError as exc:  # a lone surrogate no bytes gave (a console's, say)
             raise DatabaseError(f"{NOT_UTF8}: {sql}") from exc
 
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[Any]:
+        cursor = self.execute(sql, params)  # SQLite steps through the result as it is read
+        try:
+            while chunk := cursor.fetchmany(size):
+                yield from chunk
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{exc}: {sql}") from exc
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._depth:

@@ -56,3 +56,18 @@ def test_query_placeholders_and_percent(catalog: Catalog) -> None:
     assert catalog.query(
         "SELECT Name FROM Job WHERE Name = 'it''s ?' AND Job = ?", ("100%_done.1",)
     )[1] == [("it's ?",)]
+
+
+def test_a_streamed_result_comes_in_order_and_a_stream_left_early_frees_the_connection(
+        catalog: Catalog, basics: Basics) -> None:
+    """``stream`` reads a result a chunk at a time (on PostgreSQL in chunked rows mode, not
+    the whole result at once); after a stream abandoned halfway the catalog goes on."""
+    db = catalog._db
+    rows = db.stream("SELECT ? + 0 AS n UNION ALL SELECT ? + 0 UNION ALL SELECT ? + 0 ORDER BY n",
+                     (3, 1, 2), size=2)
+    assert [tuple(r) for r in rows] == [(1,), (2,), (3,)]
+    many = "SELECT ClientId FROM Client" + " UNION ALL SELECT ClientId FROM Client" * 20
+    stream = db.stream(many, size=3)
+    assert tuple(next(stream)) == (basics.client_id,)
+    stream.close()
+    assert catalog.get_or_create_client("client2-fd", "25.0.0") != basics.client_id
