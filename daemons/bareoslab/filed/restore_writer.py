@@ -46,6 +46,7 @@ import xxhash
 
 from bareoslab.codes import STREAM_MASK, FileType, MsgType, Stream
 from bareoslab.filed.attribs import Attributes, LStat, decode_attributes
+from bareoslab.pagecache import DropBehind
 
 __all__ = ["RestoreStats", "RestoreWriter", "OnMessage"]
 
@@ -111,6 +112,7 @@ class _Current:
     hash_pos: int = 0
     hash_ok: bool = True
     warned_streams: set[int] = field(default_factory=set)
+    behind: DropBehind | None = None  # a file's pages given up as it grows (large files)
 
 
 def _components(name: str, what: str = "path") -> tuple[str, ...]:
@@ -501,6 +503,10 @@ class RestoreWriter:
             remaining -= n
         cur.end = max(cur.end, pos)
         self.stats.bytes += len(view)
+        if pos >= DropBehind.EVERY:
+            if cur.behind is None:
+                cur.behind = DropBehind(fd, 0, writing=True)
+            cur.behind.passed(pos)
 
     def _hash(self, cur: _Current, view: memoryview, offset: int) -> None:
         if offset < cur.hash_pos:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from bareoslab.codes import VolumeLabel
+from bareoslab.pagecache import DropBehind, advise_dontneed
 from bareoslab.volume.block import (
     BLOCK_HEADER_BB01,
     BLOCK_HEADER_BB01_SIZE,
@@ -61,43 +62,6 @@ from bareoslab.volume.session import SessionWriter
 log = logging.getLogger(__name__)
 
 READ_BUFFER_SIZE = 256 * 1024  # buffered reader size; larger reads go straight to the block buffer
-
-
-class DropBehind:
-    """Keep a volume's blocks out of the page cache once they are written or read.
-
-    A volume is written once and read rarely, so its pages would only push the files being
-    backed up (and everything else) out of the cache; and on a virtual machine whose free
-    memory goes back to the host, every page the cache takes anew costs the daemon more
-    system time than the data's copy (bench/README.md). Every ``EVERY`` bytes the range
-    behind the position is given up (``POSIX_FADV_DONTNEED``): for a writer the last
-    ``WINDOW`` bytes, whose dirty pages the advice sends to the disk and whose clean ones it
-    drops, so each page is dropped by a later call once written back; for a reader everything
-    read so far. The data and the volume are the same with or without it.
-    """
-
-    EVERY = 8 * 1024 * 1024
-    WINDOW = 32 * 1024 * 1024
-
-    def __init__(self, fd: int, position: int, *, writing: bool) -> None:
-        self.fd = fd
-        self.writing = writing
-        self._next = position + self.EVERY
-
-    def passed(self, position: int) -> None:
-        """The volume was written (or read) up to ``position``."""
-        if position < self._next:
-            return
-        self._next = position + self.EVERY
-        start = max(0, position - self.WINDOW) if self.writing else 0
-        advise_dontneed(self.fd, start, position - start)
-
-
-def advise_dontneed(fd: int, start: int = 0, length: int = 0) -> None:
-    """Drop ``fd``'s cached pages in the range (0: to the end); nothing where there is no
-    ``posix_fadvise``."""
-    if hasattr(os, "posix_fadvise"):
-        os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
 
 
 class Volume:
