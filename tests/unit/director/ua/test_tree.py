@@ -11,9 +11,9 @@ from bareoslab.director.ua.tree import (
     TREE_COMMANDS,
     Kind,
     RestoreTree,
-    mark_all,
     dir_line,
     find_tree_command,
+    mark_all,
     split_words,
 )
 from bareoslab.filed.attribs import LStat
