@@ -26,6 +26,10 @@ def to_pg_placeholders(sql: str) -> str:
     return "%s".join(piece.replace("%", "%%") for piece in split_placeholders(sql))
 
 
+#: libpq's chunked rows mode (``Cursor.stream(size=...)``): libpq 17 and later
+_CHUNKED_ROWS = psycopg.pq.version() >= 170000
+
+
 @dataclass(frozen=True, slots=True)
 class PgParams:
     """Where a PostgreSQL catalog lives (the Director's Catalog resource)."""
@@ -190,11 +194,12 @@ class PostgresDriver:
         return self.conn.execute(sql)
 
     def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[Any]:
-        """Rows in chunks of ``size`` as the server sends them (libpq's chunked rows mode)."""
+        """Rows in chunks of ``size`` as the server sends them: libpq's chunked rows mode
+        (libpq 17 and later), else its single row mode."""
         query = to_pg_placeholders(sql) if params else sql
         try:
             with self.conn.cursor() as cursor:
-                yield from cursor.stream(query, tuple(params), size=size)
+                yield from cursor.stream(query, tuple(params), size=size if _CHUNKED_ROWS else 1)
         except psycopg.Error as exc:
             raise DatabaseError(f"{str(exc).strip()}: {sql}") from exc
         except UnicodeEncodeError as exc:

@@ -71,3 +71,13 @@ def test_a_streamed_result_comes_in_order_and_a_stream_left_early_frees_the_conn
     assert tuple(next(stream)) == (basics.client_id,)
     stream.close()
     assert catalog.get_or_create_client("client2-fd", "25.0.0") != basics.client_id
+
+
+def test_a_stream_without_libpq_chunks_comes_row_by_row(catalog: Catalog, basics: Basics,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A libpq older than 17 has no chunked rows mode: PostgreSQL then streams row by row."""
+    from bareoslab.catalog import postgresql
+
+    monkeypatch.setattr(postgresql, "_CHUNKED_ROWS", False)
+    rows = catalog._db.stream("SELECT ClientId FROM Client UNION ALL SELECT ClientId FROM Client", size=50)
+    assert [tuple(r) for r in rows] == [(basics.client_id,)] * 2
