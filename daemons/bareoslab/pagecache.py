@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 
@@ -37,7 +38,8 @@ class DropBehind:
 
 
 def advise_dontneed(fd: int, start: int = 0, length: int = 0) -> None:
-    """Drop ``fd``'s cached pages in the range (0: to the end); nothing where there is no
-    ``posix_fadvise``."""
+    """Drop ``fd``'s cached pages in the range (0: to the end). Advice only: where there is no
+    ``posix_fadvise``, or the file system refuses it, nothing happens."""
     if hasattr(os, "posix_fadvise"):
-        os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
