@@ -29,7 +29,7 @@ class DropBehind:
         self._next = position + self.EVERY
 
     def passed(self, position: int) -> None:
-        """The volume was written (or read) up to ``position``."""
+        """The file was written (or read) up to ``position``."""
         if position < self._next:
             return
         self._next = position + self.EVERY

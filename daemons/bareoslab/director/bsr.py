@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..catalog.api import JobMediaRow
 from ..volume.bsr import BsrVolume, format_bsr
@@ -49,13 +49,9 @@ class FileSelection:
     def _sorted(self) -> dict[int, list[list[int]]]:
         if not self._ordered:
             for job_id, runs in self._runs.items():
-                merged: list[list[int]] = []
-                for first, last in sorted(runs):
-                    if merged and first <= merged[-1][1] + 1:
-                        merged[-1][1] = max(merged[-1][1], last)
-                    else:
-                        merged.append([first, last])
-                self._runs[job_id] = merged
+                self._runs[job_id] = []
+                for first, last in sorted(runs):  # in order, each run continues or follows the last
+                    self.add_range(job_id, first, last)
             self._ordered = True
         return self._runs
 
@@ -72,7 +68,7 @@ class FileSelection:
         return bool(self._runs.get(job_id))
 
     def count(self) -> int:
-        return sum(last - first + 1 for runs in self._sorted().values() for first, last in runs)
+        return sum(_files_in(runs) for runs in self._sorted().values())
 
     def ranges(self, job_id: int, low: int, high: int) -> list[tuple[int, int]]:
         """The job's runs cut to ``low..high`` (one JobMedia span)."""
@@ -83,6 +79,11 @@ class FileSelection:
         """Every FileIndex, job by job (for a few files: tests and messages)."""
         return {job_id: [i for first, last in runs for i in range(first, last + 1)]
                 for job_id, runs in self._sorted().items() if runs}
+
+
+def _files_in(runs: Iterable[Sequence[int]]) -> int:
+    """The FileIndexes in inclusive (first, last) runs."""
+    return sum(last - first + 1 for first, last in runs)
 
 
 def build_bootstrap(
@@ -116,7 +117,7 @@ def build_bootstrap(
             storage=storage or None, vol_session_id=first.vol_session_id,
             vol_session_time=first.vol_session_time,
             vol_addrs=[((r.start_file << 32) | r.start_block, (r.end_file << 32) | r.end_block) for r in rows],
-            file_indexes=ranges, count=sum(last - first + 1 for first, last in ranges),
+            file_indexes=ranges, count=_files_in(ranges),
         ))
     return format_bsr(entries)
 

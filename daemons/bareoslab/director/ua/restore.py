@@ -81,25 +81,23 @@ async def _files_from_tree(ua: UserAgent, args: Args, sel: Selection) -> FileSel
     director, cat = ua.director, ua.director.catalog
     ids = ",".join(map(str, sel.jobids))
     await ua.raw(f"\nBuilding directory tree for JobId(s) {ids} ...  ")
-    purged = any(job.purged_files for job in sel.jobs.values())
-    mark_all_done = has(args, "all") and has(args, "done")
-    if not purged and mark_all_done:
+    files: list[RestoreFile] = []
+    if any(job.purged_files for job in sel.jobs.values()):
+        pass  # no File rows to build from
+    elif has(args, "all") and has(args, "done"):
         marked = await director.db(mark_all, lambda: cat.restore_files(sel.jobids), len(sel.jobids))
         if marked.entries:
             await ua.send(f"\n{marked.inserted:,} files inserted into the tree and marked for extraction.")
             return marked.selection
-    files: list[RestoreFile] = [] if purged or mark_all_done else await director.db(
-        lambda: list(cat.restore_files(sel.jobids)))
+    else:
+        files = await director.db(lambda: list(cat.restore_files(sel.jobids)))
     if not files:
         await ua.send(NOT_ONLINE)
         if not has(args, "all"):
             answer = await get_cmd(ua, "\nDo you want to restore all the files? (yes|no): ")
             if (answer or "").lower() not in ("yes", "y"):
                 return None
-        whole = FileSelection()  # every file of each job
-        for jobid in sel.jobids:
-            whole.include_job(jobid)
-        return whole
+        return FileSelection.of({jobid: () for jobid in sel.jobids})  # every file of each job
     tree = await asyncio.to_thread(RestoreTree.build, files, has(args, "all"))  # the loop serves on
     if has(args, "all"):
         await ua.send(f"\n{tree.file_count:,} files inserted into the tree and marked for extraction.")
