@@ -98,7 +98,7 @@ lab-local-down: venv
 	$(VENV)/bin/bareoslab local down --dir $(LAB_DIR)
 
 bench: venv
-	$(PY) bench/run_bench.py --extras copy,scale,queue
+	$(PY) bench/run_bench.py --extras copy,scale,queue,tls
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -255,6 +255,32 @@ def verdicts(results: dict[str, Any]) -> list[Verdict]:
 TARGET_REMOTE_COPY_MB_S = 400.0  # remote copy of `large` (two SDs on loopback)
 TARGET_SCALE_RATIO = 0.90  # files/s at scales 2 and 4 no more than 10 % below scale 1's
 TARGET_RSS_GROWTH = 1.10  # peak RSS at scale 4 within 10 % of scale 1's: flat with the files
+TLS_WITHIN = 0.85  # with TLS-PSK on, every throughput target holds within 15 %
+
+
+def tls_verdicts(tls: dict[str, Any]) -> list[Verdict]:
+    """The throughput targets with TLS off, and with TLS-PSK within 15 % of them (tls_bench.py)."""
+    out: list[Verdict] = []
+    large, small = tls.get("large"), tls.get("small")
+    figures: list[tuple[str, dict[str, Any], str, float, Any, Any]] = []
+    if large:
+        md5 = large["md5sum_mb_s"]
+        figures.append(("backup large vs md5sum", large, "backup", TARGET_BACKUP_LARGE_OF_MD5,
+                        lambda f: f["mb_s"] / md5, pct))
+        # tls_bench has no tar -x limit of its own: judged against the 500 MB/s of the target
+        figures.append(("restore large MB/s", large, "restore", TARGET_RESTORE_LARGE_MB_S,
+                        lambda f: f["mb_s"], lambda v: f"{fmt(v)} MB/s"))
+    if small:
+        figures.append(("backup small files/s", small, "backup", TARGET_SMALL_FILES_S,
+                        lambda f: f["files_s"], lambda v: f"{fmt(v, 0)} files/s"))
+        figures.append(("restore small files/s", small, "restore", TARGET_RESTORE_SMALL_FILES_S,
+                        lambda f: f["files_s"], lambda v: f"{fmt(v, 0)} files/s"))
+    for name, summary, kind, target, value, show in figures:
+        off, psk = value(summary[f"{kind}_off"]), value(summary[f"{kind}_psk"])
+        out.append(Verdict(f"{name}, TLS off", show(off), f">= {show(target)}", off >= target))
+        out.append(Verdict(f"{name}, TLS-PSK", f"{show(psk)} ({psk / off:.2f} of TLS off)",
+                           f">= {show(TLS_WITHIN * target)} (within 15 %)", psk >= TLS_WITHIN * target))
+    return out
 
 
 def extra_verdicts(extras: dict[str, Any]) -> list[Verdict]:
@@ -300,6 +326,8 @@ def extra_verdicts(extras: dict[str, Any]) -> list[Verdict]:
             "measured",
             None,
         ))
+    if extras.get("tls"):
+        out += tls_verdicts(extras["tls"])
     return out
 
 
@@ -551,6 +579,10 @@ def render(results: dict[str, Any], style: Style) -> str:
 
     out.append("")
     out.append(style.bold("Targets"))
+    if (results.get("extras") or {}).get("tls"):
+        out.append("The profiles' rows: the lab as run above (TLS-PSK, Bareos' default) against the targets "
+                   "as filed. The TLS rows (tls_bench.py, its own md5sum): the same jobs with TLS off against "
+                   "the targets, and with TLS-PSK against 85 % of them (target 6: within 15 %).")
     rows = []
     for v in verdicts(results) + extra_verdicts(results.get("extras") or {}):
         mark = "–" if v.ok is None else (style.good("met") if v.ok else style.bad("NOT met"))

@@ -392,15 +392,16 @@ def one_run(
     return rec
 
 
-EXTRAS = ("copy", "scale", "queue")
+EXTRAS = ("copy", "scale", "queue", "tls")
 QUEUE_JOBS = 200
 
 
-def run_extras(args: argparse.Namespace, extras: list[str], progress: Progress) -> dict[str, Any]:
+def run_extras(args: argparse.Namespace, extras: list[str], progress: Progress, trash: Trash) -> dict[str, Any]:
     """The benches beside the profiles' whose figures the issue's targets name too."""
     import concurrency_bench
     import copy_bench
     import scale_bench
+    import tls_bench
 
     unknown = sorted(set(extras) - set(EXTRAS))
     if unknown:
@@ -420,6 +421,10 @@ def run_extras(args: argparse.Namespace, extras: list[str], progress: Progress) 
     if "queue" in extras:
         progress.where = "queued jobs"
         out["queue"] = concurrency_bench.queued_job_memory(args.work, args.runs, QUEUE_JOBS)
+    if "tls" in extras:
+        progress.where = "TLS off and on"
+        out["tls"] = tls_bench.measure(args.work, ["large", "small"], args.scale, args.seed, args.runs,
+                                       trash, say=progress.say)
     return out
 
 
@@ -490,7 +495,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="comma-separated benches to run after the profiles and judge in the same table: "
         "copy (remote copy of `large`, copy_bench.py), scale (`small` at 1, 2 and 4 times --scale "
         "on SQLite and PostgreSQL, scale_bench.py), queue (the Director's memory per queued job, "
-        "200 queued); `make bench` runs all three",
+        "200 queued), tls (`large` and `small` with TLS off and TLS-PSK, tls_bench.py); `make bench` "
+        "runs all four",
     )
     p.add_argument(
         "--rev",
@@ -655,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
         extras = [e for e in args.extras.split(",") if e]
         if extras:
             trash.settle()
-            results["extras"] = run_extras(args, extras, progress)
+            results["extras"] = run_extras(args, extras, progress, trash)
         progress.where = ""
     except BenchError as exc:
         progress.say(f"benchmark stopped: {exc}")

@@ -52,35 +52,47 @@ def one_lab(work: Path, ds: Any, mode: str, run: int, trash: Trash) -> dict[str,
         shutil.rmtree(base, ignore_errors=True)
 
 
+def measure(work: Path, profiles: list[str], scale: float, seed: int, runs: int, trash: Trash,
+            say: Any = print) -> dict[str, Any]:
+    """Per profile: every run (md5sum, then a lab with each mode, the order alternating) and
+    the medians, ``backup_off``, ``restore_psk`` and so on, in seconds, MB/s and files/s."""
+    results: dict[str, Any] = {}
+    for profile in profiles:
+        ds = ensure_dataset(work, profile, scale, seed, DEFAULT_GENERATOR, say=say)
+        done: list[dict[str, Any]] = []
+        for run in range(1, runs + 1):
+            warm_cache(ds)
+            md5 = md5sum_rate(ds)
+            record: dict[str, Any] = {"md5sum_s": md5.seconds}
+            for mode in MODES if run % 2 else reversed(MODES):
+                say(f"[TLS {profile} run {run}/{runs}] TLS {mode} ...")
+                record[mode] = one_lab(work, ds, mode, run, trash)
+            done.append(record)
+        summary: dict[str, Any] = {"files": ds.files, "bytes": ds.bytes, "runs": done,
+                                   "md5sum_s": statistics.median(r["md5sum_s"] for r in done)}
+        summary["md5sum_mb_s"] = ds.bytes / summary["md5sum_s"] / 1e6
+        for mode in MODES:
+            for kind in ("backup", "restore"):
+                seconds = statistics.median(r[mode][f"{kind}_s"] for r in done)
+                summary[f"{kind}_{mode}"] = {"seconds": seconds, "mb_s": ds.bytes / seconds / 1e6,
+                                             "files_s": ds.files / seconds}
+        results[profile] = summary
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profiles", default="large,small")
     common_arguments(p)
     args = p.parse_args(argv)
-    results: dict[str, Any] = {}
     trash = Trash(args.work, say=lambda text: print(text, file=sys.stderr))
     trash.settle()
-    for profile in args.profiles.split(","):
-        ds = ensure_dataset(args.work, profile, args.scale, args.seed, DEFAULT_GENERATOR)
-        runs: list[dict[str, Any]] = []
-        for run in range(1, args.runs + 1):
-            warm_cache(ds)
-            md5 = md5sum_rate(ds)
-            record: dict[str, Any] = {"md5sum_s": md5.seconds}
-            for mode in MODES if run % 2 else reversed(MODES):
-                print(f"[{profile} run {run}/{args.runs}] TLS {mode} ...", file=sys.stderr, flush=True)
-                record[mode] = one_lab(args.work, ds, mode, run, trash)
-            runs.append(record)
-        summary: dict[str, Any] = {"files": ds.files, "bytes": ds.bytes, "runs": runs,
-                                   "md5sum_s": statistics.median(r["md5sum_s"] for r in runs)}
-        for mode in MODES:
-            for kind in ("backup", "restore"):
-                seconds = statistics.median(r[mode][f"{kind}_s"] for r in runs)
-                summary[f"{kind}_{mode}"] = {"seconds": seconds, "mb_s": ds.bytes / seconds / 1e6,
-                                             "files_s": ds.files / seconds}
-        results[profile] = summary
-        print(f"\n{profile}: {ds.files:,} files, {ds.bytes / 1e6:,.1f} MB; medians of {args.runs} runs")
-        print(f"  md5sum (limit): {ds.bytes / summary['md5sum_s'] / 1e6:,.1f} MB/s")
+    results = measure(args.work, args.profiles.split(","), args.scale, args.seed, args.runs, trash,
+                      say=lambda text: print(text, file=sys.stderr, flush=True))
+    for profile, summary in results.items():
+        print(f"\n{profile}: {summary['files']:,} files, {summary['bytes'] / 1e6:,.1f} MB; "
+              f"medians of {args.runs} runs")
+        print(f"  md5sum (limit): {summary['md5sum_mb_s']:,.1f} MB/s")
         for kind in ("backup", "restore"):
             off, psk = summary[f"{kind}_off"], summary[f"{kind}_psk"]
             print(f"  {kind:7}  TLS off {off['mb_s']:8,.1f} MB/s {off['files_s']:9,.0f} files/s   "
