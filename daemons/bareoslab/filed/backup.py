@@ -2,14 +2,14 @@
 
 Reading and hashing release the GIL, so a worker thread does them while the
 event loop sends what is ready: the digest of one chunk overlaps the network
-send of the previous one. The worker hands over whole batches (about 1 MiB or
-a few hundred messages) so that small files do not pay one thread hop each.
+send of the previous one. The worker hands over whole batches (about 512 KiB or
+a few hundred messages) so that small files do not pay one thread hop each, and
+hands them to the event loop itself (:class:`Handoff`): one wake-up per batch.
 """
 
 from __future__ import annotations
 
 import asyncio
-import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -107,20 +107,43 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         totals.files = file_index
 
 
-def _worker(items: Iterator[Item], out: queue.Queue[list[Item] | BaseException | None],
-            stop: threading.Event) -> None:
+Batch = list[Item] | BaseException | None  # None: the stream is complete
+
+
+class Handoff:
+    """Batches from the reader thread to the event loop, at most ``depth`` of them waiting.
+
+    The reader schedules each batch on the loop (``call_soon_threadsafe``) and waits for a
+    free slot first; the loop frees one as it takes a batch. Through a ``queue.Queue`` and an
+    executor thread each batch woke two threads and took two thread hops.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, depth: int, stop: threading.Event) -> None:
+        self._loop = loop
+        self._slots = threading.Semaphore(depth)
+        self._ready: asyncio.Queue[Batch] = asyncio.Queue()  # bounded by the slots
+        self._stop = stop
+
+    def put(self, batch: Batch) -> bool:
+        """In the reader thread: False once the consumer has stopped."""
+        while not self._slots.acquire(timeout=0.5):
+            if self._stop.is_set():
+                return False
+        if self._stop.is_set():
+            return False
+        self._loop.call_soon_threadsafe(self._ready.put_nowait, batch)
+        return True
+
+    async def get(self) -> Batch:
+        batch = await self._ready.get()
+        self._slots.release()
+        return batch
+
+
+def _worker(items: Iterator[Item], handoff: Handoff) -> None:
     batch: list[Item] = []
     size = 0
-
-    def put(value: list[Item] | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(value, timeout=0.5)
-                return True
-            except queue.Full:
-                continue
-        return False
-
+    put = handoff.put
     try:
         for item in items:
             batch.append(item)
@@ -144,14 +167,14 @@ async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, ac
     ``totals`` as it goes."""
     totals = totals if totals is not None else Totals()
     stop = threading.Event()
-    out: queue.Queue[list[Item] | BaseException | None] = queue.Queue(QUEUE_BATCHES)
-    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop, accurate), out, stop),
+    loop = asyncio.get_running_loop()
+    handoff = Handoff(loop, QUEUE_BATCHES, stop)
+    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop, accurate), handoff),
                               name="backup-reader", daemon=True)
     worker.start()
-    loop = asyncio.get_running_loop()
     try:
         while True:
-            batch = await loop.run_in_executor(None, out.get)
+            batch = await handoff.get()
             if batch is None:
                 break
             if isinstance(batch, BaseException):
