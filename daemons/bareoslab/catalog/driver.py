@@ -19,6 +19,10 @@ from .errors import CatalogError
 from .records import Code
 from .times import DB_TIME_FORMAT
 
+#: rows a streamed query holds at a time: ~0.9 MiB of a restore's File rows (5,000 held 4.3 MiB
+#: of the Director's peak during a restore; fewer cost no measurable time)
+STREAM_ROWS = 1000
+
 
 class Cursor(Protocol):
     """What the drivers' cursors offer (sqlite3 and psycopg cursors both do)."""
@@ -44,7 +48,7 @@ class Driver(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement with ``?`` placeholders."""
 
-    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[Any]:
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = STREAM_ROWS) -> Iterator[Any]:
         """The rows of one query, fetched ``size`` at a time, so that a large result is never
         held whole (on PostgreSQL a client cursor's would be). Nothing else may use the
         connection until the rows are read."""

@@ -14,7 +14,7 @@ import psycopg
 from psycopg import adapt
 from psycopg import sql as pgsql
 
-from .driver import split_placeholders
+from .driver import STREAM_ROWS, split_placeholders
 from .errors import NOT_UTF8, DatabaseError
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class PostgresDriver:
             return self.conn.execute(to_pg_placeholders(sql), tuple(params))
         return self.conn.execute(sql)
 
-    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[Any]:
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = STREAM_ROWS) -> Iterator[Any]:
         """Rows in chunks of ``size`` as the server sends them: libpq's chunked rows mode
         (libpq 17 and later), else its single row mode."""
         query = to_pg_placeholders(sql) if params else sql

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from .driver import split_placeholders
+from .driver import STREAM_ROWS, split_placeholders
 from .errors import NOT_UTF8, DatabaseError
 
 BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -110,7 +110,7 @@ class SqliteDriver:
         except UnicodeEncodeError as exc:  # a lone surrogate no bytes gave (a console's, say)
             raise DatabaseError(f"{NOT_UTF8}: {sql}") from exc
 
-    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[Any]:
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = STREAM_ROWS) -> Iterator[Any]:
         cursor = self.execute(sql, params)  # SQLite steps through the result as it is read
         try:
             while chunk := cursor.fetchmany(size):

@@ -29,7 +29,7 @@ UPDCAT_PREFIX = b"UpdCat Job="
 NO_MEDIA = "1901 No Media.\n"
 #: File rows a backup stages before the catalog thread writes them: the Director's memory
 #: during a backup is bounded by these, not by the job's files
-ATTRIBUTE_FLUSH_ROWS = 4_000
+ATTRIBUTE_FLUSH_ROWS = 1_000
 
 
 def parse_kv(text: str) -> dict[str, str]:
