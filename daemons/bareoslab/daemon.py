@@ -81,7 +81,7 @@ def setup_logging(name: str, debug: int, log_file: str | None) -> None:
 
 
 #: glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 #: buffers up to this size come from the heap (the largest frame is 1 MB, the largest block 1 MiB)
 HEAP_MMAP_THRESHOLD = 1_310_720
 #: free memory the heap keeps at its top instead of giving it back to the kernel at once
@@ -96,8 +96,10 @@ def steady_heap() -> None:
     decrypted and taken out as a message, a few such buffers at a time) then gives back and
     takes again about one page per 4 KiB of data: ~220,000 minor faults per GiB in a Storage
     daemon writing a backup, a third of its CPU on a virtual machine. Fixed thresholds keep
-    them on the heap and up to :data:`HEAP_TRIM_THRESHOLD` of it. Nothing changes where the
-    C library has no ``mallopt``.
+    them on the heap and up to :data:`HEAP_TRIM_THRESHOLD` of it. All threads share one
+    arena: a File daemon's threads each grew one of their own, 1-2 MiB of peak RSS more during
+    a restore, and no job ran faster for it. Nothing changes where the C library has no
+    ``mallopt``.
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt
@@ -105,6 +107,7 @@ def steady_heap() -> None:
         return
     mallopt(_M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD)
     mallopt(_M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD)
+    mallopt(_M_ARENA_MAX, 1)
 
 
 def run_daemon(
