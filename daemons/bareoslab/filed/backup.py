@@ -80,7 +80,7 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         for stream, chunks in streams:
             yield f"{file_index} {stream} 0".encode()
             for chunk in chunks:
-                yield bytes(chunk)  # the chunk's buffer is reused by the next read
+                yield bytes(chunk)  # a copy where the chunk's buffer is reused (compressed, sparse); plain data is bytes already
             yield EOD
         outcome = streams.outcome
         for text in outcome.errors:

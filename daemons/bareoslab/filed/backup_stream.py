@@ -45,7 +45,6 @@ import hashlib
 import os
 import stat as statmod
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -140,21 +139,6 @@ def _open_for_read(entry: FileEntry) -> int:
         except PermissionError:  # O_NOATIME needs ownership or CAP_FOWNER
             pass
     return _os_open(entry.path, flags)
-
-
-_buffers = threading.local()
-
-
-def _read_buffer(size: int) -> bytearray:
-    """This thread's read buffer, reused from file to file (files are read one at a time).
-
-    Allocating and zeroing a fresh 256 KiB buffer per file costs more than reading
-    a small file.
-    """
-    buf: bytearray | None = getattr(_buffers, "plain", None)
-    if buf is None or len(buf) != size:
-        buf = _buffers.plain = bytearray(size)
-    return buf
 
 
 class FileStreams:
@@ -289,24 +273,26 @@ class FileStreams:
         return self._read_plain(f, hasher)
 
     def _read_plain(self, f: Any, hasher: Any) -> Iterator[Chunk]:
-        buf = _read_buffer(self.chunk_size)
-        view = memoryview(buf)
-        readinto = f.readinto
+        """The file's bytes as read: each chunk a new ``bytes`` the kernel filled, which the
+        sender takes as it is (a reused buffer cost a copy of every chunk for the sender)."""
+        read = f.read
         update = hasher.update if hasher is not None else None
         size = self.entry.stat.st_size
+        chunk_size = self.chunk_size
         total = 0
         try:
             while True:
-                n = readinto(buf)
-                if not n:
+                # no more than one byte past the size the walk saw: a short read there is the end
+                want = min(chunk_size, size - total + 1) if total <= size else chunk_size
+                data = read(want)
+                if not data:
                     break
-                chunk = view[:n] if n < len(buf) else view
                 if update is not None:
-                    update(chunk)
-                total += n
-                yield chunk
-                if n < len(buf) and total == size:
-                    break  # a short read that ends at the size the walk saw: no read just to see EOF
+                    update(data)
+                total += len(data)
+                yield data
+                if len(data) < want and total == size:
+                    break  # no read just to see EOF
         except OSError as exc:
             self._error(f"Read error: {exc.strerror or exc}")
         finally:

@@ -265,11 +265,18 @@ def test_backup_read_error_is_an_error_outcome_without_digest(data_file, monkeyp
             self.f = open(fd, "rb", buffering=0)  # noqa: SIM115
             self.calls = 0
 
-        def readinto(self, buf):
+        def _fail_after_first(self):
             self.calls += 1
             if self.calls > 1:
                 raise OSError(errno.EIO, "Input/output error")
+
+        def readinto(self, buf):  # compressed and sparse data
+            self._fail_after_first()
             return self.f.readinto(buf)
+
+        def read(self, size):  # plain data
+            self._fail_after_first()
+            return self.f.read(size)
 
         def fileno(self):
             return self.f.fileno()
@@ -298,13 +305,15 @@ def test_backup_abandoned_chunks_are_drained(data_file):
     assert fs.outcome.digest == hashlib.md5(data_file.read_bytes()).digest()
 
 
-def test_backup_chunks_are_reused_buffers(data_file):
+def test_backup_plain_chunks_are_bytes_no_later_read_changes(data_file):
     fs = file_streams(entry_for(data_file), 1, chunk_size=CHUNK)
     it = iter(fs)
     next(it)
     _, chunks = next(it)
-    first = next(chunks)
-    assert isinstance(first, memoryview)
+    first, second = next(chunks), next(chunks)
+    assert type(first) is bytes and bytes(first) is first  # the sender's bytes() copies nothing
+    data = data_file.read_bytes()
+    assert (first, second) == (data[:CHUNK], data[CHUNK : 2 * CHUNK])
 
 
 def test_backup_data_stream_selection(data_file):
