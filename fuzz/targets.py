@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from unittest.mock import patch
@@ -57,13 +58,19 @@ def frames(data: bytes) -> None:
     """Frames as a daemon reads them off an accepted connection, before authentication."""
 
     async def read_all() -> None:
-        reader = asyncio.StreamReader()
-        reader.feed_data(data)
-        reader.feed_eof()
-        conn = Connection(reader, None, daemon="fuzz", peer="fuzzer")  # type: ignore[arg-type]  # never writes
+        ours, theirs = socket.socketpair()
+        reader, writer = await asyncio.open_connection(sock=ours)
+        _, peer = await asyncio.open_connection(sock=theirs)
+        peer.write(data)
+        peer.write_eof()
+        conn = Connection(reader, writer, daemon="fuzz", peer="fuzzer")
         conn.await_authentication(lambda: None)
-        for _ in range(len(data) // 4 + 1):  # every frame takes 4 bytes at least
-            await conn.recv(timeout=1)
+        try:
+            for _ in range(len(data) // 4 + 1):  # every frame takes 4 bytes at least
+                await conn.recv(timeout=1)
+        finally:
+            peer.transport.abort()
+            writer.transport.abort()
 
     _LOOP.run_until_complete(read_all())
 

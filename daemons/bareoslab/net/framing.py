@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 import struct
+import threading
 from collections.abc import Callable
 from enum import IntEnum
+from typing import cast
 
 from .bandwidth import BandwidthLimit
 from .errors import ConnectionClosed, FrameTooLarge, ProtocolError, UnexpectedSignal
@@ -24,6 +26,10 @@ PREAUTH_MAX_PACKET = 16 * 1024
 MAX_PAYLOAD = MAX_PACKET - 4
 _HEADER = struct.Struct(">i")
 _READ_SIZE = 256 * 1024  # bytes asked of the socket at a time
+#: unread bytes above which a connection stops reading from its socket (TCP's window is behind
+#: it); small until the peer has authenticated. Reading resumes below half of it.
+READ_AHEAD = 512 * 1024
+PREAUTH_READ_AHEAD = 128 * 1024
 _OUT_FLUSH = 64 * 1024  # gathered small frames handed to the transport at this size
 _DIRECT_PAYLOAD = 16 * 1024  # payloads this large go out without being copied
 
@@ -79,6 +85,52 @@ def encode_frame(payload: bytes) -> bytes:
     return _HEADER.pack(len(payload)) + payload
 
 
+_scratch = threading.local()
+
+
+def _scratch_buffer() -> memoryview:
+    """This thread's receive buffer: its event loop reads one socket at a time and each read
+    is taken out of it (appended or decrypted) before the next, so every connection shares it."""
+    view: memoryview | None = getattr(_scratch, "view", None)
+    if view is None:
+        view = _scratch.view = memoryview(bytearray(_READ_SIZE))
+    return view
+
+
+class _Receiver(asyncio.BufferedProtocol):
+    """The protocol of a Connection's transport once the Connection exists: the socket is read
+    into a buffer (``recv_into``) and handed to the Connection, which appends or decrypts it
+    into its own. Through a ``StreamReader`` every byte was copied three times more (a new
+    ``bytes`` per read, the reader's buffer, a ``bytes`` out of it). Writing is unchanged: flow
+    control and the end of the connection also go on to the ``StreamReaderProtocol`` that the
+    ``StreamWriter`` waits on."""
+
+    def __init__(self, conn: Connection, previous: asyncio.BaseProtocol) -> None:
+        self._conn = conn
+        self._previous = previous
+        self._view = _scratch_buffer()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._conn._received(self._view[:nbytes])
+
+    def eof_received(self) -> bool | None:
+        self._conn._ended(None)
+        return cast(asyncio.Protocol, self._previous).eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._conn._ended(exc)
+        self._previous.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._previous.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._previous.resume_writing()
+
+
 class Connection:
     """One Bareos conversation over an asyncio stream pair.
 
@@ -119,6 +171,67 @@ class Connection:
         #: frames longer than this end the connection (small until the peer authenticated)
         self.max_frame = MAX_PACKET
         self._on_authenticated: Callable[[], None] | None = None
+        # receiving (see _Receiver): what ended the stream, who waits for bytes
+        self._read_ahead = READ_AHEAD
+        self._paused = False
+        self._eof = False  # the peer shut its side down (or TLS's close_notify came)
+        self._lost: BaseException | None = None  # the connection broke
+        self._failure: Exception | None = None  # undecryptable bytes came (TLS)
+        self._arrived = 0  # bytes read since the bandwidth limit last saw them
+        self._waiter: asyncio.Future[None] | None = None
+        self._need = 0  # unread bytes the reader waits for (a frame larger than the read-ahead)
+        self._take_over()
+
+    def _take_over(self) -> None:
+        """Read the socket through :class:`_Receiver` from now on; what the stream reader holds
+        already (a peer that spoke or hung up first) is taken from it."""
+        transport = cast(asyncio.Transport, self.writer.transport)  # a socket's: it reads too
+        self._transport = transport
+        transport.set_protocol(_Receiver(self, transport.get_protocol()))
+        # asyncio has no public way to take a StreamReader's buffer or EOF flag (3.4-3.13)
+        held = self.reader._buffer  # type: ignore[attr-defined]
+        if held:
+            self._received(memoryview(held))
+            held.clear()
+        failed = self.reader.exception()
+        if failed is not None:
+            self._ended(failed)
+        elif self.reader._eof:  # type: ignore[attr-defined]
+            self._ended(None)
+
+    def _received(self, data: memoryview) -> None:
+        """Bytes from the socket (valid during the call only)."""
+        self._arrived += len(data)
+        if self.tls is None:
+            self._in += data
+        elif self._failure is None:
+            try:
+                if self.tls.decrypt_into(data, self._in):
+                    self._eof = True
+            except ssl.SSLError as exc:
+                self._failure = TlsError(f"TLS error from {self.peer}: {describe_ssl_error(exc)}")
+        if not self._paused and len(self._in) - self._pos > max(self._read_ahead, self._need):
+            self._paused = True
+            self._transport.pause_reading()
+        self._wake()
+
+    def _ended(self, exc: BaseException | None) -> None:
+        if exc is None:
+            self._eof = True
+        elif self._lost is None:
+            self._lost = exc
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _resume_reading(self, now: bool = False) -> None:
+        if self._paused and (now or len(self._in) - self._pos <= self._read_ahead // 2):
+            self._paused = False
+            if not self._transport.is_closing():
+                self._transport.resume_reading()
 
     # -- TLS ---------------------------------------------------------------
     @property
@@ -159,10 +272,12 @@ class Connection:
                         await self.writer.drain()
                     if done:
                         break
-                    data = await self.reader.read(_READ_SIZE)
-                    if not data:
-                        raise TlsError(f"{self.peer} closed the connection during the TLS handshake")
-                    channel.incoming.write(data)
+                    try:
+                        await self._fill(1)
+                    except ConnectionClosed as exc:
+                        raise TlsError(f"{self.peer} closed the connection during the TLS handshake") from exc
+                    channel.incoming.write(self._in)
+                    self._in.clear()
             channel.verify_peer_name()
         except TimeoutError as exc:
             raise TlsError(f"TLS handshake with {self.peer} timed out after {timeout} s") from exc
@@ -174,7 +289,10 @@ class Connection:
         finally:
             channel.unbind()
         self.tls = channel
-        channel.decrypt_into(b"", self._in)  # records that came with the peer's last handshake flight
+        # records that came with the peer's last handshake flight, or after it
+        raw, self._in = self._in, bytearray()
+        if channel.decrypt_into(raw, self._in):
+            self._eof = True
         if self.tracer:
             self.tracer.event("tls", peer=self.peer, job=self.job, cipher=channel.cipher)
 
@@ -197,31 +315,34 @@ class Connection:
         return msg
 
     async def _fill(self, need: int) -> None:
-        """Buffer at least ``need`` unread bytes (one read usually brings many frames)."""
+        """Wait until at least ``need`` unread bytes are buffered (one read usually brings many
+        frames); bytes first, then whatever ended the stream."""
         while len(self._in) - self._pos < need:
             if self._pos and self._pos >= len(self._in) // 2:
                 del self._in[: self._pos]
                 self._pos = 0
+            if self._failure is not None:
+                raise self._failure
+            if self._lost is not None:
+                exc = self._lost
+                if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+                    raise ConnectionClosed(f"{self.peer} reset the connection") from exc
+                if isinstance(exc, OSError):  # keepalive unanswered (timed out), no route to the peer
+                    raise ConnectionClosed(f"connection to {self.peer} lost: {exc.strerror or exc}") from exc
+                raise ConnectionClosed(f"connection to {self.peer} lost: {exc}") from exc
+            if self._eof:
+                what = "the TLS connection" if self.tls is not None else "the connection"
+                raise ConnectionClosed(f"{self.peer} closed {what}")
+            self._need = need
+            self._resume_reading(now=True)  # paused or not, more must come
+            self._waiter = asyncio.get_running_loop().create_future()
             try:
-                data = await self.reader.read(max(min(_READ_SIZE, self.max_frame + 4), need))
-            except (ConnectionResetError, BrokenPipeError) as exc:
-                raise ConnectionClosed(f"{self.peer} reset the connection") from exc
-            except OSError as exc:  # keepalive unanswered (timed out), no route to the peer
-                raise ConnectionClosed(f"connection to {self.peer} lost: {exc.strerror or exc}") from exc
-            if not data:
-                raise ConnectionClosed(f"{self.peer} closed the connection")
-            if self.bandwidth is not None:
-                await _pause(self.bandwidth.pause_for(len(data)))
-            if self.tls is None:
-                self._in += data
-                continue
-            before = len(self._in)
-            try:
-                closed = self.tls.decrypt_into(data, self._in)
-            except ssl.SSLError as exc:
-                raise TlsError(f"TLS error from {self.peer}: {describe_ssl_error(exc)}") from exc
-            if closed and len(self._in) == before:
-                raise ConnectionClosed(f"{self.peer} closed the TLS connection")
+                await self._waiter
+            finally:
+                self._waiter, self._need = None, 0
+            if self.bandwidth is not None and self._arrived:
+                arrived, self._arrived = self._arrived, 0
+                await _pause(self.bandwidth.pause_for(arrived))
 
     def _buffered_frame(self) -> Message | None:
         """The next frame if it is whole in the buffer already."""
@@ -249,6 +370,8 @@ class Connection:
                 raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {self.max_frame})")
             start = self._pos + 4
             self._pos = start + length
+            if self._paused:
+                self._resume_reading()
             with memoryview(self._in) as buffered:  # one copy (a bytearray slice is one more)
                 return bytes(buffered[start : self._pos])
         self._pos += 4
@@ -265,18 +388,21 @@ class Connection:
     def await_authentication(self, on_authenticated: Callable[[], None]) -> None:
         """An accepted connection: small frames only, until :meth:`authenticated`."""
         self.max_frame = PREAUTH_MAX_PACKET
+        self._read_ahead = PREAUTH_READ_AHEAD
         self._on_authenticated = on_authenticated
 
     def authenticated(self) -> None:
         """The peer proved its key: full-sized frames from now on."""
         self.max_frame = MAX_PACKET
+        self._read_ahead = READ_AHEAD
+        self._resume_reading()
         callback, self._on_authenticated = self._on_authenticated, None
         if callback is not None:
             callback()
 
     def at_eof(self) -> bool:
         """The peer hung up and every frame it sent has been read."""
-        return self._pos >= len(self._in) and self.reader.at_eof()
+        return self._pos >= len(self._in) and (self._eof or self._lost is not None)
 
     async def recv_msg(self, timeout: float | None = None) -> bytes:
         """Next message, skipping keepalives; any other signal is an error."""

@@ -12,12 +12,8 @@ from .trace import Tracer
 
 log = logging.getLogger(__name__)
 
-# asyncio's reader limit only bounds readline() (frames are read exactly) and how much the
-# transport reads ahead of us: it stops reading at twice the limit (512 KiB: more kept the
-# daemons' memory up and did not make them faster). An accepted connection reads ahead little
-# until its peer has authenticated.
-_STREAM_LIMIT = 256 * 1024
-_PREAUTH_STREAM_LIMIT = 64 * 1024
+# How far a connection reads ahead of its reader, small until the peer has authenticated, is
+# the Connection's (framing.READ_AHEAD): it reads its socket itself once it exists.
 #: connections a daemon keeps open at once before their peers have authenticated (each may
 #: hold a hello's worth of buffer and a handshake's worth of time); a new one beyond them
 #: closes the one that has waited longest, so a peer that authenticates at once gets in
@@ -87,7 +83,7 @@ async def connect(
     while True:
         try:
             async with asyncio.timeout(max(0.1, deadline - loop.time())):
-                reader, writer = await asyncio.open_connection(host, port, limit=_STREAM_LIMIT)
+                reader, writer = await asyncio.open_connection(host, port)
             break
         except (OSError, TimeoutError) as exc:
             last_error = exc if isinstance(exc, OSError) else OSError(str(exc) or "timed out")
@@ -103,17 +99,6 @@ async def connect(
 
 
 Handler = Callable[[Connection], Awaitable[None]]
-
-
-class _AcceptedReader(asyncio.StreamReader):
-    """A stream reader whose read-ahead grows once the peer has authenticated."""
-
-    def __init__(self) -> None:
-        super().__init__(limit=_PREAUTH_STREAM_LIMIT)
-
-    def widen(self) -> None:
-        # asyncio has no public setter: StreamReader keeps its limit in ``_limit`` (3.4-3.13)
-        self._limit = _STREAM_LIMIT
 
 
 async def listen(
@@ -147,8 +132,6 @@ async def listen(
 
         def authenticated() -> None:
             waiting.pop(conn, None)
-            if isinstance(reader, _AcceptedReader):
-                reader.widen()
 
         conn.await_authentication(authenticated)
         if tracer:
@@ -163,11 +146,7 @@ async def listen(
             waiting.pop(conn, None)
             await conn.close()
 
-    def protocol() -> asyncio.StreamReaderProtocol:  # as asyncio.start_server, with our reader
-        return asyncio.StreamReaderProtocol(_AcceptedReader(), on_accept)
-
-    loop = asyncio.get_running_loop()
-    return [await loop.create_server(protocol, host, port, reuse_address=True) for host, port in addresses]
+    return [await asyncio.start_server(on_accept, host, port, reuse_address=True) for host, port in addresses]
 
 
 def bound_port(server: asyncio.Server) -> int:

@@ -326,7 +326,7 @@ class TlsChannel:
     def take_output(self) -> bytes:
         return self.outgoing.read()
 
-    def decrypt_into(self, data: bytes, out: bytearray) -> bool:
+    def decrypt_into(self, data: bytes | bytearray | memoryview, out: bytearray) -> bool:
         """Feed socket bytes; append the plaintext now readable to ``out`` (one copy, through a
         reused record-sized buffer); True once the peer has closed TLS."""
         if data:

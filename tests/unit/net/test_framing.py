@@ -1,10 +1,18 @@
 import asyncio
 import io
+import socket
 import struct
 
 import pytest
 from bareoslab.net.errors import ConnectionClosed, FrameTooLarge, UnexpectedSignal
-from bareoslab.net.framing import MAX_PAYLOAD, Signal, bash_spaces, unbash_spaces
+from bareoslab.net.framing import (
+    MAX_PAYLOAD,
+    READ_AHEAD,
+    Connection,
+    Signal,
+    bash_spaces,
+    unbash_spaces,
+)
 from bareoslab.net.trace import Tracer, summarize
 
 
@@ -79,7 +87,8 @@ def test_a_connection_the_kernel_gave_up_on_is_connection_closed_naming_why(pair
     the reason, as a reset is, never an error of another kind."""
     async def run():
         a, b = await pair()
-        b.reader.set_exception(TimeoutError(110, "Connection timed out"))
+        # what the transport reports when a read fails so (its protocol: the connection's receiver)
+        b.writer.transport.get_protocol().connection_lost(TimeoutError(110, "Connection timed out"))
         with pytest.raises(ConnectionClosed, match="connection to left lost: Connection timed out"):
             await b.recv()
 
@@ -143,3 +152,46 @@ def test_trace_summary_masks_secrets():
         "configure add client name=c password=****"
     # a token that merely looks like a CRAM-MD5 answer (no C terminator) is shown
     assert summarize(b"/var/lib/bareos/store") == "/var/lib/bareos/store"
+
+
+def test_a_reader_that_does_not_read_stops_the_socket_at_the_read_ahead(pair):
+    """Bytes a reader has not asked for stop at READ_AHEAD (plus one socket read), not at
+    what the peer sends; all of them arrive intact once it reads."""
+    async def run():
+        a, b = await pair()
+        transport = b.writer.transport
+        paused, unread_at_pause = asyncio.Event(), []
+        pause_reading = transport.pause_reading
+
+        def pause():
+            unread_at_pause.append(len(b._in) - b._pos)
+            pause_reading()
+            paused.set()
+
+        transport.pause_reading = pause
+        frames = [bytes([n]) * 200_000 for n in range(12)]  # 2.4 MB: more than the kernel holds
+        for payload in frames:
+            a.write(payload)
+        sending = asyncio.ensure_future(a.drain())
+        await paused.wait()  # nobody reads: the connection stops reading its socket
+        assert READ_AHEAD < unread_at_pause[0] <= READ_AHEAD + 256 * 1024
+        assert [await b.recv() for _ in frames] == frames
+        await sending
+
+    asyncio.run(run())
+
+
+def test_frames_the_stream_reader_held_before_the_connection_existed_are_read_first():
+    async def run():
+        ours, theirs = socket.socketpair()
+        reader, writer = await asyncio.open_connection(sock=ours)
+        reader.feed_data(struct.pack(">i", 5) + b"early")  # what a peer sent before we looked
+        reader.feed_eof()
+        conn = Connection(reader, writer, daemon="right", peer="left")
+        assert await conn.recv() == b"early"
+        with pytest.raises(ConnectionClosed, match="left closed the connection"):
+            await conn.recv()
+        writer.close()
+        theirs.close()
+
+    asyncio.run(run())
