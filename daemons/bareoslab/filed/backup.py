@@ -80,7 +80,7 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         for stream, chunks in streams:
             yield f"{file_index} {stream} 0".encode()
             for chunk in chunks:
-                yield bytes(chunk)  # a copy where the chunk's buffer is reused (compressed, sparse); plain data is bytes already
+                yield bytes(chunk)  # copies a reused buffer's view (compressed, sparse); plain data is bytes
             yield EOD
         outcome = streams.outcome
         for text in outcome.errors:

@@ -222,6 +222,14 @@ class Connection:
             self._lost = exc
         self._wake()
 
+    def _closed_by(self, exc: BaseException) -> ConnectionClosed:
+        """What a broken connection is to our callers, read or write: a reset, or lost and why
+        (keepalive unanswered, no route to the peer)."""
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+            return ConnectionClosed(f"{self.peer} reset the connection")
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        return ConnectionClosed(f"connection to {self.peer} lost: {reason}")
+
     def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
@@ -324,12 +332,7 @@ class Connection:
             if self._failure is not None:
                 raise self._failure
             if self._lost is not None:
-                exc = self._lost
-                if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
-                    raise ConnectionClosed(f"{self.peer} reset the connection") from exc
-                if isinstance(exc, OSError):  # keepalive unanswered (timed out), no route to the peer
-                    raise ConnectionClosed(f"connection to {self.peer} lost: {exc.strerror or exc}") from exc
-                raise ConnectionClosed(f"connection to {self.peer} lost: {exc}") from exc
+                raise self._closed_by(self._lost) from self._lost
             if self._eof:
                 what = "the TLS connection" if self.tls is not None else "the connection"
                 raise ConnectionClosed(f"{self.peer} closed {what}")
@@ -479,10 +482,8 @@ class Connection:
         self._flush()
         try:
             await self.writer.drain()
-        except (ConnectionResetError, BrokenPipeError) as exc:
-            raise ConnectionClosed(f"{self.peer} reset the connection") from exc
         except OSError as exc:
-            raise ConnectionClosed(f"connection to {self.peer} lost: {exc.strerror or exc}") from exc
+            raise self._closed_by(exc) from exc
         if self.bandwidth is not None:
             sent, self._unmetered = self._unmetered, 0
             await _pause(self.bandwidth.pause_for(sent))
