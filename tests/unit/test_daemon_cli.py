@@ -72,3 +72,40 @@ def test_the_director_takes_a_clock_file(capsys) -> None:
     with pytest.raises(SystemExit):
         dir_main(["--help"])
     assert "--clock FILE" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("columns", ["50", "120"])
+def test_help_is_as_wide_as_columns_says(columns, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    with pytest.raises(SystemExit):
+        fd_main(["--help"])
+    wrapped = [line for line in capsys.readouterr().out.splitlines() if not line.lstrip().startswith("-")]
+    assert max(len(line) for line in wrapped) <= int(columns) - 2  # option names alone are not wrapped
+    assert max(len(line) for line in wrapped) > int(columns) - 20  # the lines fill it
+
+
+def test_help_without_a_terminal_is_80_columns_wide(monkeypatch, capsys) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    with pytest.raises(SystemExit):
+        sd_main(["--help"])  # pytest's captured stdout is no terminal
+    wrapped = [line for line in capsys.readouterr().out.splitlines() if not line.lstrip().startswith("-")]
+    assert 70 < max(len(line) for line in wrapped) <= 78
+
+
+@pytest.mark.parametrize("daemon", ["director", "filed", "storage"])
+def test_a_daemon_starts_without_the_archive_modules(daemon, tmp_path: Path) -> None:
+    """Every daemon's resident memory holds what it imports: shutil, bz2, lzma and
+    importlib.resources (0.5-1 MiB) are not among them when it parses its command line and
+    reads its configuration (``-t``)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        f"from bareoslab.{daemon}.daemon import main\n"
+        f"assert main(['-t', '-c', {str(EXAMPLE)!r}]) == 0\n"
+        "print(' '.join(m for m in ('shutil', 'bz2', 'lzma', 'importlib.resources') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

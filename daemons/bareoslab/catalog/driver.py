@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
 from functools import cache, lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..codes import JobLevel, JobStatus, JobType
@@ -115,20 +115,21 @@ def split_placeholders(sql: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+# the package's files, read from beside this module: importlib.resources would cost every daemon
+# about 1 MiB of resident memory for modules it imports (shutil, tempfile, bz2, lzma, ...)
+_HERE = Path(__file__).parent
+
+
 def resource(name: str) -> str:
-    return resources.files("bareoslab.catalog").joinpath(name).read_text(encoding="utf-8")
+    return (_HERE / name).read_text(encoding="utf-8")
 
 
 @cache
 def named_query(name: str, flavour: str) -> str:
     """``queries/<name>.<flavour>.sql`` if present, else ``queries/<name>.sql``."""
-    base = resources.files("bareoslab.catalog").joinpath("queries")
-    special = base.joinpath(f"{name}.{flavour}.sql")
-    text = (
-        special.read_text("utf-8")
-        if special.is_file()
-        else base.joinpath(f"{name}.sql").read_text("utf-8")
-    )
+    base = _HERE / "queries"
+    special = base / f"{name}.{flavour}.sql"
+    text = (special if special.is_file() else base / f"{name}.sql").read_text("utf-8")
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
     return "\n".join(lines).strip().rstrip(";")
 
