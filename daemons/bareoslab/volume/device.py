@@ -386,8 +386,9 @@ class FileDevice:
         ``catalog_outdated`` set. VolBlocks is counted by walking the block headers
         unless the size matches and ``expected_blocks`` is given. A last block cut
         short (a write a crash interrupted) beyond what the catalog counts is cut off
-        (``torn_bytes``: nothing can refer to a block that was never whole); one within
-        the catalog's VolBytes raises CorruptBlock.
+        (``torn_bytes``: nothing can refer to a block that was never whole), and so is
+        everything from the first block there whose checksum fails; a block cut short
+        within the catalog's VolBytes raises CorruptBlock.
         """
         label = self.read_label(volume_name)
         fd = os.open(self.volume_path(volume_name), os.O_RDWR)
@@ -399,7 +400,9 @@ class FileDevice:
             if expected_blocks is not None and expected_bytes == size:
                 blocks = expected_blocks
             else:
-                blocks, end = _count_blocks(fd, volume_name, size)
+                # blocks the catalog does not count yet are checked whole (their checksums)
+                verify_from = expected_bytes if expected_bytes is not None and self.checksum else None
+                blocks, end = _count_blocks(fd, volume_name, size, verify_from)
                 if end < size:
                     if expected_bytes is None or end < expected_bytes:
                         raise CorruptBlock(volume_name, end, f"the block there runs past the end of the "
@@ -501,9 +504,11 @@ def _open_reader(path: Path, volume_name: str) -> io.BufferedReader:
     return io.BufferedReader(raw, READ_BUFFER_SIZE)
 
 
-def _count_blocks(fd: int, volume_name: str, size: int) -> tuple[int, int]:
+def _count_blocks(fd: int, volume_name: str, size: int, verify_from: int | None = None) -> tuple[int, int]:
     """Walk the block headers of an open volume: (its whole blocks, where the last of them
-    ends). That end is short of ``size`` when the last block was cut short."""
+    ends). That end is short of ``size`` when the last block was cut short, or, from
+    ``verify_from`` on, when a block's checksum fails: a block cut short and followed by more
+    bytes (a later write, a copy's tail) looks whole by its header alone."""
     offset = blocks = 0
     while offset < size:
         if size - offset < BLOCK_HEADER_SIZE:
@@ -511,6 +516,11 @@ def _count_blocks(fd: int, volume_name: str, size: int) -> tuple[int, int]:
         header = parse_block_header(os.pread(fd, BLOCK_HEADER_SIZE, offset), volume_name, offset)
         if offset + header.block_len > size:
             break
+        if verify_from is not None and offset >= verify_from:
+            try:
+                verify_checksum(os.pread(fd, header.block_len, offset), header, volume_name, offset)
+            except CorruptBlock:
+                break
         offset += header.block_len
         blocks += 1
     return blocks, offset

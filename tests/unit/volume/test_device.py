@@ -88,6 +88,40 @@ def test_device_open_append_cuts_off_a_torn_block_beyond_the_catalog(device, lab
     assert max(offset + header.block_len for offset, header in device.read_blocks(labelled)) == last_offset
 
 
+@pytest.mark.parametrize("damage", ["torn then more bytes", "a byte changed"])
+def test_device_open_append_cuts_off_a_damaged_block_beyond_the_catalog_by_its_checksum(
+        device, labelled, session_label, damage):
+    """A block the catalog does not count is checked whole: one cut short and followed by more
+    bytes (its header alone makes it look whole), or one with a changed byte, is cut off at
+    open with all that follows it."""
+    write_two_jobs(device, labelled, session_label)
+    path = device.volume_path(labelled)
+    found = list(device.read_blocks(labelled))
+    last_offset, last = found[-1]
+    raw = bytearray(path.read_bytes())
+    if damage == "a byte changed":
+        raw[last_offset + last.block_len - 1] ^= 0x55
+    else:
+        raw = raw[: last_offset + last.block_len - 100] + bytes(4096)
+    path.write_bytes(raw)
+    with device.open_append(labelled, last_offset) as vol:
+        assert (vol.size, vol.blocks, vol.torn_bytes) == (last_offset, len(found) - 1, len(raw) - last_offset)
+    assert path.stat().st_size == last_offset
+    with device.open_append(labelled, 0 if damage == "a byte changed" else None) as vol:
+        assert vol.size == last_offset  # nothing more to cut
+
+
+def test_device_open_append_trusts_the_blocks_the_catalog_counts(device, labelled, session_label):
+    """Within the catalog's VolBytes only the headers are read (reading is for restores)."""
+    write_two_jobs(device, labelled, session_label)
+    path = device.volume_path(labelled)
+    size = path.stat().st_size
+    offset, header = list(device.read_blocks(labelled))[-1]
+    corrupt_byte(device, labelled, offset + header.block_len - 1)
+    with device.open_append(labelled, size) as vol:
+        assert (vol.size, vol.torn_bytes) == (size, 0)
+
+
 def test_device_read_detects_corrupt_checksum(device, labelled, session_label):
     write_two_jobs(device, labelled, session_label)
     offset, header = list(device.read_blocks(labelled))[3]
