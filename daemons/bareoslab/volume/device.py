@@ -387,8 +387,8 @@ class FileDevice:
         unless the size matches and ``expected_blocks`` is given. A last block cut
         short (a write a crash interrupted) beyond what the catalog counts is cut off
         (``torn_bytes``: nothing can refer to a block that was never whole), and so is
-        everything from the first block there whose checksum fails; a block cut short
-        within the catalog's VolBytes raises CorruptBlock.
+        everything from the first block there whose header or checksum fails; a block cut
+        short within the catalog's VolBytes raises CorruptBlock.
         """
         label = self.read_label(volume_name)
         fd = os.open(self.volume_path(volume_name), os.O_RDWR)
@@ -507,20 +507,23 @@ def _open_reader(path: Path, volume_name: str) -> io.BufferedReader:
 def _count_blocks(fd: int, volume_name: str, size: int, verify_from: int | None = None) -> tuple[int, int]:
     """Walk the block headers of an open volume: (its whole blocks, where the last of them
     ends). That end is short of ``size`` when the last block was cut short, or, from
-    ``verify_from`` on, when a block's checksum fails: a block cut short and followed by more
-    bytes (a later write, a copy's tail) looks whole by its header alone."""
+    ``verify_from`` on, at the first block whose header or checksum fails: a block cut short
+    and followed by more bytes (a later write, a copy's tail) looks whole by its header alone."""
     offset = blocks = 0
     while offset < size:
         if size - offset < BLOCK_HEADER_SIZE:
             break  # not even a whole header
-        header = parse_block_header(os.pread(fd, BLOCK_HEADER_SIZE, offset), volume_name, offset)
-        if offset + header.block_len > size:
-            break
-        if verify_from is not None and offset >= verify_from:
-            try:
-                verify_checksum(os.pread(fd, header.block_len, offset), header, volume_name, offset)
-            except CorruptBlock:
+        verify = verify_from is not None and offset >= verify_from
+        try:
+            header = parse_block_header(os.pread(fd, BLOCK_HEADER_SIZE, offset), volume_name, offset)
+            if offset + header.block_len > size:
                 break
+            if verify:
+                verify_checksum(os.pread(fd, header.block_len, offset), header, volume_name, offset)
+        except CorruptBlock:
+            if not verify:
+                raise
+            break
         offset += header.block_len
         blocks += 1
     return blocks, offset

@@ -88,12 +88,12 @@ def test_device_open_append_cuts_off_a_torn_block_beyond_the_catalog(device, lab
     assert max(offset + header.block_len for offset, header in device.read_blocks(labelled)) == last_offset
 
 
-@pytest.mark.parametrize("damage", ["torn then more bytes", "a byte changed"])
-def test_device_open_append_cuts_off_a_damaged_block_beyond_the_catalog_by_its_checksum(
+@pytest.mark.parametrize("damage", ["torn then more bytes", "a byte changed", "no block header"])
+def test_device_open_append_cuts_off_a_damaged_block_beyond_the_catalog(
         device, labelled, session_label, damage):
     """A block the catalog does not count is checked whole: one cut short and followed by more
-    bytes (its header alone makes it look whole), or one with a changed byte, is cut off at
-    open with all that follows it."""
+    bytes (its header alone makes it look whole), one with a changed byte, or bytes that are no
+    block header at all, are cut off at open with all that follows."""
     write_two_jobs(device, labelled, session_label)
     path = device.volume_path(labelled)
     found = list(device.read_blocks(labelled))
@@ -101,6 +101,8 @@ def test_device_open_append_cuts_off_a_damaged_block_beyond_the_catalog_by_its_c
     raw = bytearray(path.read_bytes())
     if damage == "a byte changed":
         raw[last_offset + last.block_len - 1] ^= 0x55
+    elif damage == "no block header":
+        raw[last_offset : last_offset + 64] = bytes(64)
     else:
         raw = raw[: last_offset + last.block_len - 100] + bytes(4096)
     path.write_bytes(raw)
