@@ -401,9 +401,9 @@ class AppendSession:
             await job.jmsg(MsgType.ERROR, f'Cannot open Volume "{name}" for append: {exc}')
             return None
         if volume.torn_bytes:  # beyond Bareos, which appends after the torn block
-            await job.jmsg(MsgType.WARNING, f'Volume "{name}": removed a block cut short at offset {volume.size} '
-                                            f"({volume.torn_bytes} bytes, a write a crash interrupted; no catalog "
-                                            "record counts it)")
+            await job.jmsg(MsgType.WARNING, f'Volume "{name}": removed a block cut short or damaged at offset '
+                                            f"{volume.size} and all after it ({volume.torn_bytes} bytes, a write a "
+                                            "crash interrupted; no catalog record counts it)")
         if not labeled:  # Bareos' mount.cc: one more mount of a volume appended to
             media["VolMounts"] = str(int(media.get("VolMounts", 0)) + 1)
         if volume.max_bytes and volume.size >= volume.max_bytes:
