@@ -58,6 +58,7 @@ from bareoslab.filed.fileset import FileEntry, Options
 
 __all__ = [
     "COMPRESSION_HEADER",
+    "Chunk",
     "DEFAULT_CHUNK_SIZE",
     "FileOutcome",
     "FileStreams",
@@ -273,20 +274,22 @@ class FileStreams:
         return self._read_plain(f, hasher)
 
     def _read_plain(self, f: Any, hasher: Any) -> Iterator[Chunk]:
-        """The file's bytes as read: each chunk a new ``bytes`` the kernel filled, which the
-        sender takes as it is (a reused buffer cost a copy of every chunk for the sender)."""
-        read = f.read
+        """The file's bytes as read, into one buffer (the sender writes each chunk to its
+        socket before it asks for the next)."""
+        readinto = f.readinto
         update = hasher.update if hasher is not None else None
         size = self.entry.stat.st_size
         chunk_size = self.chunk_size
+        buf = memoryview(bytearray(min(chunk_size, size + 1)))
         total = 0
         try:
             while True:
                 # no more than one byte past the size the walk saw: a short read there is the end
                 want = min(chunk_size, size - total + 1) if total <= size else chunk_size
-                data = read(want)
-                if not data:
+                n = readinto(buf[:want])
+                if not n:
                     break
+                data = buf[:n]
                 if update is not None:
                     update(data)
                 total += len(data)

@@ -2,6 +2,7 @@ import asyncio
 import io
 import socket
 import struct
+import threading
 
 import pytest
 from bareoslab.net.errors import ConnectionClosed, FrameTooLarge, UnexpectedSignal
@@ -193,5 +194,79 @@ def test_frames_the_stream_reader_held_before_the_connection_existed_are_read_fi
             await conn.recv()
         writer.close()
         theirs.close()
+
+    asyncio.run(run())
+
+
+async def _write_in_thread(conn, stop, work):
+    """``work(writer)`` in a thread while ``conn``'s sending side is lent to it."""
+    async with conn.lent_to_thread(stop) as out:
+        await asyncio.get_running_loop().run_in_executor(None, work, out)
+
+
+def test_a_thread_writes_the_frames_the_event_loop_would(pair):
+    """Small frames gathered, a large payload sent from a buffer the thread reuses, one over
+    MAX_PAYLOAD split, signals; what was queued before the lend goes first, and reading (paused
+    meanwhile) goes on after it."""
+    async def run():
+        a, b = await pair()
+        a.write(b"queued before")
+        buf = bytearray(100_000)
+
+        def work(out):
+            for n in range(3):  # one buffer, refilled after each write
+                buf[:] = bytes([n]) * len(buf)
+                out.write(memoryview(buf))
+            out.write(b"small")
+            out.write_signal(Signal.EOD)
+            out.write(b"z" * (MAX_PAYLOAD + 10))
+            out.flush()
+
+        async def read_eight():
+            return [await b.recv() for _ in range(8)]
+
+        receiving = asyncio.ensure_future(read_eight())
+        await _write_in_thread(a, threading.Event(), work)
+        got = await receiving
+        assert got[0] == b"queued before"
+        assert got[1:4] == [bytes([n]) * 100_000 for n in range(3)]
+        assert got[4:6] == [b"small", Signal.EOD]
+        assert [len(m) for m in got[6:]] == [MAX_PAYLOAD, 10]
+        await b.send("after the lend\n")
+        assert await a.recv() == b"after the lend\n"
+
+    asyncio.run(run())
+
+
+def test_a_thread_blocked_on_a_peer_that_does_not_read_ends_when_stopped(pair):
+    async def run():
+        a, b = await pair()
+        stop = threading.Event()
+        written = []
+
+        def work(out):
+            for _ in range(100):  # 20 MB: far more than the socket and the peer's read-ahead hold
+                out.write(b"x" * 200_000)
+                written.append(1)
+
+        stop.set()  # stopped already: the first write that has to wait ends it
+        with pytest.raises(ConnectionClosed, match="sending to right stopped"):
+            await _write_in_thread(a, stop, work)
+        assert len(written) < 100
+
+    asyncio.run(run())
+
+
+def test_a_thread_writing_to_a_peer_that_hung_up_gets_connection_closed(pair):
+    async def run():
+        a, b = await pair()
+        b.writer.transport.abort()
+
+        def work(out):
+            for _ in range(100):
+                out.write(b"x" * 200_000)
+
+        with pytest.raises(ConnectionClosed, match="right"):
+            await _write_in_thread(a, threading.Event(), work)
 
     asyncio.run(run())
