@@ -6,10 +6,10 @@ live in ``queries/<name>.sql`` with an optional ``queries/<name>.<flavour>.sql``
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -142,11 +142,18 @@ def query_text(name: str, flavour: str, **slots: str) -> str:
     return text
 
 
+def is_decimal(value: Any) -> bool:
+    """A ``decimal.Decimal`` (PostgreSQL's NUMERIC through psycopg): none exists before the
+    module is imported, and a Director on SQLite need not import it."""
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(value, decimal.Decimal)
+
+
 def plain_value(value: Any) -> Any:
     """Normalise a result value so both drivers print alike."""
     if isinstance(value, datetime):
         return value.strftime(DB_TIME_FORMAT)
-    if isinstance(value, Decimal):
+    if is_decimal(value):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, memoryview):
         return bytes(value)

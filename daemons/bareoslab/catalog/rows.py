@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from .records import (
@@ -25,11 +24,7 @@ T = TypeVar("T")
 def to_int(value: Any) -> int:
     if value is None:
         return 0
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, Decimal):
-        return int(value)
-    return int(value)
+    return int(value)  # also PostgreSQL's NUMERIC (a Decimal)
 
 
 def to_str(value: Any) -> str:

@@ -11,8 +11,8 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import os
 import platform
-import random
 import re
 import time
 from dataclasses import dataclass
@@ -69,7 +69,7 @@ def cram_digest(key: str, challenge: str, compat: bool = False) -> str:
 
 
 async def _challenge(conn: Connection, key: str, own_qname: str, tls_policy: int) -> None:
-    token = f"<{random.getrandbits(32)}.{int(time.time())}@{bash_spaces(own_qname)}>"
+    token = f"<{int.from_bytes(os.urandom(4), 'big')}.{int(time.time())}@{bash_spaces(own_qname)}>"
     await conn.send(f"auth cram-md5 {token} ssl={tls_policy}\n")
     answer = decode_text(await conn.recv_msg(AUTH_READ_TIMEOUT)).strip()
     expected = (cram_digest(key, token), cram_digest(key, token, compat=True))

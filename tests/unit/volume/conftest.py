@@ -1,6 +1,7 @@
 import pytest
 from bareoslab.codes import JobLevel, JobStatus, JobType, VolumeLabel
-from bareoslab.volume import FileDevice, SessionLabel
+from bareoslab.volume.device import FileDevice
+from bareoslab.volume.label import SessionLabel
 
 # small blocks keep the tests fast and make records cross block boundaries
 BLOCK_SIZE = 1024

@@ -3,7 +3,6 @@ import zlib
 
 import pytest
 from bareoslab.codes import VolumeLabel
-from bareoslab.volume import CorruptBlock, Record
 from bareoslab.volume.block import (
     MAX_BLOCK_LENGTH,
     BlockBuilder,
@@ -11,7 +10,8 @@ from bareoslab.volume.block import (
     parse_block_header,
     verify_checksum,
 )
-from bareoslab.volume.record import iter_record_chunks
+from bareoslab.volume.errors import CorruptBlock
+from bareoslab.volume.record import Record, iter_record_chunks
 
 from .conftest import VOLUME
 

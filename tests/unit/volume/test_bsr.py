@@ -1,5 +1,7 @@
 import pytest
-from bareoslab.volume import BsrError, BsrVolume, Record, format_bsr, parse_bsr, volume_names
+from bareoslab.volume.bsr import BsrVolume, format_bsr, parse_bsr, volume_names
+from bareoslab.volume.errors import BsrError
+from bareoslab.volume.record import Record
 
 EXAMPLE = """\
 Storage="File"

@@ -1,13 +1,9 @@
 import struct
 
 import pytest
-from bareoslab.volume import (
-    BsrVolume,
-    CorruptBlock,
-    FileDevice,
-    VolumeError,
-    VolumeSizeMismatch,
-)
+from bareoslab.volume.bsr import BsrVolume
+from bareoslab.volume.device import FileDevice
+from bareoslab.volume.errors import CorruptBlock, VolumeError, VolumeSizeMismatch
 
 from .conftest import BLOCK_SIZE
 

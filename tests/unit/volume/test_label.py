@@ -2,16 +2,15 @@ import struct
 
 import pytest
 from bareoslab.codes import JobLevel, JobType, VolumeLabel
-from bareoslab.volume import (
+from bareoslab.volume.block import build_block
+from bareoslab.volume.errors import (
     LabelFormatError,
-    SessionLabel,
     VolumeError,
     VolumeExists,
     VolumeLabelError,
-    VolumeLabelRecord,
     VolumeNotFound,
 )
-from bareoslab.volume.block import build_block
+from bareoslab.volume.label import SessionLabel, VolumeLabelRecord
 
 from .conftest import VOLUME
 

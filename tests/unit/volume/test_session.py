@@ -7,16 +7,12 @@ import textwrap
 
 import pytest
 from bareoslab.codes import VolumeLabel
-from bareoslab.volume import (
-    BsrVolume,
-    SessionLabel,
-    VolumeFull,
-    VolumeWriteError,
-    join_address,
-    split_address,
-)
 from bareoslab.volume.block import BLOCK_HEADER_SIZE
+from bareoslab.volume.bsr import BsrVolume
+from bareoslab.volume.errors import VolumeFull, VolumeWriteError
+from bareoslab.volume.label import SessionLabel
 from bareoslab.volume.record import RECORD_HEADER_SIZE, iter_record_chunks
+from bareoslab.volume.session import join_address, split_address
 
 from .conftest import BLOCK_SIZE
 
@@ -256,7 +252,8 @@ def test_session_volume_full_continues_on_next_volume(device, labelled, session_
 _RLIMIT_SCRIPT = textwrap.dedent(
     """
     import resource, sys
-    from bareoslab.volume import FileDevice, VolumeWriteError
+    from bareoslab.volume.device import FileDevice
+    from bareoslab.volume.errors import VolumeWriteError
     dev = FileDevice("d", "File", sys.argv[1], maximum_block_size=1024, label_block_size=1024)
     dev.label("V1", "Full")
     vol = dev.open_append("V1")
@@ -272,7 +269,7 @@ _RLIMIT_SCRIPT = textwrap.dedent(
 
 
 def test_session_file_size_limit_leaves_volume_readable(tmp_path):
-    from bareoslab.volume import FileDevice
+    from bareoslab.volume.device import FileDevice
 
     result = subprocess.run(
         [sys.executable, "-c", _RLIMIT_SCRIPT, str(tmp_path)],

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
+
+from ...catalog.driver import is_decimal
 
 
 def _cell(value: Any, numeric: bool, column: str) -> str:
@@ -23,8 +24,8 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[
     if not rows:
         return ["No results to list."]
     numeric = [
-        all(isinstance(r[i], int | Decimal) or r[i] is None for r in rows)
-        and any(isinstance(r[i], int | Decimal) for r in rows)
+        all(isinstance(r[i], int) or is_decimal(r[i]) or r[i] is None for r in rows)
+        and any(isinstance(r[i], int) or is_decimal(r[i]) for r in rows)
         for i in range(len(columns))
     ]
     cells = [[_cell(v, numeric[i], columns[i]) for i, v in enumerate(r)] for r in rows]

@@ -15,7 +15,6 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ...net.auth import os_info
@@ -25,6 +24,8 @@ from .args import Args, CommandFailed, arg, has
 from .output import format_table, format_vertical
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from .commands import UserAgent
 
 NO_PLUGIN = "none (file data)"
@@ -75,6 +76,8 @@ def units(rows: list[tuple[Any, ...]]) -> list[Unit]:
 
 def _gb(value: float) -> Decimal:
     """Gigabytes with two decimals, a number (right-aligned in tables, as PostgreSQL's NUMERIC)."""
+    from decimal import Decimal  # only here: a Director on SQLite has no other use for it
+
     return Decimal(f"{value:.2f}")
 
 
