@@ -25,6 +25,7 @@ from .backup_stream import Chunk, file_streams
 from .fileset import FileSetSpec, WalkIssue, walk
 
 EOD = Signal.EOD
+CANCEL_CHECK_BYTES = 64 * 1024  # a chunk at least this large: the reader asks whether to go on
 
 
 @dataclass
@@ -104,19 +105,22 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
 
 def _send_items(items: Iterator[Item], out: ThreadWriter, totals: Totals,
                 on_note: Callable[[Note], None], canceled: Callable[[], bool]) -> None:
-    """In the reader thread: each message on the wire before the next is made (so a chunk may
-    be a view of a buffer the reader reuses)."""
+    """In the reader thread: each message written before the next is made (so a chunk may be a
+    view of a buffer the reader reuses). A canceled job stops after a stream or a large chunk."""
     write = out.write
     for item in items:
         if item is EOD:
             out.write_signal(EOD)
+            if canceled():
+                break
         elif isinstance(item, Note):
             on_note(item)
         else:
+            size = len(cast(Chunk, item))
+            totals.sent += size  # handed over: never less than the Storage daemon has received
             write(cast(Chunk, item))
-            totals.sent += len(cast(Chunk, item))
-        if canceled():
-            break
+            if size >= CANCEL_CHECK_BYTES and canceled():
+                break
     out.flush()
 
 

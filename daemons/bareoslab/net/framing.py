@@ -1,7 +1,8 @@
 """Bareos framing ("bsock"): a 4-byte big-endian length, then the payload.
 
 A negative length is a signal and carries no payload. Every message sent or
-received goes through :class:`Connection`, which also writes the protocol trace.
+received goes through :class:`Connection`, which also writes the protocol trace, or
+through the :class:`ThreadWriter` it lends its sending side to for a while.
 """
 
 from __future__ import annotations

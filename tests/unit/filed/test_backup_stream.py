@@ -319,6 +319,16 @@ def test_backup_plain_chunks_are_one_buffer_valid_until_the_next_is_taken(data_f
     assert bytes(first) == data[CHUNK : 2 * CHUNK]
 
 
+def test_backup_a_file_smaller_than_a_chunk_is_one_read_as_bytes(tmp_path):
+    small = tmp_path / "small"
+    small.write_bytes(b"s" * 1000)
+    fs = file_streams(entry_for(small), 1, chunk_size=CHUNK)
+    it = iter(fs)
+    next(it)
+    _, chunks = next(it)
+    assert [(type(c), c) for c in chunks] == [(bytes, b"s" * 1000)]  # no buffer set up for it
+
+
 def test_backup_data_stream_selection(data_file):
     assert data_stream_for(Options()) == Stream.FILE_DATA
     assert data_stream_for(Options(compression="GZIP")) == Stream.COMPRESSED_DATA
