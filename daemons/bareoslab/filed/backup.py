@@ -1,36 +1,39 @@
-"""Producing a backup's data stream: the FileSet walk, reading, hashing and sending, in a thread.
+"""Producing a backup's data stream: the FileSet walk, reading and hashing, in a worker thread.
 
-Reading, hashing and the socket's writes release the GIL, so one thread does them all and
-writes the data connection itself (:meth:`~bareoslab.net.framing.Connection.lent_to_thread`),
-while the event loop goes on serving the Director. Handing batches to the event loop to send
-kept two of the File daemon's threads busy, and the kernel tends to put a thread it wakes on
-the waker's core: the reader, the sender and the Storage daemon shared two cores badly.
-Job messages go to the event loop as they come.
+Reading and hashing release the GIL, so a worker thread does them while the
+event loop sends what is ready: the digest of one chunk overlaps the network
+send of the previous one. The worker hands over whole batches (about 512 KiB or
+a few hundred messages) so that small files do not pay one thread hop each, and
+hands them to the event loop itself (:class:`Handoff`): one wake-up per batch.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
 from ..codes import FileType, MsgType, Stream
-from ..net.framing import Connection, Signal, ThreadWriter
+from ..net.framing import Connection, Signal
 from .accurate import AccurateList
 from .attribs import encode_attributes
-from .backup_stream import Chunk, file_streams
+from .backup_stream import file_streams
 from .fileset import FileSetSpec, WalkIssue, walk
 
+# what the reader may be ahead of the sender: QUEUE_BATCHES batches of up to BATCH_BYTES (the
+# File Daemon's memory during a backup; more did not make it faster)
+BATCH_BYTES = 512 * 1024
+BATCH_MESSAGES = 512
+QUEUE_BATCHES = 2
+
 EOD = Signal.EOD
-CANCEL_CHECK_BYTES = 64 * 1024  # a chunk at least this large: the reader asks whether to go on
 
 
 @dataclass
 class Note:
-    """A job message produced by the reader thread, sent by the event loop."""
+    """A job message produced by the worker, sent by the event loop."""
 
     mtype: MsgType
     text: str
@@ -50,7 +53,7 @@ class Totals:
     notes: list[Note] = field(default_factory=list)
 
 
-Item = Chunk | Signal | Note  # a memoryview is valid until the next item is taken
+Item = bytes | Signal | Note
 
 
 def _issue_type(issue: WalkIssue) -> MsgType:
@@ -76,7 +79,8 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         streams = file_streams(entry, file_index)
         for stream, chunks in streams:
             yield f"{file_index} {stream} 0".encode()
-            yield from chunks
+            for chunk in chunks:
+                yield bytes(chunk)  # copies a reused buffer's view (compressed, sparse); plain data is bytes
             yield EOD
         outcome = streams.outcome
         for text in outcome.errors:
@@ -103,25 +107,57 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         totals.files = file_index
 
 
-def _send_items(items: Iterator[Item], out: ThreadWriter, totals: Totals,
-                on_note: Callable[[Note], None], canceled: Callable[[], bool]) -> None:
-    """In the reader thread: each message written before the next is made (so a chunk may be a
-    view of a buffer the reader reuses). A canceled job stops after a stream or a large chunk."""
-    write = out.write
-    for item in items:
-        if item is EOD:
-            out.write_signal(EOD)
-            if canceled():
-                break
-        elif isinstance(item, Note):
-            on_note(item)
-        else:
-            size = len(cast(Chunk, item))
-            totals.sent += size  # handed over: never less than the Storage daemon has received
-            write(cast(Chunk, item))
-            if size >= CANCEL_CHECK_BYTES and canceled():
-                break
-    out.flush()
+Batch = list[Item] | BaseException | None  # None: the stream is complete
+
+
+class Handoff:
+    """Batches from the reader thread to the event loop, at most ``depth`` of them waiting.
+
+    The reader schedules each batch on the loop (``call_soon_threadsafe``) and waits for a
+    free slot first; the loop frees one as it takes a batch. Through a ``queue.Queue`` and an
+    executor thread each batch woke two threads and took two thread hops.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, depth: int, stop: threading.Event) -> None:
+        self._loop = loop
+        self._slots = threading.Semaphore(depth)
+        self._ready: asyncio.Queue[Batch] = asyncio.Queue()  # bounded by the slots
+        self._stop = stop
+
+    def put(self, batch: Batch) -> bool:
+        """In the reader thread: False once the consumer has stopped."""
+        while not self._slots.acquire(timeout=0.5):
+            if self._stop.is_set():
+                return False
+        if self._stop.is_set():
+            return False
+        self._loop.call_soon_threadsafe(self._ready.put_nowait, batch)
+        return True
+
+    async def get(self) -> Batch:
+        batch = await self._ready.get()
+        self._slots.release()
+        return batch
+
+
+def _worker(items: Iterator[Item], handoff: Handoff) -> None:
+    batch: list[Item] = []
+    size = 0
+    put = handoff.put
+    try:
+        for item in items:
+            batch.append(item)
+            if isinstance(item, bytes):
+                size += len(item)
+            if size >= BATCH_BYTES or len(batch) >= BATCH_MESSAGES:
+                if not put(batch):
+                    return
+                batch, size = [], 0
+        if batch and not put(batch):
+            return
+        put(None)
+    except BaseException as exc:  # handed to the event loop, which reports it
+        put(exc)
 
 
 async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, accurate: AccurateList | None,
@@ -132,34 +168,29 @@ async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, ac
     totals = totals if totals is not None else Totals()
     stop = threading.Event()
     loop = asyncio.get_running_loop()
-    finished: asyncio.Future[None] = loop.create_future()
-
-    def settle(error: BaseException | None) -> None:  # in the event loop
-        if not finished.done():
-            if error is None:
-                finished.set_result(None)
-            else:
-                finished.set_exception(error)
-
-    def report(note: Note) -> None:
-        loop.call_soon_threadsafe(on_note, note)
-
-    def run(out: ThreadWriter) -> None:
-        error: BaseException | None = None
-        try:
-            _send_items(generate(spec, since, totals, stop, accurate), out, totals, report,
-                        lambda: canceled() or stop.is_set())
-        except BaseException as exc:  # handed to the event loop, which raises it
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the event loop closed meanwhile
-            loop.call_soon_threadsafe(settle, error)
-
-    async with conn.lent_to_thread(stop) as out:
-        worker = threading.Thread(target=run, args=(out,), name="backup-reader", daemon=True)
-        worker.start()
-        try:
-            await finished
-        finally:
-            stop.set()
-            await loop.run_in_executor(None, worker.join)
+    handoff = Handoff(loop, QUEUE_BATCHES, stop)
+    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop, accurate), handoff),
+                              name="backup-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            batch = await handoff.get()
+            if batch is None:
+                break
+            if isinstance(batch, BaseException):
+                raise batch
+            for item in batch:
+                if item.__class__ is bytes:
+                    conn.write(item)
+                    totals.sent += len(item)
+                elif item is EOD:
+                    conn.write_signal(EOD)
+                else:
+                    on_note(cast(Note, item))
+            await conn.drain()
+            if canceled():
+                break
+    finally:
+        stop.set()
+        await loop.run_in_executor(None, worker.join)
     return totals

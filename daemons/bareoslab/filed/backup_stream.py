@@ -46,7 +46,7 @@ import os
 import stat as statmod
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +58,6 @@ from bareoslab.filed.fileset import FileEntry, Options
 
 __all__ = [
     "COMPRESSION_HEADER",
-    "Chunk",
     "DEFAULT_CHUNK_SIZE",
     "FileOutcome",
     "FileStreams",
@@ -274,28 +273,18 @@ class FileStreams:
         return self._read_plain(f, hasher)
 
     def _read_plain(self, f: Any, hasher: Any) -> Iterator[Chunk]:
-        """The file's bytes as read: a file smaller than a chunk in one ``bytes`` the kernel
-        fills; a larger one into one buffer, each chunk a view of it (the sender writes each
-        chunk to its socket before it asks for the next)."""
+        """The file's bytes as read: each chunk a new ``bytes`` the kernel filled, which the
+        sender takes as it is (a reused buffer cost a copy of every chunk for the sender)."""
+        read = f.read
         update = hasher.update if hasher is not None else None
         size = self.entry.stat.st_size
         chunk_size = self.chunk_size
-        take: Callable[[int], Chunk]
-        if size < chunk_size:
-            take = f.read
-        else:
-            buf = memoryview(bytearray(chunk_size))
-            readinto = f.readinto
-
-            def take(want: int) -> Chunk:
-                return buf[: readinto(buf[:want])]
-
         total = 0
         try:
             while True:
                 # no more than one byte past the size the walk saw: a short read there is the end
                 want = min(chunk_size, size - total + 1) if total <= size else chunk_size
-                data = take(want)
+                data = read(want)
                 if not data:
                     break
                 if update is not None:

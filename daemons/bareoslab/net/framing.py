@@ -1,21 +1,16 @@
 """Bareos framing ("bsock"): a 4-byte big-endian length, then the payload.
 
 A negative length is a signal and carries no payload. Every message sent or
-received goes through :class:`Connection`, which also writes the protocol trace, or
-through the :class:`ThreadWriter` it lends its sending side to for a while.
+received goes through :class:`Connection`, which also writes the protocol trace.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import select
 import ssl
 import struct
 import threading
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from enum import IntEnum
 from typing import cast
 
@@ -493,42 +488,6 @@ class Connection:
             sent, self._unmetered = self._unmetered, 0
             await _pause(self.bandwidth.pause_for(sent))
 
-    @contextlib.asynccontextmanager
-    async def lent_to_thread(self, stop: threading.Event) -> AsyncIterator[ThreadWriter]:
-        """The sending side, for one thread while the block runs (see :class:`ThreadWriter`).
-
-        What was queued goes out first. Reading pauses meanwhile: a TLS session must not be
-        used by two threads at once, and nothing is read during a one-way stream anyway. The
-        thread must be done writing when the block ends; setting ``stop`` ends a write that
-        waits for the peer.
-        """
-        await self.drain()
-        await self._wait_sent()
-        transport = self._transport
-        sock = transport.get_extra_info("socket")
-        if transport.is_closing() or sock is None:
-            raise ConnectionClosed(f"connection to {self.peer} closed")
-        if not self._paused:
-            transport.pause_reading()
-        writer = ThreadWriter(self, sock.fileno(), stop)
-        try:
-            yield writer
-        finally:
-            writer.close()
-            if not self._paused and not transport.is_closing():
-                transport.resume_reading()
-
-    async def _wait_sent(self) -> None:
-        """Until the transport has handed every byte it holds to the socket."""
-        transport = self._transport
-        if transport.get_write_buffer_size():
-            low, high = transport.get_write_buffer_limits()
-            transport.set_write_buffer_limits(high=0, low=0)  # drain now waits for all of it
-            try:
-                await self.drain()
-            finally:
-                transport.set_write_buffer_limits(high=high, low=low)
-
     def limit_bandwidth(self, rate: int, bursting: bool = False) -> None:
         """Hold this connection to ``rate`` bytes per second both ways (0: no limit)."""
         self._unmetered = 0
@@ -561,92 +520,6 @@ class Connection:
             await asyncio.wait_for(self.writer.wait_closed(), 5)
         except (OSError, TimeoutError, ConnectionError):
             pass
-
-
-class ThreadWriter:
-    """A Connection's sending side lent to one thread (:meth:`Connection.lent_to_thread`).
-
-    Frames go to the socket from that thread, gathered and encrypted as :meth:`Connection.write`
-    does, and a write blocks while the socket is full. For a long one-way stream made by a
-    thread (a backup's data): no hop to the event loop per batch, and a payload can be sent
-    from a buffer the thread reuses, since it is on the socket when ``write`` returns. The
-    thread writes to its own duplicate of the socket's descriptor: if the event loop closes the
-    connection meanwhile, the number cannot meanwhile name another file.
-    """
-
-    def __init__(self, conn: Connection, fileno: int, stop: threading.Event) -> None:
-        self._conn = conn
-        self._stop = stop
-        self._fd = os.dup(fileno)  # non-blocking, as the socket it duplicates
-        self._poll = select.poll()
-        self._poll.register(self._fd, select.POLLOUT)
-        self._out = bytearray()
-
-    def write(self, payload: bytes | bytearray | memoryview) -> None:
-        """One message, on the socket (or gathered with the next small ones) when this returns."""
-        size = len(payload)
-        if size > MAX_PAYLOAD:
-            for start in range(0, size, MAX_PAYLOAD):
-                self.write(payload[start : start + MAX_PAYLOAD])
-            return
-        self._out += _HEADER.pack(size)
-        if size >= _DIRECT_PAYLOAD:
-            out, self._out = self._out, bytearray()
-            self._send(out, payload)
-        else:
-            self._out += payload
-            if len(self._out) >= _OUT_FLUSH:
-                self.flush()
-        tracer = self._conn.tracer
-        if tracer:
-            tracer.message(self._conn, "send", bytes(payload[:120]), size)
-
-    def write_signal(self, sig: Signal) -> None:
-        self._out += _HEADER.pack(int(sig))
-        tracer = self._conn.tracer
-        if tracer:
-            tracer.message(self._conn, "send", sig)
-
-    def flush(self) -> None:
-        """Send what is gathered."""
-        if self._out:
-            out, self._out = self._out, bytearray()
-            self._send(out)
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-    def _send(self, *parts: bytes | bytearray | memoryview) -> None:
-        conn = self._conn
-        plain = sum(len(p) for p in parts)
-        if conn.tls is not None:
-            parts = tuple(conn._encrypt(p) for p in parts)
-        views = [memoryview(p) for p in parts]
-        while views:
-            try:
-                sent = os.writev(self._fd, views)
-            except BlockingIOError:
-                sent = 0
-            except OSError as exc:
-                raise conn._closed_by(exc) from exc
-            while sent:  # drop what went out
-                if sent >= len(views[0]):
-                    sent -= len(views.pop(0))
-                else:
-                    views[0], sent = views[0][sent:], 0
-            if views:
-                self._wait_writable()
-        if conn.bandwidth is not None:  # read each time: ``setbandwidth`` may change it meanwhile
-            pause = conn.bandwidth.pause_for(plain)
-            if pause > 0:
-                time.sleep(pause)
-
-    def _wait_writable(self) -> None:
-        while not self._poll.poll(500):  # the peer does not read: wake twice a second for stop
-            if self._stop.is_set():
-                raise ConnectionClosed(f"sending to {self._conn.peer} stopped")
 
 
 async def _pause(seconds: float) -> None:

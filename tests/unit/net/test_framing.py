@@ -2,7 +2,6 @@ import asyncio
 import io
 import socket
 import struct
-import threading
 
 import pytest
 from bareoslab.net.errors import ConnectionClosed, FrameTooLarge, UnexpectedSignal
@@ -194,86 +193,5 @@ def test_frames_the_stream_reader_held_before_the_connection_existed_are_read_fi
             await conn.recv()
         writer.close()
         theirs.close()
-
-    asyncio.run(run())
-
-
-async def _write_in_thread(conn, stop, work):
-    """``work(writer)`` in a thread while ``conn``'s sending side is lent to it."""
-    async with conn.lent_to_thread(stop) as out:
-        await asyncio.get_running_loop().run_in_executor(None, work, out)
-
-
-def test_a_thread_writes_the_frames_the_event_loop_would(pair):
-    """Small frames gathered (many of them), large payloads sent from a buffer the thread
-    reuses, one over MAX_PAYLOAD split, signals, all in order; what was queued before the lend
-    goes first, and reading (paused meanwhile) goes on after it."""
-    async def run():
-        a, b = await pair()
-        a.write(b"queued before")
-        buf = bytearray(100_000)
-        small = [b"%05d" % n * 20 for n in range(2000)]  # 200 KB in 100-byte frames
-
-        def work(out):
-            for n in range(3):  # one buffer, refilled after each write
-                buf[:] = bytes([n]) * len(buf)
-                out.write(memoryview(buf))
-                for frame in small[n * 500 : (n + 1) * 500]:
-                    out.write(frame)
-            out.write_signal(Signal.EOD)
-            out.write(b"z" * (MAX_PAYLOAD + 10))
-            out.write(b"last")
-            out.flush()
-
-        expected = [b"queued before"]
-        for n in range(3):
-            expected += [bytes([n]) * 100_000, *small[n * 500 : (n + 1) * 500]]
-        expected += [Signal.EOD, b"z" * MAX_PAYLOAD, b"z" * 10, b"last"]
-
-        async def read_all():
-            return [await b.recv() for _ in expected]
-
-        receiving = asyncio.ensure_future(read_all())
-        await _write_in_thread(a, threading.Event(), work)
-        assert await receiving == expected
-        await b.send("after the lend\n")
-        assert await a.recv() == b"after the lend\n"
-
-    asyncio.run(run())
-
-
-@pytest.mark.parametrize("size", [200_000, 1_000], ids=["large frames", "small frames"])
-def test_a_thread_blocked_on_a_peer_that_does_not_read_ends_when_stopped(pair, size):
-    async def run():
-        a, b = await pair()
-        stop = threading.Event()
-        written = []
-
-        def work(out):
-            for _ in range(20_000_000 // size):  # far more than the socket and the peer's read-ahead hold
-                out.write(b"x" * size)
-                written.append(1)
-
-        stop.set()  # stopped already: the first write that has to wait ends it
-        with pytest.raises(ConnectionClosed, match="sending to right stopped"):
-            await _write_in_thread(a, stop, work)
-        assert len(written) < 20_000_000 // size
-
-    asyncio.run(run())
-
-
-@pytest.mark.parametrize("size", [200_000, 1_000], ids=["large frames", "small frames"])
-def test_a_thread_writing_to_a_peer_that_hung_up_gets_connection_closed(pair, size):
-    async def run():
-        a, b = await pair()
-        b.writer.transport.abort()
-
-        def work(out):
-            for _ in range(20_000_000 // size):
-                out.write(b"x" * size)
-            out.flush()
-
-        with pytest.raises(ConnectionClosed, match="right"):
-            await _write_in_thread(a, threading.Event(), work)
 
     asyncio.run(run())

@@ -2,7 +2,6 @@
 
 import asyncio
 import ssl
-import threading
 
 import pytest
 from bareoslab.net.errors import ConnectionClosed
@@ -122,38 +121,6 @@ def test_tls_psk_handshake_carries_frames_both_ways(pair):
     assert a.tls.psk_identity == IDENTITY
     assert "PSK" in a.encryption and a.encryption.endswith("TLSv1.2")
     assert a.encryption == b.encryption
-
-
-def test_tls_frames_a_thread_writes_are_encrypted_and_reading_resumes_after(pair):
-    """The sending side lent to a thread (a backup's data) goes through the same TLS session."""
-    async def run():
-        a, b = await pair()
-        server = TlsChannel(DEFAULT_TLS, server_side=True, psk_lookup={IDENTITY: KEY}.get)
-        client = TlsChannel(DEFAULT_TLS, server_side=False, psk=(IDENTITY, KEY))
-        await asyncio.gather(a.start_tls(server, timeout=10), b.start_tls(client, timeout=10))
-
-        def work(out):
-            out.write(b"x" * 300_000)
-            out.write(b"small")
-            out.write_signal(Signal.EOD)
-            out.flush()
-
-        async def receive():
-            return [await b.recv(5) for _ in range(3)]
-
-        receiving = asyncio.ensure_future(receive())
-        async with a.lent_to_thread(threading.Event()) as out:
-            await asyncio.get_running_loop().run_in_executor(None, work, out)
-        got = await receiving
-        await b.send("after\n")
-        after = await a.recv_msg(5)
-        await a.close()
-        await b.close()
-        return got, after
-
-    got, after = asyncio.run(run())
-    assert got == [b"x" * 300_000, b"small", Signal.EOD]
-    assert after == b"after\n"
 
 
 def test_tls_psk_wrong_key_fails_on_both_sides_naming_the_identity(pair):
