@@ -109,3 +109,21 @@ def test_a_daemon_starts_without_the_archive_modules(daemon, tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_the_director_starts_without_volume_modules_decimal_or_random() -> None:
+    """The Director needs only the bootstraps of the volume package (its ``__init__`` loads
+    nothing), no ``decimal`` on SQLite and no ``random`` (1.2 MiB of its resident memory)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from bareoslab.director.daemon import main\n"
+        f"assert main(['-t', '-c', {str(EXAMPLE)!r}]) == 0\n"
+        "print(' '.join(m for m in ('bareoslab.volume.device', 'bareoslab.volume.block', 'decimal', 'random')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
