@@ -372,11 +372,15 @@ class Connection:
             if length > self.max_frame:
                 raise FrameTooLarge(f"{self.peer} sent a frame of {length} bytes (max {self.max_frame})")
             start = self._pos + 4
-            self._pos = start + length
+            end = self._pos = start + length
+            with memoryview(self._in) as buffered:  # one copy (a bytearray slice is one more)
+                frame = bytes(buffered[start:end])
+            if end > 2 * self._read_ahead:  # a reader that never waits (see _fill) drops it here
+                del self._in[:end]
+                self._pos = 0
             if self._paused:
                 self._resume_reading()
-            with memoryview(self._in) as buffered:  # one copy (a bytearray slice is one more)
-                return bytes(buffered[start : self._pos])
+            return frame
         self._pos += 4
         if length == 0:
             return b""

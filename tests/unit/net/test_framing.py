@@ -181,6 +181,31 @@ def test_a_reader_that_does_not_read_stops_the_socket_at_the_read_ahead(pair):
     asyncio.run(run())
 
 
+def test_a_reader_that_never_waits_keeps_only_the_read_ahead(pair):
+    """A reader slower than its peer finds a whole frame buffered every time it asks: what it
+    has read is let go of all the same, not kept until the buffer runs dry."""
+    async def run():
+        a, b = await pair()
+        frames = [bytes([n % 256]) * 50_000 for n in range(160)]  # 8 MB
+        for payload in frames:
+            a.write(payload)
+        sending = asyncio.ensure_future(a.drain())
+        received, largest = [], 0
+        for _ in frames:
+            for _turn in range(100_000):  # takes a frame only once it is whole: never waits
+                frame = b._buffered_frame()
+                if frame is not None:
+                    break
+                await asyncio.sleep(0)
+            received.append(frame)
+            largest = max(largest, len(b._in))
+        await sending
+        assert received == frames
+        assert largest <= 3 * READ_AHEAD + 256 * 1024
+
+    asyncio.run(run())
+
+
 def test_frames_the_stream_reader_held_before_the_connection_existed_are_read_first():
     async def run():
         ours, theirs = socket.socketpair()
