@@ -40,7 +40,7 @@ import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import xxhash
 
@@ -81,6 +81,20 @@ _DIGEST_STREAMS = frozenset(
 _ATTR_STREAMS = frozenset({Stream.UNIX_ATTRIBUTES, Stream.UNIX_ATTRIBUTES_EX})
 _REPLACE = frozenset("awno")
 _DIR_CACHE_MAX = 256
+
+
+class _DirAttrs(NamedTuple):
+    """What :meth:`RestoreWriter.finish` sets on a directory."""
+
+    st_mode: int
+    st_uid: int
+    st_gid: int
+    st_atime: int
+    st_mtime: int
+
+    @classmethod
+    def of(cls, lst: LStat) -> _DirAttrs:
+        return cls(lst.st_mode, lst.st_uid, lst.st_gid, lst.st_atime, lst.st_mtime)
 
 
 class _Refused(Exception):
@@ -148,7 +162,9 @@ class RestoreWriter:
         os.makedirs(self.root, exist_ok=True)
         self._root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self._dir_cache: dict[tuple[str, ...], int] = {}
-        self._dirs: dict[tuple[str, ...], LStat] = {}
+        # directories restored, by "a/b/c", their attributes set in finish(): the one thing a
+        # restore keeps per entry, so kept small (not the parts and the whole LStat)
+        self._dirs: dict[str, _DirAttrs] = {}
         self._cur: _Current | None = None
         self._orphan_fi = 0  # FileIndex whose orphan data was already reported
         self._digest_hint = 0  # digest stream seen last: hash the next files with it
@@ -209,9 +225,9 @@ class RestoreWriter:
         try:
             self._close_current()
             self._trim_cache(force=True)
-            for parts in sorted(self._dirs, key=len, reverse=True):
+            for key in sorted(self._dirs, key=lambda k: k.count("/"), reverse=True):
                 self._trim_cache()
-                self._finish_dir(parts, self._dirs[parts])
+                self._finish_dir(tuple(key.split("/")), self._dirs[key])
         finally:
             self._finished = True
             self._trim_cache(force=True)
@@ -410,7 +426,7 @@ class RestoreWriter:
             existing = None
         self._dir_fd(parts, create=True)
         if existing is None or self._may_replace(existing, cur.attrs.lstat):
-            self._dirs[parts] = cur.attrs.lstat
+            self._dirs["/".join(parts)] = _DirAttrs.of(cur.attrs.lstat)
         self.stats.files += 1
 
     def _create_special(self, cur: _Current, pfd: int, name: str) -> None:
@@ -442,7 +458,7 @@ class RestoreWriter:
 
     # -- metadata --------------------------------------------------------------
 
-    def _set_attrs_fd(self, fd: int, lst: LStat, name: str) -> None:
+    def _set_attrs_fd(self, fd: int, lst: LStat | _DirAttrs, name: str) -> None:
         """Owner, then mode (chown clears set-id bits), then times."""
         with contextlib.suppress(PermissionError):
             os.fchown(fd, lst.st_uid, lst.st_gid)
@@ -458,7 +474,7 @@ class RestoreWriter:
         with contextlib.suppress(OSError):
             os.utime(name, (lst.st_atime, lst.st_mtime), dir_fd=pfd, follow_symlinks=False)
 
-    def _finish_dir(self, parts: tuple[str, ...], lst: LStat) -> None:
+    def _finish_dir(self, parts: tuple[str, ...], lst: _DirAttrs) -> None:
         try:
             fd = self._dir_fd(parts, create=False)
         except (_Refused, OSError) as exc:
