@@ -27,8 +27,6 @@ from .jobs import select_running_jobs
 if TYPE_CHECKING:
     from .commands import UserAgent
 
-SETBANDWIDTH_USAGE = ("[ client=<client-name> | storage=<storage-name> | jobid=<jobid> | job=<job-name> "
-                      "| ujobid=<unique-jobid> state=<job_state> | all ] limit=<nn-kbs> [ yes ]")
 _JOB_KEYS = ("job", "jobid", "ujobid", "all", "state")
 
 

@@ -10,6 +10,7 @@ The handlers live in ``ua_*`` modules by subject; the session commands
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -23,21 +24,7 @@ from ...net.framing import Connection, Signal, decode_text
 from ...net.trace import redact
 from ...version import VERSION, VERSION_DATE
 from . import acl
-from .args import Args, Command, CommandFailed, UsageError, arg, has, int_arg, parse_args
-from .bandwidth import SETBANDWIDTH_USAGE, cmd_setbandwidth
-from .bvfs import (
-    dot_bvfs_cleanup,
-    dot_bvfs_clear_cache,
-    dot_bvfs_get_jobids,
-    dot_bvfs_lsdirs,
-    dot_bvfs_lsfiles,
-    dot_bvfs_restore,
-    dot_bvfs_update,
-    dot_bvfs_versions,
-)
-from .configure import CONFIGURE_USAGE, cmd_configure
-from .devices import MOUNT_USAGE, RELEASE_USAGE, UNMOUNT_USAGE, cmd_mount, cmd_release, cmd_unmount
-from .estimate import ESTIMATE_USAGE, cmd_estimate
+from .args import Args, Command, CommandFailed, Handler, UsageError, arg, has, int_arg, parse_args
 from .jobs import RERUN_USAGE, RUN_USAGE, cmd_cancel, cmd_rerun, cmd_run
 from .keywords import (
     dot_actiononpurge,
@@ -53,7 +40,6 @@ from .keywords import (
     dot_users,
     dot_volstatus,
 )
-from .label import ADD_USAGE, RELABEL_USAGE, cmd_add, cmd_label, cmd_relabel
 from .listing import (
     LIST_USAGE,
     cmd_list,
@@ -85,19 +71,21 @@ from .misc import (
     dot_msgs,
     dot_noop,
 )
-from .query import cmd_query
 from .restore import RESTORE_USAGE, cmd_restore
 from .schedule import ENABLE_USAGE, cmd_disable, cmd_enable
-from .show import SHOW_USAGE, cmd_reload, cmd_show
 from .status import cmd_status, dot_status
-from .update import (
+from .usage import (
+    ADD_USAGE,
+    CONFIGURE_USAGE,
+    ESTIMATE_USAGE,
+    MOUNT_USAGE,
+    RELABEL_USAGE,
+    RELEASE_USAGE,
+    SETBANDWIDTH_USAGE,
+    SHOW_USAGE,
     TRUNCATE_USAGE,
+    UNMOUNT_USAGE,
     UPDATE_USAGE,
-    cmd_delete,
-    cmd_prune,
-    cmd_purge,
-    cmd_truncate,
-    cmd_update,
 )
 
 if TYPE_CHECKING:
@@ -512,6 +500,23 @@ async def cmd_setdebug(ua: UserAgent, args: Args) -> bool:
     return True
 
 
+LATER: list[tuple[str, str]] = []  # (module, handler) of the commands imported when first run
+
+
+def _later(module: str, name: str) -> Handler:
+    """The handler ``name`` of ``ua.<module>``, imported when the command first runs: the
+    Director does not hold the modules of commands a session never uses (bvfs, configure,
+    label, update, ...); their usage lines are in :mod:`.usage`."""
+    LATER.append((module, name))
+
+    async def handler(ua: UserAgent, args: Args) -> bool:
+        command: Handler = getattr(importlib.import_module(f".{module}", __package__), name)
+        return await command(ua, args)
+
+    handler.__name__ = handler.__qualname__ = name
+    return handler
+
+
 TABLE: list[Command] = [
     Command(".", dot_noop, "no op", "."),
     Command(".actiononpurge", dot_actiononpurge, "List possible actions on purge", ".actiononpurge"),
@@ -565,45 +570,45 @@ TABLE: list[Command] = [
     Command(".volstatus", dot_volstatus, "List all volume status", ".volstatus"),
     Command(
         ".bvfs_lsdirs",
-        dot_bvfs_lsdirs,
+        _later("bvfs", "dot_bvfs_lsdirs"),
         "List directories using BVFS",
         ".bvfs_lsdirs jobid=<jobid> path=<path> | pathid=<pathid> [limit=<limit>] [offset=<offset>]",
     ),
     Command(
         ".bvfs_lsfiles",
-        dot_bvfs_lsfiles,
+        _later("bvfs", "dot_bvfs_lsfiles"),
         "List files using BVFS",
         ".bvfs_lsfiles jobid=<jobid> path=<path> | pathid=<pathid> [limit=<limit>] [offset=<offset>]",
     ),
-    Command(".bvfs_update", dot_bvfs_update, "Update BVFS cache", ".bvfs_update [jobid=<jobid>]"),
+    Command(".bvfs_update", _later("bvfs", "dot_bvfs_update"), "Update BVFS cache", ".bvfs_update [jobid=<jobid>]"),
     Command(
         ".bvfs_get_jobids",
-        dot_bvfs_get_jobids,
+        _later("bvfs", "dot_bvfs_get_jobids"),
         "Get jobids required for a restore",
         ".bvfs_get_jobids jobid=<jobid> | ujobid=<unique-jobid> [all]",
     ),
     Command(
         ".bvfs_versions",
-        dot_bvfs_versions,
+        _later("bvfs", "dot_bvfs_versions"),
         "List versions of a file",
         ".bvfs_versions jobid=0 client=<client-name> pathid=<path-id> filename=<file-name> "
         "[copies] [versions]",
     ),
     Command(
         ".bvfs_restore",
-        dot_bvfs_restore,
+        _later("bvfs", "dot_bvfs_restore"),
         "Mark BVFS files/directories for restore. Stored in handle.",
         ".bvfs_restore path=<handle> jobid=<jobid> [fileid=<file-id>] [dirid=<dirid>] "
         "[hardlink=<hardlink>]",
     ),
     Command(
         ".bvfs_cleanup",
-        dot_bvfs_cleanup,
+        _later("bvfs", "dot_bvfs_cleanup"),
         "Cleanup BVFS cache for a certain handle",
         ".bvfs_cleanup path=<handle>",
     ),
-    Command(".bvfs_clear_cache", dot_bvfs_clear_cache, "Clear BVFS cache", ".bvfs_clear_cache yes"),
-    Command("add", cmd_add, "Add media to a pool", ADD_USAGE),
+    Command(".bvfs_clear_cache", _later("bvfs", "dot_bvfs_clear_cache"), "Clear BVFS cache", ".bvfs_clear_cache yes"),
+    Command("add", _later("label", "cmd_add"), "Add media to a pool", ADD_USAGE),
     Command("autodisplay", cmd_autodisplay, "Autodisplay console messages", "autodisplay on|off"),
     Command("automount", cmd_automount, "Automount after label", "automount on|off"),
     Command(
@@ -612,17 +617,17 @@ TABLE: list[Command] = [
         "Cancel a job",
         "cancel jobid=<number> | job=<job-name> | ujobid=<unique-job-name> | all [yes]",
     ),
-    Command("configure", cmd_configure, "Configure director resources", CONFIGURE_USAGE),
+    Command("configure", _later("configure", "cmd_configure"), "Configure director resources", CONFIGURE_USAGE),
     Command("create", cmd_create, "Create DB Pool from resource", "create pool=<pool-name>"),
     Command(
         "delete",
-        cmd_delete,
+        _later("update", "cmd_delete"),
         "Delete volume, pool or job",
         "delete volume=<volume-name> [yes] | jobid=<jobid>[,...]",
     ),
     Command("disable", cmd_disable, "Disable a job/client/schedule", ENABLE_USAGE),
     Command("enable", cmd_enable, "Enable a job/client/schedule", ENABLE_USAGE),
-    Command("estimate", cmd_estimate, "Performs FileSet estimate, listing gives full listing", ESTIMATE_USAGE),
+    Command("estimate", _later("estimate", "cmd_estimate"), "Performs FileSet estimate, listing gives full listing", ESTIMATE_USAGE),
     Command("exit", cmd_quit, "Terminate Bconsole session", "exit"),
     Command(
         "export",
@@ -645,7 +650,7 @@ TABLE: list[Command] = [
     ),
     Command(
         "label",
-        cmd_label,
+        _later("label", "cmd_label"),
         "Label a tape",
         "label volume=<volume-name> storage=<storage> pool=<pool> [slot=<slot>] [yes]",
     ),
@@ -653,7 +658,7 @@ TABLE: list[Command] = [
     Command("llist", cmd_llist, "Full or long list like list command", LIST_USAGE),
     Command("messages", cmd_messages, "Display pending messages", "messages"),
     Command("memory", cmd_memory, "Print current memory usage", "memory"),
-    Command("mount", cmd_mount, "Mount storage", MOUNT_USAGE),
+    Command("mount", _later("devices", "cmd_mount"), "Mount storage", MOUNT_USAGE),
     Command(
         "move",
         cmd_changer,
@@ -662,22 +667,22 @@ TABLE: list[Command] = [
     ),
     Command(
         "prune",
-        cmd_prune,
+        _later("update", "cmd_prune"),
         "Prune records from catalog",
         "prune volume=<volume-name> [yes] | jobs|files [client=<client>] [pool=<pool>] [yes]",
     ),
     Command(
         "purge",
-        cmd_purge,
+        _later("update", "cmd_purge"),
         "Purge records from catalog",
         "purge volume=<volume-name> [action=truncate] [storage=<storage>] [yes] | jobid=<jobid>[,...] [yes]",
     ),
     Command("quit", cmd_quit, "Terminate Bconsole session", "quit"),
-    Command("query", cmd_query, "Query catalog", "query"),
+    Command("query", _later("query", "cmd_query"), "Query catalog", "query"),
     Command("restore", cmd_restore, "Restore files", RESTORE_USAGE),
-    Command("relabel", cmd_relabel, "Relabel a tape", RELABEL_USAGE),
-    Command("release", cmd_release, "Release storage", RELEASE_USAGE),
-    Command("reload", cmd_reload, "Reload conf file", "reload"),
+    Command("relabel", _later("label", "cmd_relabel"), "Relabel a tape", RELABEL_USAGE),
+    Command("release", _later("devices", "cmd_release"), "Release storage", RELEASE_USAGE),
+    Command("reload", _later("show", "cmd_reload"), "Reload conf file", "reload"),
     Command("rerun", cmd_rerun, "Rerun a job", RERUN_USAGE),
     Command(
         "resolve",
@@ -692,7 +697,7 @@ TABLE: list[Command] = [
         "Report status",
         "status [dir|director] | storage=<storage> | client=<client>",
     ),
-    Command("setbandwidth", cmd_setbandwidth, "Sets bandwidth", SETBANDWIDTH_USAGE),
+    Command("setbandwidth", _later("bandwidth", "cmd_setbandwidth"), "Sets bandwidth", SETBANDWIDTH_USAGE),
     Command(
         "setdebug",
         cmd_setdebug,
@@ -700,14 +705,14 @@ TABLE: list[Command] = [
         "setdebug level=<nn> [trace=0/1] [dir|client=<client>|storage=<storage>]",
     ),
     Command("setip", cmd_setip, "Sets new client address -- if authorized", "setip"),
-    Command("show", cmd_show, "Show resource records", SHOW_USAGE),
+    Command("show", _later("show", "cmd_show"), "Show resource records", SHOW_USAGE),
     Command("sqlquery", cmd_sqlquery, "Use SQL to query catalog", "sqlquery"),
     Command("time", cmd_time, "Print current time", "time"),
     Command("trace", cmd_trace, "Turn on/off trace to file", "trace on|off"),
-    Command("truncate", cmd_truncate, "Truncate purged volumes", TRUNCATE_USAGE),
-    Command("unmount", cmd_unmount, "Unmount storage", UNMOUNT_USAGE),
-    Command("umount", cmd_unmount, "Umount - for old-time Unix guys, see unmount", UNMOUNT_USAGE),
-    Command("update", cmd_update, "Update volume, pool or stats", UPDATE_USAGE),
+    Command("truncate", _later("update", "cmd_truncate"), "Truncate purged volumes", TRUNCATE_USAGE),
+    Command("unmount", _later("devices", "cmd_unmount"), "Unmount storage", UNMOUNT_USAGE),
+    Command("umount", _later("devices", "cmd_unmount"), "Umount - for old-time Unix guys, see unmount", UNMOUNT_USAGE),
+    Command("update", _later("update", "cmd_update"), "Update volume, pool or stats", UPDATE_USAGE),
     Command("use", cmd_use, "Use specific catalog", "use catalog=<catalog>"),
     Command("var", cmd_var, "Does variable expansion", "var <text>"),
     Command("version", cmd_version, "Print Director version", "version"),

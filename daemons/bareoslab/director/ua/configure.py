@@ -26,9 +26,6 @@ from .args import Args, CommandFailed, yesno
 if TYPE_CHECKING:
     from .commands import UserAgent
 
-CONFIGURE_USAGE = (
-    "configure add <resourcetype> name=<name> <directive>=<value> ... | configure export client=<clientname>"
-)
 _FORBIDDEN = {"@": "'@' (include)", ";": "';' (end of directive)"}
 
 

@@ -17,10 +17,6 @@ from .status import relay_answer
 if TYPE_CHECKING:
     from .commands import UserAgent
 
-MOUNT_USAGE = "mount storage=<storage-name> [slot=<num>] [drive=<num>]"
-UNMOUNT_USAGE = "unmount storage=<storage-name> [drive=<num>]"
-RELEASE_USAGE = "release storage=<storage-name> [drive=<num>]"
-
 
 def _number(args: Args, key: str) -> int | None:
     text = arg(args, key)

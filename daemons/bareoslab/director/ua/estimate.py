@@ -23,7 +23,6 @@ from .args import Args, CommandFailed, arg, has, yesno
 if TYPE_CHECKING:
     from .commands import UserAgent
 
-ESTIMATE_USAGE = "fileset=<fileset-name> client=<client-name> level=<level> accurate=<yes/no> job=<job-name> listing"
 ANSWER_TIMEOUT = 3600.0
 
 

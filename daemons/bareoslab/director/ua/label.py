@@ -121,7 +121,6 @@ async def cmd_label(ua: UserAgent, args: Args) -> bool:
     return True
 
 
-ADD_USAGE = "add pool=<pool-name> storage=<storage-name> jobid=<jobid>"
 ADD_WARNING = (
     "You probably don't want to be using this command since it\n"
     "creates database records without labeling the Volumes.\n"
@@ -192,8 +191,6 @@ async def cmd_add(ua: UserAgent, args: Args) -> bool:
     await ua.send(f"{len(names)} Volumes created in pool {pool.name}")
     return True
 
-
-RELABEL_USAGE = "relabel storage=<storage-name> oldvolume=<old-volume-name> volume=<new-volume-name> pool=<pool-name>"
 
 
 async def cmd_relabel(ua: UserAgent, args: Args) -> bool:

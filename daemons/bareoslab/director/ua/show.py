@@ -11,6 +11,7 @@ from ...config.schema import SCHEMAS
 from ...config.types import edit_utime
 from ..errors import ReloadError
 from .args import Args, CommandFailed, UsageError, keyword
+from .usage import SHOW_USAGE
 
 if TYPE_CHECKING:
     from .commands import UserAgent
@@ -42,10 +43,6 @@ SHOW_TYPES = {
     "profiles": "Profile",
     "profile": "Profile",
 }
-SHOW_USAGE = (
-    "show directors | jobs | jobdefs | clients | storages | pools | filesets | schedules | messages "
-    "| catalogs | consoles | profiles | all | <type>=<name>"
-)
 _ORDER = [
     "Director",
     "Client",

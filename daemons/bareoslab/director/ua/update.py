@@ -25,16 +25,11 @@ from .args import Args, CommandFailed, UsageError, arg, has, int_arg, int_list_a
 from .output import format_table, json_rows
 from .prompt import choose, parse_date
 from .run_prompt import select_resource
+from .usage import TRUNCATE_USAGE
 
 if TYPE_CHECKING:
     from .commands import UserAgent
 
-UPDATE_USAGE = (
-    "update volume=<volume-name> [volstatus=<status>] [volretention=<time>] [pool=<pool>] "
-    "[enabled=yes|no] [recycle=yes|no] [maxvoljobs=<n>] [maxvolfiles=<n>] [maxvolbytes=<size>] "
-    "[slot=<n>] [inchanger=yes|no] | pool=<pool> | slots [storage=<storage>] | stats [days=<n>] "
-    "| jobid=<id> [jobname=<name>] [starttime=<time>] [client=<client>] [filesetid=<id>] [jobtype=<type>]"
-)
 UPDATE_CHOICES = ["Volume parameters", "Pool from resource", "Slots from autochanger", "Long term statistics"]
 _UPDATE_KEYWORDS = ("media", "volume", "pool", "slots", "slot", "jobid", "stats")
 async def _volume(ua: UserAgent, name: str | None) -> MediaRow:
@@ -415,9 +410,6 @@ async def relabel_in_place(ua: UserAgent, media: MediaRow, pool: str, storage: R
     return size
 
 
-TRUNCATE_USAGE = (
-    "truncate volstatus=Purged [storage=<storage>] [pool=<pool>] [volume=<volume>] [drive=<drivenum>] [yes]"
-)
 _TRUNCATE_KEYS = frozenset({"volstatus", "storage", "pool", "volume", "drive", "yes"})
 _FIRST_BLOCK = 512 * 126  # a volume of no more than its label block has nothing to cut
 

@@ -149,3 +149,37 @@ def test_ua_usage_line_for_missing_arguments() -> None:
         await client.close()
 
     asyncio.run(run())
+
+
+def test_ua_rarely_used_command_modules_load_when_first_run() -> None:
+    """Importing the command table loads none of the modules behind ``_later`` (the Director's
+    resident memory); each of them names a handler that exists; one runs when asked."""
+    import importlib
+    import inspect
+    import subprocess
+    import sys
+
+    from bareoslab.director.ua import commands
+
+    modules = sorted({f"bareoslab.director.ua.{module}" for module, _ in commands.LATER})
+    assert "bareoslab.director.ua.bvfs" in modules and "bareoslab.director.ua.update" in modules
+    probe = (
+        "import sys\nimport bareoslab.director.ua.commands\n"
+        f"print(' '.join(m for m in {modules!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
+    for module, name in commands.LATER:
+        handler = getattr(importlib.import_module(f"bareoslab.director.ua.{module}"), name)
+        assert inspect.iscoroutinefunction(handler), (module, name)
+
+    async def run() -> None:
+        ua, server, client = await session()
+        await ua.execute("show sideways=1")
+        got = await reply(client, {Signal.EOD})
+        assert got[0].startswith("Keywords for the show command are: show directors | jobs")
+        await server.close()
+        await client.close()
+
+    asyncio.run(run())
