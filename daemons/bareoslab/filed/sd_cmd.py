@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 _TICKET = re.compile(r"^3000 OK open ticket = (\d+)")
 _CLOSE = re.compile(r"^3000 OK close Status = (\d+)")
-DRAIN_BYTES = 2 * 1024 * 1024
 
 
 class SessionError(Exception):
