@@ -112,10 +112,11 @@ class FileSql(SqlBase):
             job.start_time + timedelta(seconds=1),
         )
 
-    def restore_files(self, job_ids: Iterable[int]) -> Iterator[RestoreFile]:
+    def restore_files(self, job_ids: Iterable[int], ordered: bool = True) -> Iterator[RestoreFile]:
         """Newest version of every path+name among the jobs (deleted markers drop
-        the file), ordered by JobId and FileIndex."""
+        the file), ordered by JobId and FileIndex unless ``ordered`` is false."""
         ids = [int(i) for i in job_ids]
+        order = " ORDER BY JobId, FileIndex" if ordered else ""
         for job_id, file_index, path, name, lstat, md5 in self._db.stream(
-                self._named("restore_files", job_ids=marks(len(ids))), ids):
+                self._named("restore_files", job_ids=marks(len(ids)), order=order), ids):
             yield RestoreFile(int(job_id), int(file_index), path, name, lstat, md5)

@@ -116,6 +116,8 @@ def test_restore_files_newest_version_wins(catalog: Catalog, basics: Basics) -> 
         (full, "c")
     ]
     assert list(catalog.restore_files([])) == []
+    # unordered (one job's restore of everything): the same rows
+    assert sorted(catalog.restore_files([full, inc1, inc2], ordered=False)) == got
 
 
 def test_jobmedia_for_restore_jobs(catalog: Catalog, basics: Basics) -> None:

@@ -1,5 +1,6 @@
 -- Newest version of every path+name among the selected jobs (dml/0036); a deleted-file
--- marker (FileIndex 0) as newest version removes the file from the restore.
+-- marker (FileIndex 0) as newest version removes the file from the restore. The last line
+-- orders the rows by JobId and FileIndex, or is empty (no sort: SQLite's sorter holds 1 MiB).
 SELECT JobId, FileIndex, Path, Name, LStat, Md5
   FROM (SELECT f.JobId, f.FileIndex, p.Path, f.Name, f.LStat, f.Md5,
                row_number() OVER (PARTITION BY f.PathId, f.Name
@@ -10,4 +11,4 @@ SELECT JobId, FileIndex, Path, Name, LStat, Md5
          WHERE f.JobId IN ({job_ids})) newest
  WHERE version = 1
    AND FileIndex > 0
- ORDER BY JobId, FileIndex
+{order}

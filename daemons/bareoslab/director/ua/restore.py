@@ -85,7 +85,9 @@ async def _files_from_tree(ua: UserAgent, args: Args, sel: Selection) -> FileSel
     if any(job.purged_files for job in sel.jobs.values()):
         pass  # no File rows to build from
     elif has(args, "all") and has(args, "done"):
-        marked = await director.db(mark_all, lambda: cat.restore_files(sel.jobids), len(sel.jobids))
+        marked = await director.db(
+            mark_all, lambda ordered: cat.restore_files(sel.jobids, ordered), len(sel.jobids)
+        )
         if marked.entries:
             await ua.send(f"\n{marked.inserted:,} files inserted into the tree and marked for extraction.")
             return marked.selection

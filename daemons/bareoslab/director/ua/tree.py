@@ -320,25 +320,28 @@ def _parent_dir(path: str) -> str:
     return path[: path.rfind("/", 0, len(path) - 1) + 1]
 
 
-def mark_all(read: Callable[[], Iterable[RestoreFile]], jobs: int) -> MarkedAll:
+def mark_all(read: Callable[[bool], Iterable[RestoreFile]], jobs: int) -> MarkedAll:
     """``restore ... all done`` without the tree: what :meth:`RestoreTree.build` with
     ``mark_all`` selects and counts, from the catalog's rows as they stream by, so that memory
-    grows with the directories, not with the files.
+    grows with the directories, not with the files. ``read(ordered)`` gives the rows, in
+    JobId and FileIndex order when ``ordered``.
 
     One exception to the tree's way comes from two jobs: a name saved as a file by one and as a
     directory by the other is one node of the tree, which keeps the later row. To find those,
     the directories' rows of a restore of several jobs are read first (``read`` is called twice)
     and added at the end; a file row loses to a later directory row of its name and the
-    other way round.
+    other way round. One job needs neither that nor the order (:func:`_mark_one_job`).
     """
+    if jobs <= 1:
+        return _mark_one_job(read(False))
     dir_rows: dict[str, tuple[int, int]] = {}  # several jobs: directory -> its (JobId, FileIndex)
     if jobs > 1:
-        for f in read():
+        for f in read(True):
             if not f.name and f.file_index > 0:
                 dir_rows[f.path] = (f.job_id, f.file_index)
     marked = MarkedAll(FileSelection())
     nodes: set[str] = set()  # the directories the tree would have as nodes so far
-    for f in read():
+    for f in read(True):
         marked.entries += 1
         path = f.path
         if f.name:
@@ -360,6 +363,62 @@ def mark_all(read: Callable[[], Iterable[RestoreFile]], jobs: int) -> MarkedAll:
     for job_id, file_index in dir_rows.values():
         marked.selection.add(job_id, file_index)
     return marked
+
+
+def _mark_one_job(rows: Iterable[RestoreFile]) -> MarkedAll:
+    """:func:`mark_all` of one job's rows in any order: the catalog need not sort them (SQLite's
+    sorter holds 1 MiB whatever the result), memory still grows with the directories only.
+
+    Every row is selected but the restore root's; which FileIndexes, a bitmap per job keeps.
+    The counts are the tree's from rows in FileIndex order, where a directory comes after
+    everything beneath it (a File daemon sends a directory's attributes after its contents):
+    a file makes a node of its own, a directory only if no row lies beneath it.
+    """
+    marked = MarkedAll(FileSelection())
+    chosen: dict[int, bytearray] = {}  # JobId -> bit per FileIndex
+    above: set[str] = set()  # every directory with a row beneath it
+    dirs: list[str] = []  # the directories' rows
+    for f in rows:
+        marked.entries += 1
+        path = f.path
+        if f.name:
+            marked.inserted += 1
+        elif path in ("/", ""):  # the root's own row is never marked
+            continue
+        else:
+            dirs.append(path)
+            path = _parent_dir(path)
+        bits = chosen.setdefault(f.job_id, bytearray())
+        byte = f.file_index >> 3
+        if byte >= len(bits):
+            bits.extend(bytes(max(byte + 1, 2 * len(bits)) - len(bits)))
+        bits[byte] |= 1 << (f.file_index & 7)
+        while path and path != "/" and path not in above:
+            above.add(path)
+            path = _parent_dir(path)
+    marked.inserted += sum(1 for path in dirs if path not in above)
+    for job_id, bits in chosen.items():
+        for first, last in _runs(bits):
+            marked.selection.add_range(job_id, first, last)
+    return marked
+
+
+def _runs(bits: bytearray) -> Iterator[tuple[int, int]]:
+    """The runs of set bits (bit ``i`` is ``bits[i >> 3] >> (i & 7) & 1``), in order."""
+    first = -1
+    for byte_no, byte in enumerate(bits):
+        if byte in (0, 0xFF) and (first < 0) == (byte == 0):
+            continue  # a whole byte outside a run, or inside one
+        for bit in range(8):
+            index = byte_no * 8 + bit
+            if byte >> bit & 1:
+                if first < 0:
+                    first = index
+            elif first >= 0:
+                yield first, index - 1
+                first = -1
+    if first >= 0:
+        yield first, len(bits) * 8 - 1
 
 
 # -- file selection mode -------------------------------------------------------------

@@ -31,8 +31,9 @@ def lstat(mode: int, size: int = 0, link_fi: int = 0, nlink: int = 1) -> str:
 FILE, DIR, LINK = stat.S_IFREG | 0o644, stat.S_IFDIR | 0o755, stat.S_IFLNK | 0o777
 
 
-def rows() -> list[RestoreFile]:
-    """A backup of /srv/data as an FD sends it: files before the directory holding them."""
+def rows(ordered: bool = True) -> list[RestoreFile]:
+    """A backup of /srv/data as an FD sends it: files before the directory holding them (in
+    this order either way: one job's rows are not sorted for ``mark_all``)."""
     return [
         RestoreFile(1, 1, "/srv/data/", "a.txt", lstat(FILE, 10), ""),
         RestoreFile(1, 2, "/srv/data/sub/", "b.log", lstat(FILE, 200), ""),
@@ -120,7 +121,7 @@ def test_mark_all_without_a_tree_selects_and_counts_what_the_tree_does(jobs: int
 def test_mark_all_keeps_the_newer_of_a_file_and_a_directory_of_one_name() -> None:
     """Job 1 saved /srv/x as a file; job 2 saved a directory /srv/x/ with a file in it (and
     the other way round for /srv/y): the tree keeps the later row of each name."""
-    def both() -> list[RestoreFile]:
+    def both(ordered: bool) -> list[RestoreFile]:
         return [
             RestoreFile(1, 1, "/srv/", "x", lstat(FILE, 1), ""),
             RestoreFile(1, 2, "/srv/y/", "", lstat(DIR), ""),
@@ -128,7 +129,7 @@ def test_mark_all_keeps_the_newer_of_a_file_and_a_directory_of_one_name() -> Non
             RestoreFile(2, 2, "/srv/x/", "", lstat(DIR), ""),
             RestoreFile(2, 3, "/srv/", "y", lstat(FILE, 1), ""),
         ]
-    tree = RestoreTree.build(both(), mark_all=True)
+    tree = RestoreTree.build(both(True), mark_all=True)
     assert tree.selection().indexes() == {2: [1, 2, 3]}
     assert mark_all(both, 2).selection.indexes() == tree.selection().indexes()
 
@@ -175,3 +176,28 @@ def test_tree_commands_match_in_bareos_table_order(word: str, command: str) -> N
 def test_split_words_keeps_quoted_blanks() -> None:
     assert split_words('mark "dir with spaces" b*') == ["mark", "dir with spaces", "b*"]
     assert split_words("  ls  ") == ["ls"] and split_words("") == []
+
+
+def test_mark_all_of_one_job_needs_no_order() -> None:
+    """The rows of one job come unsorted (the catalog's order); the selection, as runs, and the
+    counts are the tree's from the rows in FileIndex order."""
+    rows_in_order = [RestoreFile(7, 1, "/", "", lstat(DIR), "")]  # the root's own row
+    for d in range(3):
+        base = 2 + d * 30
+        for i in range(25):
+            rows_in_order.append(RestoreFile(7, base + i, f"/srv/d{d}/", f"f{i}", lstat(FILE, i), ""))
+        rows_in_order.append(RestoreFile(7, base + 25, f"/srv/d{d}/empty/", "", lstat(DIR), ""))
+        rows_in_order.append(RestoreFile(7, base + 26, f"/srv/d{d}/", "", lstat(DIR), ""))
+    rows_in_order.append(RestoreFile(7, 200, "/srv/", "", lstat(DIR), ""))
+    tree = RestoreTree.build(rows_in_order, mark_all=True)
+    asked = []
+
+    def unsorted(ordered: bool) -> list[RestoreFile]:
+        asked.append(ordered)
+        return sorted(rows_in_order, key=lambda f: (f.path, f.name))  # as by (PathId, Name)
+
+    marked = mark_all(unsorted, 1)
+    assert marked.selection.indexes() == tree.selection().indexes()
+    assert marked.selection.ranges(7, 0, 1000) == [(2, 28), (32, 58), (62, 88), (200, 200)]
+    assert (marked.entries, marked.inserted) == (tree.entries, tree.file_count) == (83, 78)
+    assert asked == [False]
