@@ -19,8 +19,9 @@ from .errors import CatalogError
 from .records import Code
 from .times import DB_TIME_FORMAT
 
-#: rows a streamed query holds at a time: ~0.2 MiB of a restore's File rows (5,000 held 4.3 MiB
-#: of the Director's peak during a restore, 1,000 0.9; fewer cost no measurable time)
+#: rows a streamed query holds at a time on PostgreSQL: ~0.4 MiB of a restore's File rows
+#: (5,000 held 4.3 MiB of the Director's peak during a restore, 1,000 0.9; fewer cost no
+#: measurable time)
 STREAM_ROWS = 250
 
 
@@ -49,9 +50,9 @@ class Driver(Protocol):
         """Run one statement with ``?`` placeholders."""
 
     def stream(self, sql: str, params: Sequence[Any] = (), size: int = STREAM_ROWS) -> Iterator[Any]:
-        """The rows of one query, fetched ``size`` at a time, so that a large result is never
-        held whole (on PostgreSQL a client cursor's would be). Nothing else may use the
-        connection until the rows are read."""
+        """The rows of one query, fetched ``size`` at a time (SQLite: one by one), so that a
+        large result is never held whole (on PostgreSQL a client cursor's would be). Nothing
+        else may use the connection until the rows are read."""
 
     def transaction(self) -> AbstractContextManager[None]:
         """A (nestable) transaction: commit on success, roll back on error."""

@@ -60,7 +60,7 @@ def test_query_placeholders_and_percent(catalog: Catalog) -> None:
 
 def test_a_streamed_result_comes_in_order_and_a_stream_left_early_frees_the_connection(
         catalog: Catalog, basics: Basics) -> None:
-    """``stream`` reads a result a chunk at a time (on PostgreSQL in chunked rows mode, not
+    """``stream`` reads a result a chunk (SQLite: a row) at a time (on PostgreSQL in chunked rows mode, not
     the whole result at once); after a stream abandoned halfway the catalog goes on."""
     db = catalog._db
     rows = db.stream("SELECT ? + 0 AS n UNION ALL SELECT ? + 0 UNION ALL SELECT ? + 0 ORDER BY n",
