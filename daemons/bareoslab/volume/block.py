@@ -96,16 +96,30 @@ def verify_checksum(
         )
 
 
+def _read_into(f: io.RawIOBase, view: memoryview) -> int:
+    """Fill ``view`` from ``f`` up to its end of file (one read, unless a raw read comes short)."""
+    done = 0
+    while done < len(view):
+        got = f.readinto(view[done:])
+        if not got:
+            break
+        done += got
+    return done
+
+
 def iter_blocks(
-    f: io.BufferedIOBase, volume_name: str, start: int, end: int | None, verify: bool
+    f: io.RawIOBase, volume_name: str, start: int, end: int | None, verify: bool
 ) -> Iterator[tuple[int, BlockHeader, memoryview]]:
-    """Blocks starting in [start, end] (to EOF if end is None) as views valid until the next one."""
+    """Blocks starting in [start, end] (to EOF if end is None) as views valid until the next one.
+
+    ``f`` is unbuffered: each block is read straight into one buffer (its header, then the
+    rest), not copied through a reader's buffer of its own."""
     buf = bytearray(DEFAULT_MAX_BLOCK_SIZE)
     view = memoryview(buf)
     f.seek(start)
     offset = start
     while end is None or offset <= end:
-        got = f.readinto(view[:BLOCK_HEADER_SIZE])
+        got = _read_into(f, view[:BLOCK_HEADER_SIZE])
         if not got:
             return
         if got < BLOCK_HEADER_BB01_SIZE:
@@ -119,7 +133,7 @@ def iter_blocks(
             grown[:got] = view[:got]
             buf, view = grown, memoryview(grown)
         if block_len > got:
-            more = f.readinto(view[got:block_len])
+            more = _read_into(f, view[got:block_len])
             if got + more < block_len:
                 raise CorruptBlock(
                     volume_name,

@@ -61,8 +61,6 @@ from bareoslab.volume.session import SessionWriter
 
 log = logging.getLogger(__name__)
 
-READ_BUFFER_SIZE = 256 * 1024  # buffered reader size; larger reads go straight to the block buffer
-
 
 class Volume:
     """A volume open for append on a file device. Use ``FileDevice.open_append``.
@@ -494,14 +492,14 @@ class FileDevice:
             yield from self.read_records(volume_name, entries, reader=reader)
 
 
-def _open_reader(path: Path, volume_name: str) -> io.BufferedReader:
+def _open_reader(path: Path, volume_name: str) -> io.FileIO:
     try:
         raw = io.FileIO(path, "rb")
     except FileNotFoundError:
         raise VolumeNotFound(volume_name, f"no volume file {path}") from None
     if hasattr(os, "posix_fadvise"):
         os.posix_fadvise(raw.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)  # larger read-ahead
-    return io.BufferedReader(raw, READ_BUFFER_SIZE)
+    return raw
 
 
 def _count_blocks(fd: int, volume_name: str, size: int, verify_from: int | None = None) -> tuple[int, int]:

@@ -1,3 +1,4 @@
+import io
 import struct
 import zlib
 
@@ -7,6 +8,7 @@ from bareoslab.volume.block import (
     MAX_BLOCK_LENGTH,
     BlockBuilder,
     build_block,
+    iter_blocks,
     parse_block_header,
     verify_checksum,
 )
@@ -108,3 +110,37 @@ def test_block_reads_legacy_bb01(device, labelled):
         Record(5, 77, 1, 2, b"data", offset),
         Record(6, 78, 1, 1, b"other", offset),
     ]
+
+
+class _Trickle(io.RawIOBase):
+    """A raw file whose reads return at most ``step`` bytes, as a raw read may."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self._data, self._pos, self._step = data, 0, step
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        self._pos = pos
+        return pos
+
+    def readinto(self, view) -> int:
+        n = min(len(view), self._step, len(self._data) - self._pos)
+        view[:n] = self._data[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+
+def test_blocks_are_whole_however_short_the_reads():
+    blocks = [build_block([(i, 2, bytes([i]) * (5000 * i))], block_number=i) for i in (1, 2, 3)]
+    volume = b"".join(blocks)
+    got = [(offset, header.block_number, bytes(block))
+           for offset, header, block in iter_blocks(_Trickle(volume, 1000), VOLUME, 0, None, True)]
+    offsets = [0, len(blocks[0]), len(blocks[0]) + len(blocks[1])]
+    assert got == list(zip(offsets, (1, 2, 3), blocks))
+    with pytest.raises(CorruptBlock, match="cut short by end of volume"):
+        list(iter_blocks(_Trickle(volume[:-10], 1000), VOLUME, 0, None, True))
