@@ -21,7 +21,7 @@ from .job import SdJob, bashed
 
 log = logging.getLogger(__name__)
 
-DRAIN_BYTES = 512 * 1024  # sent before waiting for the transport: memory stays flat
+DRAIN_BYTES = 256 * 1024  # sent before waiting for the transport: memory stays flat
 
 
 class ReadError(Exception):
