@@ -334,11 +334,10 @@ def mark_all(read: Callable[[bool], Iterable[RestoreFile]], jobs: int) -> Marked
     """
     if jobs <= 1:
         return _mark_one_job(read(False))
-    dir_rows: dict[str, tuple[int, int]] = {}  # several jobs: directory -> its (JobId, FileIndex)
-    if jobs > 1:
-        for f in read(True):
-            if not f.name and f.file_index > 0:
-                dir_rows[f.path] = (f.job_id, f.file_index)
+    dir_rows: dict[str, tuple[int, int]] = {}  # directory -> its (JobId, FileIndex)
+    for f in read(True):
+        if not f.name and f.file_index > 0:
+            dir_rows[f.path] = (f.job_id, f.file_index)
     marked = MarkedAll(FileSelection())
     nodes: set[str] = set()  # the directories the tree would have as nodes so far
     for f in read(True):
@@ -352,11 +351,8 @@ def mark_all(read: Callable[[bool], Iterable[RestoreFile]], jobs: int) -> Marked
             if f.file_index > 0 and (newer_dir is None or newer_dir < (f.job_id, f.file_index)):
                 marked.selection.add(f.job_id, f.file_index)
                 dir_rows.pop(as_dir, None)  # the file is newer: not its directory
-        elif path not in ("/", ""):  # a directory; the root's own row is never marked
-            if path not in nodes:
-                marked.inserted += 1
-            if f.file_index > 0 and jobs <= 1:
-                marked.selection.add(f.job_id, f.file_index)
+        elif path not in ("/", "") and path not in nodes:  # a directory (marked from dir_rows)
+            marked.inserted += 1
         while path and path != "/" and path not in nodes:  # this directory and those above
             nodes.add(path)
             path = _parent_dir(path)
@@ -388,11 +384,12 @@ def _mark_one_job(rows: Iterable[RestoreFile]) -> MarkedAll:
         else:
             dirs.append(path)
             path = _parent_dir(path)
-        bits = chosen.setdefault(f.job_id, bytearray())
-        byte = f.file_index >> 3
-        if byte >= len(bits):
-            bits.extend(bytes(max(byte + 1, 2 * len(bits)) - len(bits)))
-        bits[byte] |= 1 << (f.file_index & 7)
+        if f.file_index > 0:
+            bits = chosen.setdefault(f.job_id, bytearray())
+            byte = f.file_index >> 3
+            if byte >= len(bits):
+                bits.extend(bytes(max(byte + 1, 2 * len(bits)) - len(bits)))
+            bits[byte] |= 1 << (f.file_index & 7)
         while path and path != "/" and path not in above:
             above.add(path)
             path = _parent_dir(path)
