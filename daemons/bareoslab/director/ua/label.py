@@ -192,7 +192,6 @@ async def cmd_add(ua: UserAgent, args: Args) -> bool:
     return True
 
 
-
 async def cmd_relabel(ua: UserAgent, args: Args) -> bool:
     """A Purged or Recycled volume labelled again under a new name (its old catalog record
     goes, a new one comes), as Bareos' ``relabel``."""
