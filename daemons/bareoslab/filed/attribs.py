@@ -40,8 +40,15 @@ _DIGIT_VALUE = {c: i for i, c in enumerate(_ALPHABET)}
 _FT_MASK = 0xFFFF
 
 
-# every pair of digits: one table lookup per 12 bits (this runs 16 times per file)
-_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+# every pair of digits: one table lookup per 12 bits (this runs 16 times per file); made when
+# first needed: only the File daemon writes lstats, and the table is 0.25 MiB of every daemon
+_PAIRS: list[str] = []
+
+
+def _pairs() -> list[str]:
+    if not _PAIRS:
+        _PAIRS.extend(a + b for a in _ALPHABET for b in _ALPHABET)
+    return _PAIRS
 
 
 # device, mode, owner, block size and times repeat a lot; 256 entries keep them (8,192 held
@@ -53,12 +60,13 @@ def to_base64_int(n: int) -> str:
         return _ALPHABET[n]
     if n < 0:
         return "-" + to_base64_int(-n)
+    table = _PAIRS or _pairs()
     if n < 4096:
-        return _PAIRS[n]
+        return table[n]
     pairs: list[str] = []
     while n:
         n, low = divmod(n, 4096)
-        pairs.append(_PAIRS[low])
+        pairs.append(table[low])
     return "".join(reversed(pairs)).lstrip("A")
 
 

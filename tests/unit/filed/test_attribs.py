@@ -1,5 +1,7 @@
 import os
 import random
+import subprocess
+import sys
 
 import pytest
 from bareoslab.codes import FileType
@@ -63,6 +65,15 @@ def test_base64_int_known_values(n, text):
 )
 def test_base64_int_round_trip(n):
     assert from_base64_int(to_base64_int(n)) == n
+
+
+def test_reading_lstats_builds_no_table_of_digit_pairs():
+    """Only the File daemon writes lstats: the others do not pay for the table (0.25 MiB)."""
+    code = (f"from bareoslab.filed import attribs; attribs.decode_lstat({EXAMPLE!r}); "
+            "print(len(attribs._PAIRS)); attribs.encode_lstat(__import__('os').stat('/')); "
+            "print(len(attribs._PAIRS))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["0", "4096"]
 
 
 @pytest.mark.parametrize("bad", ["", "-", "A=", "AB C", "é", "A-B"])
