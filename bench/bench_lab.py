@@ -27,6 +27,7 @@ from bench_data import BenchError, Dataset
 from bench_limits import check_restore
 
 try:
+    import bareoslab
     from bareoslab.console.client import Console
     from bareoslab.lab.local import processes
     from bareoslab.lab.local.render import CatalogSettings, LocalTopology, director_host, render
@@ -43,6 +44,24 @@ DAEMON_KINDS = ("dir", "sd", "fd")
 _JOBID = re.compile(r"Job queued\. JobId=(\d+)")
 _STATUS = re.compile(r"JobStatus=(.*?) \((\w|\?)\)")
 _REPORT_LINE = re.compile(r"^  ([A-Za-z][A-Za-z ()/-]*?):\s+(.*)$")
+
+_COMPILED: set[Path] = set()
+
+
+def byte_compile() -> None:
+    """Compile the daemons' modules (the ``bareoslab`` this process imports, which the daemons
+    it starts import too) as an installation does: pip and distribution packages do. A daemon
+    that finds no ``.pyc`` (``PYTHONDONTWRITEBYTECODE`` set, a tree it cannot write) compiles
+    every module it imports at each start: ~2 MiB more RSS at start, ~0.4 MiB more peak for the
+    Director during a job. Once per process."""
+    package = Path(bareoslab.__file__).resolve().parent
+    if package in _COMPILED:
+        return
+    done = subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchError(f"compiling {package} failed: {(done.stdout + done.stderr).strip()[-2000:]}")
+    _COMPILED.add(package)
 
 
 @dataclass
@@ -183,6 +202,7 @@ class BenchLab:
             f'      Signature = {t.signature}\n    }}\n    File = "{self.tiny_file}"\n  }}\n}}\n'
         )
         self.configure()
+        byte_compile()
         if t.catalog.driver == "postgresql":  # its database and schema, as bareoslab-catalog makes them
             created = subprocess.run(
                 [sys.executable, "-m", "bareoslab.catalog.cli", "create", "-c", str(t.etc / director_host(t))],

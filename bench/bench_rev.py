@@ -4,8 +4,7 @@ Others may be editing the working tree while a benchmark runs (a daemon started 
 the third run would import other code than the first). With ``--rev`` the script
 exports REV's ``daemons/`` to ``WORK/code/<commit>/`` once and runs itself again with
 that directory first on ``PYTHONPATH``, so every daemon it starts, and its own console
-client, use that code. It must run before ``bareoslab`` is imported. Either way the code is
-byte-compiled first (:func:`byte_compile`), as an installed one is.
+client, use that code. It must run before ``bareoslab`` is imported.
 """
 
 from __future__ import annotations
@@ -33,26 +32,12 @@ def common_arguments(parser: argparse.ArgumentParser, scale: float = 1.0) -> Non
 CODE_ENV = "BAREOSLAB_BENCH_CODE"  # "<commit>:<daemons dir>" once re-executed
 
 
-def byte_compile(daemons: Path) -> None:
-    """Compile the daemons' modules as an installation does (pip, a distribution's package).
-    A daemon that finds no ``.pyc`` (``PYTHONDONTWRITEBYTECODE`` set, a tree it cannot write)
-    compiles every module it imports at each start: ~2 MiB more RSS at start, ~0.4 MiB more
-    peak for the Director during a job."""
-    done = subprocess.run([sys.executable, "-m", "compileall", "-q", str(daemons)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"compiling {daemons} failed: {(done.stdout + done.stderr).strip()[-2000:]}")
-
-
 def reexec_for_rev(script: str) -> None:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--rev")
     pre.add_argument("--work", type=Path, default=DEFAULT_WORK)
     known, _ = pre.parse_known_args()
-    if os.environ.get(CODE_ENV):
-        return
-    if not known.rev:
-        byte_compile(REPO / "daemons")
+    if not known.rev or os.environ.get(CODE_ENV):
         return
     proc = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--verify", f"{known.rev}^{{commit}}"],
@@ -76,7 +61,6 @@ def reexec_for_rev(script: str) -> None:
         if archive.returncode != 0:
             raise SystemExit(f"--rev {known.rev}: git archive failed: {archive.stderr.strip()}")
         (code / ".complete").write_text(sha + "\n")
-    byte_compile(code / "daemons")
     env = dict(os.environ, **{CODE_ENV: f"{sha}:{code / 'daemons'}"})
     env["PYTHONPATH"] = os.pathsep.join(
         x for x in (str(code / "daemons"), os.environ.get("PYTHONPATH")) if x

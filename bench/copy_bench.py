@@ -40,6 +40,7 @@ from bareoslab.lab.local.topology_extra import render_copy_migrate, start_sd2, s
 from bareoslab.net.auth import password_key  # noqa: E402
 from bench_cpu import CpuWindow  # noqa: E402
 from bench_data import DEFAULT_GENERATOR, ensure_dataset  # noqa: E402
+from bench_lab import byte_compile  # noqa: E402
 from bench_rev import common_arguments  # noqa: E402
 
 MB = 1_000_000
@@ -58,6 +59,7 @@ def one_run(work: Path, data: Path, data_bytes: int, index: int) -> dict[str, An
     t = LocalTopology(base, data_dir=data)
     render(t)
     sd2 = render_copy_migrate(t)
+    byte_compile()
     second = start_sd2(t, sd2, trace=False, debug=0)
     processes.start(t, trace=False, debug=0)
     pids = {kind: d.pid() for kind, d in processes.daemon_processes(t).items()}
