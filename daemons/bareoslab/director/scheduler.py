@@ -55,12 +55,15 @@ class SystemClock:
 
 class FileClock:
     """The time written in a file (epoch seconds, or ``YYYY-MM-DD HH:MM:SS`` local time); the
-    system's while the file does not exist. It moves only when the file is written."""
+    system's while the file does not exist. It moves only when the file is written. An empty
+    file is one caught between being truncated and written again (``echo``, ``write_text``):
+    the time stays what the file said last."""
 
     POLL = 0.1
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._last: float | None = None
 
     def now(self) -> float:
         try:
@@ -68,12 +71,16 @@ class FileClock:
                 text = f.read().strip()
         except (OSError, UnicodeDecodeError):
             return time.time()
+        if not text and self._last is not None:
+            return self._last
         try:
-            return float(text)
+            self._last = float(text)
+            return self._last
         except ValueError:
             pass
         try:
-            return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").timestamp()
+            self._last = datetime.strptime(text, "%Y-%m-%d %H:%M:%S").timestamp()
+            return self._last
         except ValueError:
             log.warning("clock file %s: %r is no time; using the system's", self.path, text[:40])
             return time.time()

@@ -71,3 +71,21 @@ def test_the_scheduler_wakes_at_the_next_run_or_within_a_minute() -> None:
     assert d.scheduler.next_time(at(2026, 11, 30, 21, 9, 30)) == at(2026, 11, 30, 21, 10)
     now = at(2026, 11, 30, 12, 0)
     assert d.scheduler.next_time(now) == now + 60
+
+
+def test_a_clock_file_caught_empty_while_rewritten_keeps_its_last_time(tmp_path) -> None:
+    """Writing a file truncates it first: a reader in between sees it empty. The clock stays at
+    the last time it read, not the system's (a scheduler would see days pass both ways)."""
+    from bareoslab.director.scheduler import FileClock
+
+    path = tmp_path / "clock"
+    clock = FileClock(str(path))
+    assert abs(clock.now() - time.time()) < 5  # no file: the system's time
+    path.write_text("2026-11-30 21:10:05\n")
+    assert clock.now() == at(2026, 11, 30, 21, 10, 5)
+    path.write_text("")
+    assert clock.now() == at(2026, 11, 30, 21, 10, 5)
+    path.write_text("1800000000\n")
+    assert clock.now() == 1800000000.0
+    path.write_text("soon\n")  # no time at all: the system's, with a warning
+    assert abs(clock.now() - time.time()) < 5
