@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import os
 import stat
 import time
 from pathlib import Path
 
 import pytest
+from bareoslab.net.bareos64 import bin_to_base64
 
 from .conftest import DRIVERS, Lab
 
@@ -81,6 +83,10 @@ def test_backup_full_then_incremental_then_restore(lab_factory, driver: str) -> 
     assert lab.query(f"SELECT count(*) FROM File WHERE JobId = {full}")[0][0] == entries
     md5s = [r[0] for r in lab.query(f"SELECT Md5 FROM File WHERE JobId = {full} AND Name = 'plain.txt'")]
     assert md5s and md5s[0] not in ("", "0")
+    # random.bin is 2.7 chunks: the FD's digest thread hashed it while it was read and sent
+    random_bin = data / "sub" / "deeper" / "random.bin"
+    md5s = [r[0] for r in lab.query(f"SELECT Md5 FROM File WHERE JobId = {full} AND Name = 'random.bin'")]
+    assert md5s == [bin_to_base64(hashlib.md5(random_bin.read_bytes()).digest(), compat=True)]
     # one volume, auto-labelled, and its JobMedia
     media = lab.query("SELECT VolumeName, VolStatus, VolJobs, VolBytes FROM Media")
     assert len(media) == 1 and media[0][0] == "Full-0001" and media[0][1] == "Append"

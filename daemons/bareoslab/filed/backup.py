@@ -2,7 +2,8 @@
 
 Reading and hashing release the GIL, so a worker thread does them while the
 event loop sends what is ready: the digest of one chunk overlaps the network
-send of the previous one. The worker hands over whole batches (about 512 KiB or
+send of the previous one (and, for a file of two chunks or more, a digest thread of
+its own hashes while the reader reads on: ``backup_stream.DigestThread``). The worker hands over whole batches (about 512 KiB or
 a few hundred messages) so that small files do not pay one thread hop each, and
 hands them to the event loop itself (:class:`Handoff`): one wake-up per batch.
 """
@@ -19,7 +20,7 @@ from ..codes import FileType, MsgType, Stream
 from ..net.framing import Connection, Signal
 from .accurate import AccurateList
 from .attribs import encode_attributes
-from .backup_stream import file_streams
+from .backup_stream import DEFAULT_WORKERS, file_streams
 from .fileset import FileSetSpec, WalkIssue, walk
 
 # what the reader may be ahead of the sender: QUEUE_BATCHES batches of up to BATCH_BYTES (the
@@ -61,9 +62,10 @@ def _issue_type(issue: WalkIssue) -> MsgType:
 
 
 def generate(spec: FileSetSpec, since: float | None, totals: Totals,
-             stop: threading.Event, accurate: AccurateList | None = None) -> Iterator[Item]:
+             stop: threading.Event, accurate: AccurateList | None = None,
+             workers: int = DEFAULT_WORKERS) -> Iterator[Item]:
     """Every message of the data stream, in order: header, records, EOD per stream; in accurate
-    mode the deleted entries last."""
+    mode the deleted entries last. ``workers``: the Client's Maximum Workers Per Job."""
     pending: list[Note] = []
     file_index = 0
     for entry in walk(spec, since=since, check=accurate,
@@ -76,7 +78,7 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         totals.current = entry.path
         file_index += 1
         totals.started = file_index
-        streams = file_streams(entry, file_index)
+        streams = file_streams(entry, file_index, workers=workers)
         for stream, chunks in streams:
             yield f"{file_index} {stream} 0".encode()
             for chunk in chunks:
@@ -162,14 +164,15 @@ def _worker(items: Iterator[Item], handoff: Handoff) -> None:
 
 async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, accurate: AccurateList | None,
                     on_note: Callable[[Note], None], canceled: Callable[[], bool],
-                    totals: Totals | None = None) -> Totals:
+                    totals: Totals | None = None, workers: int = DEFAULT_WORKERS) -> Totals:
     """Send the FileSet's data stream (without the final EOD); returns what was sent, kept in
-    ``totals`` as it goes."""
+    ``totals`` as it goes. ``workers``: the Client's Maximum Workers Per Job (0: the reader
+    thread hashes too)."""
     totals = totals if totals is not None else Totals()
     stop = threading.Event()
     loop = asyncio.get_running_loop()
     handoff = Handoff(loop, QUEUE_BATCHES, stop)
-    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop, accurate), handoff),
+    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop, accurate, workers), handoff),
                               name="backup-reader", daemon=True)
     worker.start()
     try:

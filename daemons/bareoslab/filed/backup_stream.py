@@ -25,6 +25,13 @@ For one :class:`~bareoslab.filed.fileset.FileEntry` and its FileIndex,
    digest of all bytes read (holes included). An FT_REGE file gets the digest of
    no data; FT_LNKSAVED repeats the digest of the saved name, as Bareos does.
 
+Hashing: for plain data of at least two chunks the digest is updated by a thread of its
+own (:class:`DigestThread`), one or two chunks behind the read, so that reading the next
+chunk and sending this one do not wait for it; ``workers=0`` (the Client's ``Maximum Workers
+Per Job = 0``) hashes in the reading thread. Bareos' File daemon does the same from 23.0 on
+(its digest task runs on the job's worker threads). Compressed and sparse data are hashed as
+they are read.
+
 Streaming: the data is read with ``readinto`` into one reusable buffer and the
 chunk handed out is a ``memoryview`` of that buffer. **A chunk is valid only
 until the next one is requested**: send (or copy) it before advancing.
@@ -43,8 +50,10 @@ import contextlib
 import errno
 import hashlib
 import os
+import queue
 import stat as statmod
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,6 +68,8 @@ from bareoslab.filed.fileset import FileEntry, Options
 __all__ = [
     "COMPRESSION_HEADER",
     "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_WORKERS",
+    "DigestThread",
     "FileOutcome",
     "FileStreams",
     "data_stream_for",
@@ -67,6 +78,9 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK_SIZE = 256 * 1024  # Bareos' default network buffer size
+DEFAULT_WORKERS = 2  # the File daemon's Maximum Workers Per Job (Bareos' default)
+#: chunks the reader may be ahead of the digest thread (the memory it holds on to)
+DIGEST_DEPTH = 2
 OFFSET_SIZE = 8
 COMPRESSION_HEADER = struct.Struct(">4sIHH")  # magic, compressed length, level, version
 COMPRESSION_VERSION = 1
@@ -150,6 +164,7 @@ class FileStreams:
         file_index: int,
         link_fi: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         if chunk_size <= OFFSET_SIZE + 1:
             raise ValueError("chunk_size too small")
@@ -157,6 +172,7 @@ class FileStreams:
         self.file_index = file_index
         self.link_fi = link_fi
         self.chunk_size = chunk_size
+        self.workers = workers
         self.outcome = FileOutcome(file_index)
         self._iter = self._generate()
 
@@ -276,9 +292,12 @@ class FileStreams:
         """The file's bytes as read: each chunk a new ``bytes`` the kernel filled, which the
         sender takes as it is (a reused buffer cost a copy of every chunk for the sender)."""
         read = f.read
-        update = hasher.update if hasher is not None else None
         size = self.entry.stat.st_size
         chunk_size = self.chunk_size
+        digester = None
+        if hasher is not None and self.workers > 0 and size >= 2 * chunk_size:
+            digester = DigestThread(hasher)
+        update = digester.update if digester is not None else hasher.update if hasher is not None else None
         total = 0
         try:
             while True:
@@ -296,6 +315,8 @@ class FileStreams:
         except OSError as exc:
             self._error(f"Read error: {exc.strerror or exc}")
         finally:
+            if digester is not None:
+                digester.finish()  # the digest is whole (or the reader was abandoned)
             self.outcome.read_bytes += total
             self.outcome.sent_bytes += total
         if not self.outcome.errors:
@@ -376,17 +397,58 @@ class FileStreams:
             self._check_size(offset)
 
 
+class DigestThread:
+    """Updates one file's hash with its chunks, in order, in a thread of its own.
+
+    :meth:`update` hands a chunk over and returns at once unless :data:`DIGEST_DEPTH` chunks
+    still wait to be hashed; :meth:`finish` waits until every chunk handed over is in the
+    hash. The chunks are ``bytes``: the sender may hold the same object meanwhile.
+    """
+
+    def __init__(self, hasher: Any) -> None:
+        self._hasher = hasher
+        self._chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._room: queue.SimpleQueue[None] = queue.SimpleQueue()  # a token per free place
+        for _ in range(DIGEST_DEPTH):
+            self._room.put(None)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="backup-digest", daemon=True)
+        self._thread.start()
+
+    def update(self, chunk: bytes) -> None:
+        self._room.get()
+        if self._failure is not None:
+            raise self._failure
+        self._chunks.put(chunk)
+
+    def finish(self) -> None:
+        self._chunks.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        take, update, give_room = self._chunks.get, self._hasher.update, self._room.put
+        try:
+            while (chunk := take()) is not None:
+                update(chunk)
+                give_room(None)
+        except BaseException as exc:  # (MemoryError) the reader learns it at its next chunk
+            self._failure = exc
+            give_room(None)
+
+
 def file_streams(
     entry: FileEntry,
     file_index: int,
     link_fi: int | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    workers: int = DEFAULT_WORKERS,
 ) -> FileStreams:
     """The records of one file, as ``(stream, chunks)`` pairs; see the module doc.
 
     :param link_fi: LinkFI for the lstat; by default taken from the entry's
         :class:`~bareoslab.filed.fileset.HardLink` (FileIndex of the saved name)
         for FT_LNKSAVED, 0 otherwise.
+    :param workers: the Client's Maximum Workers Per Job; 0 hashes in the calling thread.
     :returns: an iterable whose ``outcome`` holds byte counts, digest and problems.
     """
-    return FileStreams(entry, file_index, link_fi, chunk_size)
+    return FileStreams(entry, file_index, link_fi, chunk_size, workers)

@@ -120,6 +120,7 @@ class DirectorSession:
             vol_session_time=int(sdtime),
             sd_tls_policy=TlsPolicy(int(ssl or 0)),
             director_bandwidth=self.director.maximum_bandwidth_per_job or 0,
+            workers=self.fd.client.maximum_workers_per_job,
         )
         self.conn.job, self.conn.jobid = job, int(jobid)
         self.fd.jobs[job] = self.job

@@ -13,6 +13,7 @@ from ..net.framing import Connection
 from ..net.tls import TlsPolicy
 from .accurate import AccurateList
 from .backup import Totals
+from .backup_stream import DEFAULT_WORKERS
 from .fileset import FileSetSpec
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class FdJob:
     sd_conn: Connection | None = None
     max_bandwidth: int = 0  # bytes/s on the data connection; 0: the Director's or the FD's default
     director_bandwidth: int = 0  # the Director resource's Maximum Bandwidth Per Job
+    workers: int = DEFAULT_WORKERS  # the Client's Maximum Workers Per Job (backup_stream.DigestThread)
     status: JobStatus = JobStatus.RUNNING
     job_files: int = 0
     read_bytes: int = 0

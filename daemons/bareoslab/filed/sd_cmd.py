@@ -69,7 +69,7 @@ async def backup(job: FdJob) -> None:
 
     totals = await send_data(conn, job.fileset, job.since, job.accurate_list,
                              on_note=lambda note: job.message(note.mtype, note.text),
-                             canceled=lambda: job.canceled, totals=job.progress)
+                             canceled=lambda: job.canceled, totals=job.progress, workers=job.workers)
     job.job_files = totals.files
     job.read_bytes = totals.read_bytes
     job.job_bytes = totals.job_bytes

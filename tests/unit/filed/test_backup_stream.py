@@ -2,6 +2,7 @@ import errno
 import hashlib
 import os
 import struct
+import threading
 import zlib
 
 import pytest
@@ -325,3 +326,63 @@ def test_backup_data_stream_selection(data_file):
     )
     with pytest.raises(ValueError):
         file_streams(entry_for(data_file), 1, chunk_size=8)
+
+
+def _digest_threads():
+    return [t for t in threading.enumerate() if t.name == "backup-digest"]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_backup_digest_is_the_same_in_a_digest_thread_and_in_the_reader(data_file, workers):
+    """Maximum Workers Per Job > 0: a file of two chunks or more is hashed by a thread of its
+    own while it is read; 0: by the reader. The records are the same either way."""
+    fs = file_streams(entry_for(data_file, signature="MD5"), 1, chunk_size=CHUNK, workers=workers)
+    it = iter(fs)
+    next(it)
+    _, chunks = next(it)
+    data = [next(chunks)]
+    assert len(_digest_threads()) == (1 if workers else 0)
+    data += list(chunks)
+    assert _digest_threads() == []  # finished with the data: the digest is whole
+    assert b"".join(data) == data_file.read_bytes()
+    assert next(it)[0] == Stream.MD5_DIGEST
+    assert fs.outcome.digest == hashlib.md5(data_file.read_bytes()).digest()
+
+
+def test_backup_a_file_of_one_chunk_is_hashed_by_its_reader(tmp_path):
+    small = tmp_path / "small.bin"
+    small.write_bytes(os.urandom(CHUNK + 1))  # under two chunks: no thread for it
+    fs = file_streams(entry_for(small, signature="SHA256"), 1, chunk_size=CHUNK, workers=2)
+    it = iter(fs)
+    next(it)
+    _, chunks = next(it)
+    next(chunks)
+    assert _digest_threads() == []
+    got = dict(collect(fs))
+    assert fs.outcome.digest == hashlib.sha256(small.read_bytes()).digest()
+    assert got == {Stream.SHA256_DIGEST: [fs.outcome.digest]}
+
+
+def test_backup_abandoned_reader_stops_its_digest_thread(data_file):
+    fs = file_streams(entry_for(data_file, signature="MD5"), 1, chunk_size=CHUNK, workers=2)
+    it = iter(fs)
+    next(it)
+    _, chunks = next(it)
+    next(chunks)
+    assert len(_digest_threads()) == 1
+    chunks.close()  # the sender gave up (a canceled job)
+    assert _digest_threads() == []
+
+
+def test_digest_thread_failure_reaches_the_reader():
+    class Broken:
+        def update(self, chunk):
+            raise MemoryError("no memory for the digest")
+
+    digest = backup_stream.DigestThread(Broken())
+    digest.update(b"x" * 10)
+    with pytest.raises(MemoryError, match="no memory"):
+        for _ in range(backup_stream.DIGEST_DEPTH + 1):  # never waits for room that does not come
+            digest.update(b"x" * 10)
+    digest.finish()
+    assert _digest_threads() == []

@@ -44,7 +44,9 @@ CLIENT = [
     Directive("Plugin Names", PLUGIN_NAMES),
     Directive("Scripts Directory", DIRECTORY, default="/usr/lib/bareos/scripts"),
     Directive("Maximum Concurrent Jobs", INT, default=1000, deprecated=True),
-    Directive("Maximum Workers Per Job", INT, default=2, doc="Worker threads per job."),
+    Directive("Maximum Workers Per Job", INT, default=2,
+              doc="Worker threads per backup: above 0 a file's digest is computed by a thread of its own "
+                  "while its data is read and sent; 0: read, hash and send in turn."),
     Directive("Messages", ref("Messages"), doc="Messages resource for the daemon's messages."),
     Directive(
         "SD Connect Timeout", DURATION, default=1800, doc="How long to try connecting to a storage."
