@@ -2,10 +2,11 @@
 
 Reading and hashing release the GIL, so a worker thread does them while the
 event loop sends what is ready: the digest of one chunk overlaps the network
-send of the previous one (and, for a file of two chunks or more, a digest thread of
-its own hashes while the reader reads on: ``backup_stream.DigestThread``). The worker hands over whole batches (about 512 KiB or
-a few hundred messages) so that small files do not pay one thread hop each, and
-hands them to the event loop itself (:class:`Handoff`): one wake-up per batch.
+send of the previous one. (A file of two chunks or more is hashed by a thread of
+its own while the reader reads on: ``backup_stream.DigestThread``.) The worker
+hands over whole batches (about 512 KiB or a few hundred messages) so that small
+files do not pay one thread hop each, and hands them to the event loop itself
+(:class:`Handoff`): one wake-up per batch.
 """
 
 from __future__ import annotations
