@@ -67,6 +67,27 @@ def test_base64_int_round_trip(n):
     assert from_base64_int(to_base64_int(n)) == n
 
 
+def _digits(n: int) -> str:
+    """Bareos' lstat base64, one 6-bit digit at a time (the definition, slowly)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    if n < 0:
+        return "-" + _digits(-n)
+    out = ""
+    while True:
+        n, digit = divmod(n, 64)
+        out = alphabet[digit] + out
+        if not n:
+            return out
+
+
+@pytest.mark.parametrize(
+    "n", [4096, 262143, 262144, 2**24 - 1, 2**24, 2**30 + 5, 1_700_000_000, 2**36, 2**48 - 1,
+          2**48, 2**63 - 1, 2**64 - 1, 2**64, -(2**40)]
+)
+def test_base64_int_of_large_numbers_is_digit_by_digit(n):
+    assert to_base64_int(n) == _digits(n)
+
+
 def test_reading_lstats_builds_no_table_of_digit_pairs():
     """Only the File daemon writes lstats: the others do not pay for the table (0.25 MiB)."""
     code = (f"from bareoslab.filed import attribs; attribs.decode_lstat({EXAMPLE!r}); "
@@ -101,6 +122,18 @@ def test_lstat_from_a_real_stat(tmp_path):
     assert (lst.st_ino, lst.st_size, lst.st_mode, lst.st_nlink) == (st.st_ino, 10, st.st_mode, 1)
     assert lst.st_mtime == int(st.st_mtime)
     assert (lst.link_fi, lst.st_flags, lst.data_stream) == (7, 0, 29)
+
+
+def test_lstat_of_a_stat_result_is_the_lstat_tuples_string(tmp_path):
+    # encode_lstat writes an os.stat_result's string directly, without the LStat in between
+    (tmp_path / "f").write_bytes(b"x" * 70_000)
+    (tmp_path / "old").write_bytes(b"")
+    os.utime(tmp_path / "old", ns=(-1_500_000_000, -86_400_500_000_000))  # floors to -2, -86401
+    (tmp_path / "link").symlink_to("f")
+    for name in ("f", "old", "link", "."):
+        st = os.lstat(tmp_path / name)
+        assert encode_lstat(st, 3, 2) == lstat_from_stat(st, 3, 2).encode()
+    assert decode_lstat(encode_lstat(os.lstat(tmp_path / "old"))).st_mtime == -86_401
 
 
 def test_lstat_negative_time_round_trips(tmp_path):
