@@ -6,7 +6,9 @@ send of the previous one. (A file of two chunks or more is hashed by a thread of
 its own while the reader reads on: ``backup_stream.DigestThread``.) The worker
 hands over whole batches (about 512 KiB or a few hundred messages) so that small
 files do not pay one thread hop each, and hands them to the event loop itself
-(:class:`Handoff`): one wake-up per batch.
+(:class:`Handoff`): one wake-up per batch. The worker also frames the messages
+(:class:`~bareoslab.net.framing.Frames`), so the event loop writes a batch in one call
+instead of taking its messages one by one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from ..codes import FileType, MsgType, Stream
-from ..net.framing import Connection, Signal
+from ..net.framing import Connection, Frames, Signal
 from .accurate import AccurateList
 from .attribs import encode_attributes
 from .backup_stream import DEFAULT_WORKERS, file_streams
@@ -110,7 +112,7 @@ def generate(spec: FileSetSpec, since: float | None, totals: Totals,
         totals.files = file_index
 
 
-Batch = list[Item] | BaseException | None  # None: the stream is complete
+Batch = list[Frames | Note] | BaseException | None  # None: the stream is complete
 
 
 class Handoff:
@@ -143,20 +145,28 @@ class Handoff:
         return batch
 
 
-def _worker(items: Iterator[Item], handoff: Handoff) -> None:
-    batch: list[Item] = []
-    size = 0
+def _worker(items: Iterator[Item], handoff: Handoff, trace: bool) -> None:
+    """In the reader thread: frame the stream's messages and hand them over in batches (job
+    messages in their place between the frames). ``trace``: keep what the protocol trace shows."""
+    frames = Frames(trace)
+    batch: list[Frames | Note] = [frames]
     put = handoff.put
     try:
         for item in items:
-            batch.append(item)
-            if isinstance(item, bytes):
-                size += len(item)
-            if size >= BATCH_BYTES or len(batch) >= BATCH_MESSAGES:
+            if item.__class__ is bytes:
+                frames.add(cast(bytes, item))
+            elif item is EOD:
+                frames.add_signal(EOD)
+            else:
+                batch.append(cast(Note, item))
+                frames = Frames(trace)
+                batch.append(frames)
+            if frames.size >= BATCH_BYTES or frames.messages >= BATCH_MESSAGES or len(batch) >= BATCH_MESSAGES:
                 if not put(batch):
                     return
-                batch, size = [], 0
-        if batch and not put(batch):
+                frames = Frames(trace)
+                batch = [frames]
+        if (frames.messages or len(batch) > 1) and not put(batch):
             return
         put(None)
     except BaseException as exc:  # handed to the event loop, which reports it
@@ -173,7 +183,8 @@ async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, ac
     stop = threading.Event()
     loop = asyncio.get_running_loop()
     handoff = Handoff(loop, QUEUE_BATCHES, stop)
-    worker = threading.Thread(target=_worker, args=(generate(spec, since, totals, stop, accurate, workers), handoff),
+    items = generate(spec, since, totals, stop, accurate, workers)
+    worker = threading.Thread(target=_worker, args=(items, handoff, conn.tracer is not None),
                               name="backup-reader", daemon=True)
     worker.start()
     try:
@@ -183,14 +194,13 @@ async def send_data(conn: Connection, spec: FileSetSpec, since: float | None, ac
                 break
             if isinstance(batch, BaseException):
                 raise batch
-            for item in batch:
-                if item.__class__ is bytes:
-                    conn.write(item)
-                    totals.sent += len(item)
-                elif item is EOD:
-                    conn.write_signal(EOD)
+            for part in batch:
+                if part.__class__ is Frames:
+                    frames = cast(Frames, part)
+                    totals.sent += frames.payload_bytes
+                    conn.write_frames(frames)
                 else:
-                    on_note(cast(Note, item))
+                    on_note(cast(Note, part))
             await conn.drain()
             if canceled():
                 break

@@ -85,6 +85,70 @@ def encode_frame(payload: bytes) -> bytes:
     return _HEADER.pack(len(payload)) + payload
 
 
+class Frames:
+    """Messages framed for the wire and not yet written.
+
+    Small frames are gathered in buffers of up to ``_OUT_FLUSH`` bytes, so that a
+    burst of them costs one write; a payload of ``_DIRECT_PAYLOAD`` bytes or more stays a piece of its own
+    (it is not copied). A :class:`Connection` keeps one for what it has not flushed
+    yet. A thread that produces a whole stream (the File daemon's backup reader)
+    fills its own, away from the event loop, and the loop hands it over in one call
+    (:meth:`Connection.write_frames`). With ``trace`` the start and size of every
+    message are kept for the protocol trace.
+    """
+
+    __slots__ = ("_pieces", "_tail", "size", "messages", "trace")
+
+    def __init__(self, trace: bool = False) -> None:
+        self._pieces: list[bytes | bytearray | memoryview] = []
+        self._tail = bytearray()
+        self.size = 0  # bytes framed, headers included
+        self.messages = 0
+        self.trace: list[tuple[Message, int]] | None = [] if trace else None
+
+    @property
+    def payload_bytes(self) -> int:
+        return self.size - 4 * self.messages
+
+    def add(self, payload: bytes | bytearray | memoryview) -> None:
+        """One message; a payload over ``MAX_PAYLOAD`` bytes becomes several, as Bareos splits it."""
+        size = len(payload)
+        if size > MAX_PAYLOAD:
+            for start in range(0, size, MAX_PAYLOAD):
+                self.add(payload[start : start + MAX_PAYLOAD])
+            return
+        tail = self._tail
+        tail += _HEADER.pack(size)
+        if size >= _DIRECT_PAYLOAD:
+            self._pieces += (tail, payload)
+            self._tail = bytearray()
+        else:
+            tail += payload
+            if len(tail) >= _OUT_FLUSH:  # a write of this size at most, as a Connection flushes
+                self._pieces.append(tail)
+                self._tail = bytearray()
+        self.size += size + 4
+        self.messages += 1
+        if self.trace is not None:
+            self.trace.append((bytes(payload[:120]), size))
+
+    def add_signal(self, sig: Signal) -> None:
+        self._tail += _HEADER.pack(int(sig))
+        self.size += 4
+        self.messages += 1
+        if self.trace is not None:
+            self.trace.append((sig, 0))
+
+    def take(self) -> list[bytes | bytearray | memoryview]:
+        """The pieces to write, in order; this object is empty afterwards."""
+        pieces = self._pieces
+        if self._tail:
+            pieces.append(self._tail)
+        self._pieces, self._tail = [], bytearray()
+        self.size = self.messages = 0
+        return pieces
+
+
 _scratch = threading.local()
 
 
@@ -161,7 +225,7 @@ class Connection:
         self.peer_terminated = False
         self._in = bytearray()
         self._pos = 0
-        self._out = bytearray()
+        self._out = Frames()
         self.tls: TlsChannel | None = None
         self.bandwidth: BandwidthLimit | None = None
         self._unmetered = 0  # bytes handed to the transport since the limit last saw them
@@ -265,7 +329,7 @@ class Connection:
         Bytes already buffered but not read (a peeked ClientHello) go to TLS first.
         Raises :class:`TlsError` with OpenSSL's reason when the handshake fails.
         """
-        assert self.tls is None and not self._out, "TLS starts on a quiet, cleartext connection"
+        assert self.tls is None and not self._out.size, "TLS starts on a quiet, cleartext connection"
         if self._pos < len(self._in):
             channel.incoming.write(bytes(self._in[self._pos :]))
         self._in.clear()
@@ -442,32 +506,34 @@ class Connection:
         """Queue one message without waiting; :meth:`drain` (or :meth:`send`) hands it over.
 
         Small frames are gathered in one buffer so that a burst of them costs one
-        system call; a large payload is passed on as is, without copying.
+        system call; a large payload is passed on at once, without copying.
         """
         if isinstance(payload, str):
             payload = payload.encode("utf-8", "surrogateescape")
         size = len(payload)
-        if size > MAX_PAYLOAD:
+        if size > MAX_PAYLOAD:  # several messages, each traced
             for start in range(0, size, MAX_PAYLOAD):
                 self.write(payload[start : start + MAX_PAYLOAD])
             return
         out = self._out
-        out += _HEADER.pack(size)
-        if size >= _DIRECT_PAYLOAD:
+        out.add(payload)
+        if size >= _DIRECT_PAYLOAD or out.size >= _OUT_FLUSH:
             self._flush()
-            self.writer.write(self._encrypt(payload) if self.tls else payload)
-            self._unmetered += size
-        else:
-            out += payload
-            if len(out) >= _OUT_FLUSH:
-                self._flush()
         if self.tracer:
             self.tracer.message(self, "send", bytes(payload[:120]), size)
 
     def write_signal(self, sig: Signal) -> None:
-        self._out += _HEADER.pack(int(sig))
+        self._out.add_signal(sig)
         if self.tracer:
             self.tracer.message(self, "send", sig)
+
+    def write_frames(self, frames: Frames) -> None:
+        """Queue messages framed elsewhere (see :class:`Frames`), after those queued here."""
+        self._flush()
+        self._write_pieces(frames)
+        if self.tracer and frames.trace:
+            for msg, size in frames.trace:
+                self.tracer.message(self, "send", msg, size)
 
     def _encrypt(self, data: bytes | bytearray | memoryview) -> bytes:
         assert self.tls is not None
@@ -477,10 +543,14 @@ class Connection:
             raise ConnectionClosed(f"{self.peer}: {describe_ssl_error(exc)}") from exc
 
     def _flush(self) -> None:
-        if self._out:
-            self.writer.write(self._encrypt(self._out) if self.tls else self._out)
-            self._unmetered += len(self._out)
-            self._out = bytearray()
+        if self._out.size:
+            self._write_pieces(self._out)
+
+    def _write_pieces(self, frames: Frames) -> None:
+        write = self.writer.write
+        for piece in frames.take():
+            write(self._encrypt(piece) if self.tls else piece)
+            self._unmetered += len(piece)
 
     async def drain(self) -> None:
         self._flush()

@@ -9,6 +9,7 @@ from bareoslab.net.framing import (
     MAX_PAYLOAD,
     READ_AHEAD,
     Connection,
+    Frames,
     Signal,
     bash_spaces,
     unbash_spaces,
@@ -107,6 +108,118 @@ def test_recv_msg_skips_heartbeats_but_not_other_signals(pair):
             await b.recv_msg()
 
     asyncio.run(run())
+
+
+def _messages() -> list[bytes | Signal]:
+    """Payloads on both sides of each size threshold (gathered, sent as is, split), signals."""
+    sizes = [0, 1, 200, 16 * 1024 - 1, 16 * 1024, 70_000, 3000, MAX_PAYLOAD + 10, 5]
+    out: list[bytes | Signal] = []
+    for i, size in enumerate(sizes):
+        out.append(bytes([i]) * size)
+        out.append(Signal.EOD)
+    return out + [b"x" * 100] * 1000  # more than one buffer's worth of small frames
+
+
+def _wire(messages: list[bytes | Signal]) -> bytes:
+    """The frames by the protocol's definition: length, payload; a signal is a negative length."""
+    out = b""
+    for m in messages:
+        if isinstance(m, Signal):
+            out += struct.pack(">i", m.value)
+            continue
+        parts = [m[i : i + MAX_PAYLOAD] for i in range(0, len(m), MAX_PAYLOAD)] or [m]
+        out += b"".join(struct.pack(">i", len(p)) + p for p in parts)
+    return out
+
+
+def test_frames_built_away_from_the_connection_are_the_protocols_frames(pair):
+    messages = _messages()
+    frames = Frames()
+    for m in messages:
+        frames.add_signal(m) if isinstance(m, Signal) else frames.add(m)
+    payload = sum(len(m) for m in messages if isinstance(m, bytes))
+    assert frames.payload_bytes == payload
+    pieces = frames.take()
+    assert b"".join(pieces) == _wire(messages)
+    assert frames.size == frames.messages == 0 and frames.take() == []
+    big = [m for m in messages if isinstance(m, bytes) and 16 * 1024 <= len(m) <= MAX_PAYLOAD]
+    assert all(any(piece is m for piece in pieces) for m in big)  # not copied
+    gathered = [p for p in pieces if isinstance(p, bytearray)]
+    assert len(gathered) > 2 and max(map(len, gathered)) < (64 + 16) * 1024 + 4  # a write's worth each
+
+    async def run():
+        a, b = await pair()
+        a.write("before")
+        frames = Frames()
+        for m in messages:
+            frames.add_signal(m) if isinstance(m, Signal) else frames.add(m)
+        a.write_frames(frames)
+        a.write("after")
+        expected = [b"before", *_split(messages), b"after"]
+
+        async def read_all():
+            return [await b.recv() for _ in expected]
+
+        _, got = await asyncio.gather(a.drain(), read_all())
+        assert got == expected
+
+    asyncio.run(run())
+
+
+def _split(messages: list[bytes | Signal]) -> list[bytes | Signal]:
+    out: list[bytes | Signal] = []
+    for m in messages:
+        if isinstance(m, bytes) and len(m) > MAX_PAYLOAD:
+            out += [m[i : i + MAX_PAYLOAD] for i in range(0, len(m), MAX_PAYLOAD)]
+        else:
+            out.append(m)
+    return out
+
+
+def test_connection_write_sends_the_protocols_frames():
+    async def run():
+        left, right = socket.socketpair()
+        reader, writer = await asyncio.open_connection(sock=left)
+        conn = Connection(reader, writer, daemon="left", peer="right")
+        messages = _messages()
+        for m in messages:
+            conn.write_signal(m) if isinstance(m, Signal) else conn.write(m)
+        expected = _wire(messages)
+        right.setblocking(False)
+        loop = asyncio.get_running_loop()
+
+        async def read_raw():
+            got = b""
+            while len(got) < len(expected):
+                got += await loop.sock_recv(right, 1 << 20)
+            return got
+
+        _, got = await asyncio.gather(conn.drain(), read_raw())
+        assert got == expected
+        right.close()
+        await conn.close(terminate=False)
+
+    asyncio.run(run())
+
+
+def test_frames_written_whole_are_traced_one_message_at_a_time(pair):
+    async def run():
+        a, b = await pair()
+        buf = io.StringIO()
+        a.tracer = Tracer(buf, "bareos-fd")
+        frames = Frames(trace=True)
+        frames.add(b"1 1 0")
+        frames.add(bytes(range(200)))
+        frames.add_signal(Signal.EOD)
+        a.write_frames(frames)
+        await a.drain()
+        return buf.getvalue().splitlines()
+
+    lines = asyncio.run(run())
+    assert len(lines) == 3
+    assert '"msg": "1 1 0"' in lines[0] and '"len": 5' in lines[0]
+    assert '"msg": "<200 bytes>"' in lines[1]
+    assert '"msg": "EOD"' in lines[2]
 
 
 def test_bash_spaces_roundtrip():
