@@ -161,8 +161,12 @@ class SdJob:
     async def update_catalog_attributes(self, file_index: int, stream: int, data: bytes | memoryview) -> None:
         header = f"UpdCat Job={self.job} FileAttributes ".encode()
         packed = _UPDCAT_HEADER.pack(self.session_id, self.session_time, file_index, stream, len(data))
+        message = header + packed + bytes(data)
+        if not self._dir_lock.locked():  # nothing awaits between the check and the write
+            self.dir_conn.write(message)
+            return
         async with self._dir_lock:
-            self.dir_conn.write(header + packed + bytes(data))
+            self.dir_conn.write(message)
 
     async def send_end(self) -> None:
         status = self.status if self.status is not JobStatus.RUNNING else JobStatus.TERMINATED
