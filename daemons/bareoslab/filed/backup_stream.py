@@ -62,6 +62,8 @@ from typing import Any
 import xxhash
 
 from bareoslab.codes import FileType, Stream
+from bareoslab.config.schema import resource_schema
+from bareoslab.config.types import keyword
 from bareoslab.filed.attribs import encode_attributes, encode_lstat
 from bareoslab.filed.fileset import FileEntry, Options
 
@@ -78,7 +80,8 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK_SIZE = 256 * 1024  # Bareos' default network buffer size
-DEFAULT_WORKERS = 2  # the File daemon's Maximum Workers Per Job (Bareos' default)
+#: the Client's Maximum Workers Per Job when it is not set (Bareos' default, from the schema)
+DEFAULT_WORKERS: int = resource_schema("fd", "Client").by_keyword[keyword("Maximum Workers Per Job")].default
 #: chunks the reader may be ahead of the digest thread (the memory it holds on to)
 DIGEST_DEPTH = 2
 OFFSET_SIZE = 8
@@ -297,7 +300,9 @@ class FileStreams:
         digester = None
         if hasher is not None and self.workers > 0 and size >= 2 * chunk_size:
             digester = DigestThread(hasher)
-        update = digester.update if digester is not None else hasher.update if hasher is not None else None
+        update = hasher.update if hasher is not None else None
+        if digester is not None:
+            update = digester.update
         total = 0
         try:
             while True:
