@@ -95,7 +95,9 @@ async def restore(job: FdJob, where: str, replace: str) -> None:
     writer = await asyncio.to_thread(RestoreWriter, where, replace, job.message)
     try:
         while True:
-            msg = await conn.recv(timeout=3600)
+            msg = conn.poll()
+            if msg is None:
+                msg = await conn.recv(timeout=3600)
             if msg is Signal.EOD:
                 break
             if isinstance(msg, Signal):

@@ -390,6 +390,14 @@ class Connection:
             self.tracer.message(self, "recv", msg)
         return msg
 
+    def poll(self) -> Message | None:
+        """The next message if it is whole in the buffer already, else None; never waits. A
+        loop that takes many messages in a row (a data stream) saves a coroutine per message."""
+        msg = self._buffered_frame()
+        if msg is not None and self.tracer:
+            self.tracer.message(self, "recv", msg)
+        return msg
+
     async def _fill(self, need: int) -> None:
         """Wait until at least ``need`` unread bytes are buffered (one read usually brings many
         frames); bytes first, then whatever ended the stream."""

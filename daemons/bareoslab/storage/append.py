@@ -96,11 +96,13 @@ async def _receive_records(job: SdJob, session: AppendSession, conn: Connection)
     """Write records until the final EOD. Returns an error text, or "" on success."""
     last_index = 0
     queued = 0
-    recv = conn.recv
+    recv, poll = conn.recv, conn.poll
     write_record = session.writer.write_record if session.writer is not None else None
     finished = session.writer.finished if session.writer is not None else []
     while True:
-        header = await recv()
+        header = poll()
+        if header is None:
+            header = await recv()
         if header is Signal.EOD:
             return ""
         if isinstance(header, Signal):
@@ -128,7 +130,9 @@ async def _receive_records(job: SdJob, session: AppendSession, conn: Connection)
             finished = session.writer.finished
         to_catalog = (stream & STREAM_MASK) in CATALOG_STREAMS and not job.no_attr
         while True:
-            msg = await recv()
+            msg = poll()
+            if msg is None:
+                msg = await recv()
             if isinstance(msg, Signal):
                 if msg is Signal.EOD:
                     break

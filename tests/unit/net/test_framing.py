@@ -12,6 +12,7 @@ from bareoslab.net.framing import (
     Frames,
     Signal,
     bash_spaces,
+    encode_frame,
     unbash_spaces,
 )
 from bareoslab.net.trace import Tracer, summarize
@@ -122,14 +123,14 @@ def _messages() -> list[bytes | Signal]:
 
 def _wire(messages: list[bytes | Signal]) -> bytes:
     """The frames by the protocol's definition: length, payload; a signal is a negative length."""
-    out = b""
+    out: list[bytes] = []
     for m in messages:
         if isinstance(m, Signal):
-            out += struct.pack(">i", m.value)
+            out.append(struct.pack(">i", m.value))
             continue
         parts = [m[i : i + MAX_PAYLOAD] for i in range(0, len(m), MAX_PAYLOAD)] or [m]
-        out += b"".join(struct.pack(">i", len(p)) + p for p in parts)
-    return out
+        out += [struct.pack(">i", len(p)) + p for p in parts]
+    return b"".join(out)
 
 
 def test_frames_built_away_from_the_connection_are_the_protocols_frames(pair):
@@ -220,6 +221,27 @@ def test_frames_written_whole_are_traced_one_message_at_a_time(pair):
     assert '"msg": "1 1 0"' in lines[0] and '"len": 5' in lines[0]
     assert '"msg": "<200 bytes>"' in lines[1]
     assert '"msg": "EOD"' in lines[2]
+
+
+def test_poll_takes_what_is_buffered_and_never_waits(pair):
+    async def run():
+        a, b = await pair()
+        buf = io.StringIO()
+        b.tracer = Tracer(buf, "bareos-sd")
+        assert b.poll() is None  # nothing sent yet
+        # one write: the three frames reach the socket, and so the reader, together
+        a.writer.write(encode_frame(b"1 2 0") + encode_frame(b"x" * 20_000) + struct.pack(">i", -1))
+        await a.drain()
+        first = await b.recv()  # waits for the bytes; the rest came with them
+        polled = []
+        while (msg := b.poll()) is not None:
+            polled.append(msg)
+        assert (first, polled) == (b"1 2 0", [b"x" * 20_000, Signal.EOD])
+        assert b.poll() is None
+        return buf.getvalue().splitlines()
+
+    lines = asyncio.run(run())
+    assert len(lines) == 3 and '"len": 20000' in lines[1] and '"msg": "EOD"' in lines[2]
 
 
 def test_bash_spaces_roundtrip():
