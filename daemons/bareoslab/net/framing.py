@@ -93,12 +93,12 @@ class Frames:
     """Messages framed for the wire and not yet written.
 
     Small frames are gathered in buffers of up to ``_OUT_FLUSH`` bytes, so that a
-    burst of them costs one write; a payload of ``_DIRECT_PAYLOAD`` bytes or more stays a piece of its own
-    (it is not copied). A :class:`Connection` keeps one for what it has not flushed
-    yet. A thread that produces a whole stream (the File daemon's backup reader)
-    fills its own, away from the event loop, and the loop hands it over in one call
-    (:meth:`Connection.write_frames`). With ``trace`` the start and size of every
-    message are kept for the protocol trace.
+    burst of them costs one write; a payload of ``_DIRECT_PAYLOAD`` bytes or more
+    stays a piece of its own (it is not copied). A :class:`Connection` keeps one for
+    what it has not flushed yet. A thread that produces a whole stream (the File
+    daemon's backup reader) fills its own, away from the event loop, and the loop
+    hands it over in one call (:meth:`Connection.write_frames`). With ``trace`` the
+    start and size of every message are kept for the protocol trace.
     """
 
     __slots__ = ("_pieces", "_tail", "size", "messages", "trace")
