@@ -121,23 +121,35 @@ def _messages() -> list[bytes | Signal]:
     return out + [b"x" * 100] * 1000  # more than one buffer's worth of small frames
 
 
+def _split(messages: list[bytes | Signal]) -> list[bytes | Signal]:
+    """The messages a peer receives: a payload over MAX_PAYLOAD bytes arrives as several."""
+    out: list[bytes | Signal] = []
+    for m in messages:
+        if isinstance(m, bytes) and len(m) > MAX_PAYLOAD:
+            out += [m[i : i + MAX_PAYLOAD] for i in range(0, len(m), MAX_PAYLOAD)]
+        else:
+            out.append(m)
+    return out
+
+
 def _wire(messages: list[bytes | Signal]) -> bytes:
     """The frames by the protocol's definition: length, payload; a signal is a negative length."""
-    out: list[bytes] = []
+    return b"".join(
+        struct.pack(">i", m.value) if isinstance(m, Signal) else struct.pack(">i", len(m)) + m
+        for m in _split(messages)
+    )
+
+
+def _framed(messages: list[bytes | Signal]) -> Frames:
+    frames = Frames()
     for m in messages:
-        if isinstance(m, Signal):
-            out.append(struct.pack(">i", m.value))
-            continue
-        parts = [m[i : i + MAX_PAYLOAD] for i in range(0, len(m), MAX_PAYLOAD)] or [m]
-        out += [struct.pack(">i", len(p)) + p for p in parts]
-    return b"".join(out)
+        frames.add_signal(m) if isinstance(m, Signal) else frames.add(m)
+    return frames
 
 
 def test_frames_built_away_from_the_connection_are_the_protocols_frames(pair):
     messages = _messages()
-    frames = Frames()
-    for m in messages:
-        frames.add_signal(m) if isinstance(m, Signal) else frames.add(m)
+    frames = _framed(messages)
     payload = sum(len(m) for m in messages if isinstance(m, bytes))
     assert frames.payload_bytes == payload
     pieces = frames.take()
@@ -151,10 +163,7 @@ def test_frames_built_away_from_the_connection_are_the_protocols_frames(pair):
     async def run():
         a, b = await pair()
         a.write("before")
-        frames = Frames()
-        for m in messages:
-            frames.add_signal(m) if isinstance(m, Signal) else frames.add(m)
-        a.write_frames(frames)
+        a.write_frames(_framed(messages))
         a.write("after")
         expected = [b"before", *_split(messages), b"after"]
 
@@ -165,16 +174,6 @@ def test_frames_built_away_from_the_connection_are_the_protocols_frames(pair):
         assert got == expected
 
     asyncio.run(run())
-
-
-def _split(messages: list[bytes | Signal]) -> list[bytes | Signal]:
-    out: list[bytes | Signal] = []
-    for m in messages:
-        if isinstance(m, bytes) and len(m) > MAX_PAYLOAD:
-            out += [m[i : i + MAX_PAYLOAD] for i in range(0, len(m), MAX_PAYLOAD)]
-        else:
-            out.append(m)
-    return out
 
 
 def test_connection_write_sends_the_protocols_frames():
