@@ -78,15 +78,18 @@ class BsrVolume:
             self.vol_session_time is None or self.vol_session_time == vol_session_time
         )
 
+    # a loop, not any() over a generator: the Storage daemon asks for every record it reads
     def matches_file_index(self, file_index: int) -> bool:
-        if not self.file_indexes:
-            return True
-        return any(first <= file_index <= last for first, last in self.file_indexes)
+        for first, last in self.file_indexes:
+            if first <= file_index <= last:
+                return True
+        return not self.file_indexes
 
     def matches_address(self, address: int) -> bool:
-        if not self.vol_addrs:
-            return True
-        return any(first <= address <= last for first, last in self.vol_addrs)
+        for first, last in self.vol_addrs:
+            if first <= address <= last:
+                return True
+        return not self.vol_addrs
 
     def matches(self, record: RecordLike) -> bool:
         """True when the record belongs to this entry's session and FileIndex ranges.

@@ -157,47 +157,54 @@ class RecordReader:
 
     def start_volume(self, entries: list[BsrVolume] | None) -> None:
         self.entries = entries
-        self._session_wanted: dict[tuple[int, int], bool] = {}
+        # per session met on the volume, the indexes of the entries that name it (looked up for
+        # every record; found once per session)
+        self._of_session: dict[tuple[int, int], tuple[int, ...]] = {}
         # entries that can end early: they name their session exactly
         exact = entries and all(
             e.vol_session_id is not None and e.vol_session_time is not None for e in entries
         )
         self._open = set(range(len(entries))) if entries and exact else None
+        self._last = [e.max_file_index for e in entries] if entries else []
         self.finished = False
 
+    def _session_entries(self, key: tuple[int, int]) -> tuple[int, ...]:
+        found = self._of_session.get(key)
+        if found is None:
+            assert self.entries is not None
+            found = tuple(i for i, e in enumerate(self.entries) if e.matches_session(*key))
+            self._of_session[key] = found
+        return found
+
     def _wanted_session(self, key: tuple[int, int]) -> bool:
-        wanted = self._session_wanted.get(key)
-        if wanted is None:
-            wanted = self.entries is None or any(e.matches_session(*key) for e in self.entries)
-            self._session_wanted[key] = wanted
-        return wanted
+        return self.entries is None or bool(self._session_entries(key))
 
     def _wanted(self, key: tuple[int, int], file_index: int, offset: int) -> bool:
         if file_index < 0:
             return self.include_labels and self._wanted_session(key)
-        if self.entries is None:
+        entries = self.entries
+        if entries is None:
             return True
-        return any(
-            e.matches_session(*key)
-            and e.matches_file_index(file_index)
-            and e.matches_address(offset)
-            for e in self.entries
-        )
+        for i in self._session_entries(key):
+            entry = entries[i]
+            if entry.matches_file_index(file_index) and entry.matches_address(offset):
+                return True
+        return False
 
     def _note_progress(self, key: tuple[int, int], file_index: int) -> None:
         """Close entries whose session is past its last wanted FileIndex or at its EOS."""
-        assert self.entries is not None and self._open is not None
-        for i in list(self._open):
-            entry = self.entries[i]
-            if not entry.matches_session(*key):
+        still_open = self._open
+        assert still_open is not None
+        for i in self._session_entries(key):
+            if i not in still_open:
                 continue
             if file_index == VolumeLabel.EOS_LABEL:
-                self._open.discard(i)
+                still_open.discard(i)
             elif not self.include_labels and file_index > 0:
-                last = entry.max_file_index
+                last = self._last[i]
                 if last is not None and file_index > last:
-                    self._open.discard(i)
-        if not self._open:
+                    still_open.discard(i)
+        if not still_open:
             self.finished = True
 
     def block_records(

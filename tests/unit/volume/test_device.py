@@ -5,7 +5,7 @@ from bareoslab.volume.bsr import BsrVolume
 from bareoslab.volume.device import FileDevice
 from bareoslab.volume.errors import CorruptBlock, VolumeError, VolumeSizeMismatch
 
-from .conftest import BLOCK_SIZE
+from .conftest import BLOCK_SIZE, VOLUME
 
 STIME = 1700000000
 
@@ -160,6 +160,33 @@ def test_device_read_by_address_skips_the_rest_of_the_volume(device, labelled, s
     assert all(r.data == b"\x01" * 1500 and r.vol_session_id == 1 for r in records)
     with pytest.raises(CorruptBlock):
         list(device.read_records(labelled))
+
+
+def _bootstraps(positions):
+    """Filters with several entries per volume: FileIndex and VolAddr ranges, sessions named
+    or not, two entries for one session."""
+    one = positions[1]
+    return [
+        [BsrVolume(VOLUME, vol_session_id=1, vol_session_time=STIME, file_indexes=[(2, 3)]),
+         BsrVolume(VOLUME, vol_session_id=2, vol_session_time=STIME, file_indexes=[(1, 1), (4, 5)])],
+        [BsrVolume(VOLUME, vol_addrs=[(one.start_address, one.end_address)])],
+        [BsrVolume(VOLUME, vol_addrs=[(one.start_address, one.end_address)]),
+         BsrVolume(VOLUME, vol_session_id=2, vol_session_time=STIME, file_indexes=[(1, 1)])],
+        [BsrVolume(VOLUME, file_indexes=[(3, 3)])],
+        [BsrVolume(VOLUME, vol_session_id=1, vol_session_time=STIME, file_indexes=[(5, 5)],
+                   vol_addrs=[(one.start_address, one.end_address)]),
+         BsrVolume(VOLUME, vol_session_id=1, vol_session_time=STIME, file_indexes=[(1, 2)]),
+         BsrVolume(VOLUME, vol_session_id=3, vol_session_time=STIME)],
+    ]
+
+
+def test_device_read_selects_what_the_bootstrap_entries_match(device, labelled, session_label):
+    positions = write_two_jobs(device, labelled, session_label)
+    everything = list(device.read_records(labelled))
+    for entries in _bootstraps(positions):
+        expected = [r for r in everything if any(e.matches(r) for e in entries)]
+        assert expected, entries
+        assert list(device.read_records(labelled, entries)) == expected, entries
 
 
 def test_device_read_stops_after_the_session_ends(device, labelled, session_label):
