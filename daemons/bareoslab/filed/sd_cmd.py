@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import cast
 
 from ..codes import JobStatus, MsgType
 from ..net.errors import ProtocolError
-from ..net.framing import Connection, Signal, decode_text
+from ..net.framing import KEEPALIVE, Connection, Signal, decode_text
 from .backup import send_data
 from .job import FdJob
 from .restore_writer import RestoreWriter
@@ -85,6 +86,29 @@ async def backup(job: FdJob) -> None:
         job.set_status(JobStatus.from_code(status))
 
 
+def _record_header(msg: bytes) -> tuple[int, int, int]:
+    """FileIndex, stream and length of ``rechdr <VolSessionId> <VolSessionTime> <FileIndex>
+    <Stream> <length>``."""
+    header = decode_text(msg).split()
+    if len(header) == 6 and header[0] == "rechdr":
+        try:
+            return int(header[3]), int(header[4]), int(header[5])
+        except ValueError:
+            pass
+    raise SessionError(f"bad record header from the Storage daemon: {msg[:60]!r}")
+
+
+async def _record_data(conn: Connection) -> bytes:
+    """The data message after a ``rechdr``: taken from the buffer when it is there already (most
+    are), without a coroutine of ``recv_msg`` for each."""
+    msg = conn.poll()
+    if msg.__class__ is bytes:
+        return cast(bytes, msg)
+    if msg is None or msg in KEEPALIVE:
+        return await conn.recv_msg(timeout=3600)  # skips keepalives, refuses other signals
+    raise SessionError(f"Storage daemon sent {cast(Signal, msg).name} where record data was expected")
+
+
 async def restore(job: FdJob, where: str, replace: str) -> None:
     """Receive the selected records from the Storage Daemon and write the files."""
     conn = job.sd_conn
@@ -101,14 +125,11 @@ async def restore(job: FdJob, where: str, replace: str) -> None:
             if msg is Signal.EOD:
                 break
             if isinstance(msg, Signal):
-                if msg in (Signal.HEARTBEAT, Signal.HB_RESPONSE):
+                if msg in KEEPALIVE:
                     continue
                 raise SessionError(f"Storage daemon sent {msg.name} during the restore data")
-            header = decode_text(msg).split()
-            if len(header) != 6 or header[0] != "rechdr":
-                raise SessionError(f"bad record header from the Storage daemon: {msg[:60]!r}")
-            file_index, stream, length = int(header[3]), int(header[4]), int(header[5])
-            data = await conn.recv_msg(timeout=3600) if length else b""
+            file_index, stream, length = _record_header(msg)
+            data = await _record_data(conn) if length else b""
             if len(data) != length:
                 raise SessionError(f"record of {len(data)} bytes where the header said {length}")
             writer.record(file_index, stream, data)
