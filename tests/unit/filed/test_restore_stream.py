@@ -4,7 +4,6 @@ against a Storage daemon played by the test."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from bareoslab.codes import FileType, Stream
@@ -33,16 +32,6 @@ def rechdr(records, keepalives: bool = False) -> Wire:
     return wire
 
 
-async def connections(n: int) -> tuple[list[tuple[Connection, Connection]], list[socket.socket]]:
-    pairs, socks = [], []
-    for _ in range(n):
-        left, right = socket.socketpair()
-        socks += [left, right]
-        pairs.append((Connection(*await asyncio.open_connection(sock=left), daemon="sd", peer="fd"),
-                      Connection(*await asyncio.open_connection(sock=right), daemon="fd", peer="sd")))
-    return pairs, socks
-
-
 async def storage_daemon(conn: Connection, wire: Wire) -> None:
     """The read session as a Storage daemon runs it, sending ``wire`` as the data."""
     assert (await conn.recv_text()).startswith("read open session")
@@ -58,14 +47,16 @@ async def storage_daemon(conn: Connection, wire: Wire) -> None:
         await conn.signal(Signal.EOD)
 
 
-def restore(wire: Wire, where) -> tuple[FdJob, list[bytes], BaseException | None]:
-    """``sd_cmd.restore`` against ``wire``: the job, what it sent the Director, what it raised."""
+def restore(pair, wire: Wire, where) -> tuple[FdJob, list[bytes], BaseException | None]:
+    """``sd_cmd.restore`` against ``wire``: the job, what it sent the Director, what it raised.
+    ``pair``: the fixture that makes two connected Connections."""
 
     async def main():
-        (sd_pair, dir_pair), socks = await connections(2)
-        job = FdJob(1, "RestoreFiles.2026-12-07_00.00.00_01", "client-fd", dir_conn=dir_pair[1])
-        job.sd_conn = sd_pair[1]
-        sd = asyncio.create_task(storage_daemon(sd_pair[0], wire))
+        sd_side, fd_side = await pair()
+        director, fd_to_director = await pair()
+        job = FdJob(1, "RestoreFiles.2026-12-07_00.00.00_01", "client-fd", dir_conn=fd_to_director)
+        job.sd_conn = fd_side
+        sd = asyncio.create_task(storage_daemon(sd_side, wire))
         failure = None
         try:
             await sd_cmd.restore(job, str(where), "a")
@@ -74,24 +65,22 @@ def restore(wire: Wire, where) -> tuple[FdJob, list[bytes], BaseException | None
         job.dir_conn.write("end of the test")  # what the job sent the Director comes before it
         await job.dir_conn.drain()
         sent = []
-        while (msg := await dir_pair[0].recv()) != b"end of the test":
+        while (msg := await director.recv()) != b"end of the test":
             sent.append(msg)
         if failure is None:
             await sd
         sd.cancel()
-        for s in socks:
-            s.close()
         return job, sent, failure
 
     return asyncio.run(main())
 
 
-def test_a_restore_stream_with_heartbeats_restores_the_tree(tree, tmp_path):
+def test_a_restore_stream_with_heartbeats_restores_the_tree(pair, tree, tmp_path):
     age_tree(tree)
     before = snapshot(tree)
     backup = run_backup(FileSetSpec(include=[IncludeBlock(files=[str(tree)])]), chunk_size=32 * 1024)
     where = tmp_path / "restored"
-    job, sent, failure = restore(rechdr(backup.records, keepalives=True) + [Signal.EOD], where)
+    job, sent, failure = restore(pair, rechdr(backup.records, keepalives=True) + [Signal.EOD], where)
     assert failure is None and sent == []
     assert snapshot(where / str(tree).lstrip("/")) == before
     assert job.job_files == len(backup.entries) and job.errors == 0
@@ -108,8 +97,8 @@ def test_a_restore_stream_with_heartbeats_restores_the_tree(tree, tmp_path):
         ([Signal.TERMINATE], sd_cmd.SessionError, "sent TERMINATE during the restore data"),
     ],
 )
-def test_a_broken_stream_fails_after_what_came_before_is_written(tmp_path, wire, error, reason):
+def test_a_broken_stream_fails_after_what_came_before_is_written(pair, tmp_path, wire, error, reason):
     good = [attr(1, FileType.REG, "first.txt", size=5), (1, Stream.FILE_DATA, b"first")]
-    job, _, failure = restore(rechdr(good) + wire, tmp_path)
+    job, _, failure = restore(pair, rechdr(good) + wire, tmp_path)
     assert isinstance(failure, error) and reason in str(failure)
     assert (tmp_path / "first.txt").read_bytes() == b"first" and job.job_files == 1

@@ -7,7 +7,7 @@ from bareoslab.net.framing import Connection
 
 @pytest.fixture
 def pair():
-    """Two connected Connections over a socket pair (no network)."""
+    """Two connected Connections over a socket pair (no network): ``await pair()``."""
 
     async def make():
         a, b = socket.socketpair()
