@@ -4,7 +4,6 @@ the ``Hello Client`` handshake, and how a job gets its control connection."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,15 +27,12 @@ from bareoslab.net.errors import AuthenticationError
 from bareoslab.net.framing import Connection, Signal
 from bareoslab.net.handshake import Inbound
 from bareoslab.net.tls import NO_TLS
+from connection_pair import connection_pair
 
 
 async def make_pair() -> tuple[Connection, Connection]:
-    """(director side, FD side) over a socket pair."""
-    a, b = socket.socketpair()
-    ra, wa = await asyncio.open_connection(sock=a)
-    rb, wb = await asyncio.open_connection(sock=b)
-    return (Connection(ra, wa, daemon="bareos-dir", peer="fd"),
-            Connection(rb, wb, daemon="bareos-fd", peer="bareos-dir"))
+    """(director side, FD side)."""
+    return await connection_pair("bareos-dir", "bareos-fd")
 
 
 def client_res(name: str = "bareos-fd", from_director: bool = True, from_client: bool = False,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from bareoslab.filed.director_link import DEFAULT_INTERVAL, MAX_RETRY_INTERVAL, link_intervals
 from bareoslab.filed.job import FdJob
 from bareoslab.filed.passive import wait_for_storage
-from bareoslab.net.framing import Connection
+from connection_pair import connection_pair
 
 
 @pytest.mark.parametrize("heartbeat, expected", [
@@ -23,9 +22,7 @@ def test_link_intervals_follow_the_heartbeat_interval(heartbeat, expected) -> No
 
 def test_wait_for_storage_until_the_passive_sd_calls() -> None:
     async def run() -> None:
-        a, b = socket.socketpair()
-        r, w = await asyncio.open_connection(sock=a)
-        conn = Connection(r, w, daemon="fd", peer="dir")
+        conn, director = await connection_pair("fd", "dir")
         job = FdJob(1, "job.1", "bareos-fd", conn)
         assert not await wait_for_storage(job, 0.05)
 
@@ -39,6 +36,6 @@ def test_wait_for_storage_until_the_passive_sd_calls() -> None:
         await task
         assert await wait_for_storage(job, 0)  # already there
         await conn.close()
-        b.close()
+        await director.close()
 
     asyncio.run(run())

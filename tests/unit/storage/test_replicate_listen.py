@@ -9,19 +9,12 @@ read the connection beside it (asyncio refuses two readers, and the session died
 from __future__ import annotations
 
 import asyncio
-import socket
 from types import SimpleNamespace
 
 from bareoslab.net.framing import Connection, decode_text
 from bareoslab.storage.job import SdJob
 from bareoslab.storage.replicate import listen
-
-
-async def _pair() -> tuple[Connection, Connection]:
-    a, b = socket.socketpair()
-    ra, wa = await asyncio.open_connection(sock=a)
-    rb, wb = await asyncio.open_connection(sock=b)
-    return Connection(ra, wa, daemon="sd", peer="dir"), Connection(rb, wb, daemon="dir", peer="sd")
+from connection_pair import connection_pair
 
 
 def _job(dir_conn: Connection) -> SdJob:
@@ -32,7 +25,7 @@ def _job(dir_conn: Connection) -> SdJob:
 
 def test_listen_catalog_request_waits_for_the_hangup_watcher() -> None:
     async def scenario() -> str:
-        sd_side, director = await _pair()
+        sd_side, director = await connection_pair("sd", "dir")
         job = _job(sd_side)
         listening = asyncio.create_task(listen(SimpleNamespace(client_connect_wait=10), job))
         status = decode_text(await director.recv(timeout=5))  # Status ... WAIT_SD

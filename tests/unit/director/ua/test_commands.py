@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,6 +11,7 @@ from bareoslab.config import load_config_text
 from bareoslab.director.messages import MessageRouter
 from bareoslab.director.ua.commands import UserAgent
 from bareoslab.net.framing import Connection, Signal
+from connection_pair import connection_pair
 
 CONFIG = """
 Director { Name = lab-dir; Password = x; Working Directory = /tmp }
@@ -37,11 +37,7 @@ def fake_director() -> Any:
 
 
 async def session(console: str | None = None) -> tuple[UserAgent, Connection, Connection]:
-    a, b = socket.socketpair()
-    ra, wa = await asyncio.open_connection(sock=a)
-    rb, wb = await asyncio.open_connection(sock=b)
-    server = Connection(ra, wa, daemon="dir", peer="console")
-    client = Connection(rb, wb, daemon="console", peer="dir")
+    server, client = await connection_pair("dir", "console")
     director = fake_director()
     ua = UserAgent(director, server, director.cfg.get("Console", console) if console else None)
     return ua, server, client
