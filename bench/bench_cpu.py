@@ -62,6 +62,32 @@ def kernel_threads() -> dict[int, float]:
     return out
 
 
+def tree_cpu_seconds(root: int) -> float | None:
+    """CPU time of a process and of every process below it, alive or already reaped (a server
+    whose workers come and go: PostgreSQL's postmaster and its backends)."""
+    parents: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        try:
+            if fields:
+                pid = int(entry.name)
+                parents[pid] = int(fields[1])
+                spent[pid] = sum(int(x) for x in fields[11:15]) / _TICK  # its own and its reaped children's
+        except (ValueError, IndexError):
+            continue
+    if root not in spent:
+        return None
+    below, total = [root], 0.0
+    while below:
+        pid = below.pop()
+        total += spent[pid]
+        below += [child for child, parent in parents.items() if parent == pid]
+    return total
+
+
 def own_cpu_seconds() -> float:
     """This process and its waited-for children (tar, md5sum, ...)."""
     me, kids = (
@@ -86,11 +112,13 @@ class CpuUse:
 
 
 class CpuWindow:
-    """``w = CpuWindow(pids)`` ... ``use = w.stop()``."""
+    """``w = CpuWindow(pids)`` ... ``use = w.stop()``. ``trees``: servers the lab uses (its
+    PostgreSQL catalog), counted with their workers beside the daemons, not as contention."""
 
-    def __init__(self, pids: dict[str, int] | None = None) -> None:
+    def __init__(self, pids: dict[str, int] | None = None, trees: dict[str, int] | None = None) -> None:
         self.pids = dict(pids or {})
-        self._daemons = {k: process_cpu_seconds(p) for k, p in self.pids.items()}
+        self.trees = dict(trees or {})
+        self._daemons = self._cpu()
         self._busy = machine_busy_seconds()
         self._own = own_cpu_seconds()
         self._kernel = kernel_threads()
@@ -98,7 +126,7 @@ class CpuWindow:
 
     def stop(self) -> CpuUse:
         wall = time.monotonic() - self._t0
-        daemons_now = {k: process_cpu_seconds(p) for k, p in self.pids.items()}
+        daemons_now = self._cpu()
         busy, own, kernel = machine_busy_seconds(), own_cpu_seconds(), kernel_threads()
         daemons = {
             k: None if v is None or daemons_now.get(k) is None else round(daemons_now[k] - v, 3)  # type: ignore[operator]
@@ -123,6 +151,11 @@ class CpuWindow:
             kernel=round(kernel_used, 3),
             other=other,
         )
+
+    def _cpu(self) -> dict[str, float | None]:
+        cpu = {k: process_cpu_seconds(p) for k, p in self.pids.items()}
+        cpu.update((k, tree_cpu_seconds(p)) for k, p in self.trees.items())
+        return cpu
 
 
 def others_cpu_share(seconds: float = 2.0) -> float | None:

@@ -178,7 +178,10 @@ class BenchLab:
         trace: bool = False,
         debug: int = 1,
         tls: str = "psk",
+        catalog_pid: int | None = None,
     ) -> None:
+        """``catalog_pid``: the catalog server's main process (PostgreSQL's postmaster), whose
+        CPU with its workers' is reported beside the daemons' (``catalog``), not as contention."""
         self.base = base
         settings = catalog if isinstance(catalog, CatalogSettings) else CatalogSettings(driver=catalog)
         self.topology = LocalTopology(base, data_dir=data_dir, catalog=settings, tls=tls)
@@ -187,6 +190,7 @@ class BenchLab:
         self.debug = debug
         self.console: Console | None = None
         self.pids: dict[str, int] = {}
+        self.catalog_pid = catalog_pid
         self.messages: list[str] = []  # everything ``messages`` returned, for the log on failure
 
     # -- life cycle -----------------------------------------------------------------
@@ -285,7 +289,7 @@ class BenchLab:
         return rows[0] if rows else {}
 
     def _job(self, kind: str, line: str, timeout: float) -> JobResult:
-        window = CpuWindow(self.pids)
+        window = CpuWindow(self.pids, {"catalog": self.catalog_pid} if self.catalog_pid else None)
         t0 = time.monotonic()
         reply = self._command(line, timeout=timeout)
         t_queued = time.monotonic()

@@ -310,6 +310,14 @@ def extra_verdicts(extras: dict[str, Any]) -> list[Verdict]:
                 f">= {TARGET_SCALE_RATIO:.2f} of x1",
                 min(ratios) >= TARGET_SCALE_RATIO,
             ))
+        highest = max(((kind, mib) for s in scales for kind, mib in by_scale[s]["peak_rss_mib"].items()),
+                      key=lambda found: found[1])
+        out.append(Verdict(
+            f"peak RSS at scale x1/x2/x4, {driver}",
+            f"{highest[0]} {highest[1]:.1f} MiB (the highest)",
+            f"<= {TARGET_PEAK_RSS_MIB:.0f} MiB each",
+            highest[1] <= TARGET_PEAK_RSS_MIB,
+        ))
         rss_first, rss_last = first["peak_rss_mib"], by_scale[scales[-1]]["peak_rss_mib"]
         growth = max(rss_last[k] / rss_first[k] for k in rss_first if rss_first[k])
         out.append(Verdict(

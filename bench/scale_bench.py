@@ -6,8 +6,9 @@ For each catalog (SQLite, PostgreSQL) and each scale (default 1, 2, 4 of ``small
 of the whole data set end to end (``run`` to the return of ``wait jobid=N``, catalog
 included), checks the restore byte for byte and records every daemon's peak RSS. It prints
 files/s beside the smallest scale's (a per-file cost that grows with the catalog or the
-tree shows as a falling ratio; the target: never more than 10 % below it) and the peak RSS of each daemon
-at each scale (memory must not grow with the number of files).
+tree shows as a falling ratio; the target: never more than 10 % below it), the peak RSS of each daemon
+at each scale (memory must not grow with the number of files, nor pass 32 MiB) and the share of a
+core that other processes took during the jobs (above 10 %, a low figure may be theirs).
 
 The restores go to a tmpfs (``--restore-dir``, default ``/dev/shm``): deleting 200,000
 restored files on ext4 would slow the next run's file creation for minutes (bench/README.md),
@@ -36,7 +37,7 @@ from bareoslab.lab.local.render import CatalogSettings  # noqa: E402
 from bench_data import DEFAULT_GENERATOR, BenchError, ensure_dataset  # noqa: E402
 from bench_lab import BenchLab  # noqa: E402
 from bench_limits import warm_cache  # noqa: E402
-from bench_report import TARGET_SCALE_RATIO  # noqa: E402
+from bench_report import CONTENTION_SHARE, TARGET_PEAK_RSS_MIB, TARGET_SCALE_RATIO  # noqa: E402
 from bench_rev import common_arguments  # noqa: E402
 
 KINDS = ("backup", "restore")
@@ -73,6 +74,9 @@ class Catalogs:
                                password=kw.get("password") or "",
                                address=kw.get("socket") or kw.get("address") or "", port=kw["port"])
 
+    def server_pid(self, driver: str) -> int | None:
+        return self.server.server_pid() if driver == "postgresql" else None
+
     def drop(self) -> None:
         if self.server is not None:
             for name in self.created:
@@ -93,10 +97,13 @@ def one_run(work: Path, ds: Any, catalogs: Catalogs, driver: str, restore_dir: P
     tiny.write_text("x\n")
     where = Path(tempfile.mkdtemp(prefix="bareoslab-scale-", dir=restore_dir))
     try:
-        with BenchLab(base / "lab", ds.root, tiny, catalog=catalogs.settings(driver)) as lab:
+        with BenchLab(base / "lab", ds.root, tiny, catalog=catalogs.settings(driver),
+                      catalog_pid=catalogs.server_pid(driver)) as lab:
             backup, restore = lab.backup_and_restore(ds, where, f"{driver} {ds.label}")
             return {"backup_s": backup.seconds, "restore_s": restore.seconds,
-                    "peak_rss_kib": lab.peak_rss_kib()}
+                    "peak_rss_kib": lab.peak_rss_kib(),
+                    "cpu_s": {"backup": backup.cpu, "restore": restore.cpu},
+                    "other_cpu_s": {"backup": backup.other_cpu, "restore": restore.other_cpu}}
     finally:
         shutil.rmtree(where, ignore_errors=True)
         shutil.rmtree(base, ignore_errors=True)
@@ -107,7 +114,11 @@ def summarise(files: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"files": files, "runs": runs}
     for kind in KINDS:
         seconds = statistics.median(r[f"{kind}_s"] for r in runs)
-        out[kind] = {"seconds": seconds, "files_s": files / seconds}
+        # contention: the largest share of a core other processes took during one of the runs
+        shares = [r["other_cpu_s"][kind] / max(r[f"{kind}_s"], 1.0)
+                  for r in runs if (r.get("other_cpu_s") or {}).get(kind) is not None]
+        out[kind] = {"seconds": seconds, "files_s": files / seconds,
+                     "others_share": max(shares) if shares else None}
     daemons = sorted({k for r in runs for k in r["peak_rss_kib"]})
     out["peak_rss_mib"] = {k: max((r["peak_rss_kib"].get(k) or 0) for r in runs) / 1024 for k in daemons}
     return out
@@ -119,22 +130,39 @@ def report(results: dict[str, dict[str, Any]], scales: list[float]) -> list[str]
         first = by_scale[str(scales[0])]
         lines.append(f"\n{driver}: medians of each scale's runs; ratio = files/s / files/s at scale {scales[0]:g}")
         lines.append(f"  {'scale':>5} {'files':>9}  {'backup files/s':>14} {'ratio':>6}  "
-                     f"{'restore files/s':>15} {'ratio':>6}  peak RSS MiB (dir fd sd)")
-        worst = 1.0
+                     f"{'restore files/s':>15} {'ratio':>6}  peak RSS MiB (dir fd sd)  others % (backup restore)")
+        worst, contended = 1.0, []
         for scale in scales:
             s = by_scale[str(scale)]
             ratios = [s[k]["files_s"] / first[k]["files_s"] for k in KINDS]
             worst = min(worst, *ratios)
             rss = s["peak_rss_mib"]
+            shares = [s[k].get("others_share") for k in KINDS]
+            contended += [f"{k} at scale {scale:g}" for k, share in zip(KINDS, shares)
+                          if share is not None and share > CONTENTION_SHARE]
             lines.append(
                 f"  {scale:>5g} {s['files']:>9,}  {s['backup']['files_s']:>14,.0f} {ratios[0]:>6.2f}  "
                 f"{s['restore']['files_s']:>15,.0f} {ratios[1]:>6.2f}  "
-                + " ".join(f"{rss.get(k, 0):.1f}" for k in ("dir", "fd", "sd"))
+                + " ".join(f"{rss.get(k, 0):.1f}" for k in ("dir", "fd", "sd")) + "    "
+                + " ".join("?" if v is None else f"{v * 100:.0f}" for v in shares)
             )
         verdict = "met" if worst >= TARGET_SCALE_RATIO else "NOT met"
         lines.append(f"  target: files/s at no scale more than {100 - TARGET_SCALE_RATIO * 100:.0f} % below scale "
                      f"{scales[0]:g}'s: lowest ratio {worst:.2f}, {verdict}")
+        kind, mib, at = highest_rss(by_scale)
+        verdict = "met" if mib <= TARGET_PEAK_RSS_MIB else "NOT met"
+        lines.append(f"  target: every daemon's peak RSS <= {TARGET_PEAK_RSS_MIB:.0f} MiB: highest {mib:.1f} "
+                     f"({kind} at scale {at}), {verdict}")
+        if contended:
+            lines.append(f"  other processes took more than {CONTENTION_SHARE * 100:.0f} % of a core during: "
+                         + ", ".join(contended) + " (those figures may be low)")
     return lines
+
+
+def highest_rss(by_scale: dict[str, dict[str, Any]]) -> tuple[str, float, str]:
+    """The daemon with the highest peak RSS over every scale: (daemon, MiB, scale)."""
+    return max(((kind, mib, f"{float(scale):g}") for scale, s in by_scale.items()
+                for kind, mib in s["peak_rss_mib"].items()), key=lambda found: found[1])
 
 
 def measure(work: Path, profile: str, scales: list[float], drivers: list[str], seed: int, runs: int,

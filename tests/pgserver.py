@@ -127,6 +127,10 @@ class _Server:
             kwargs["address"] = self.host
         return kwargs
 
+    def server_pid(self) -> int | None:
+        """The postmaster's pid when this process started the server (else None)."""
+        return None
+
     def unique_name(self, prefix: str = "bareoslab") -> str:
         return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
@@ -223,6 +227,13 @@ class PgServer(_Server):
         except BaseException:
             self._remove()
             raise
+
+    def server_pid(self) -> int | None:
+        try:
+            with open(os.path.join(self.data, "postmaster.pid"), encoding="ascii") as handle:
+                return int(handle.readline())
+        except (OSError, ValueError):
+            return None
 
     def _run(self, program: str, *args: str) -> None:
         command = [*self._as_user, os.path.join(self.bindir, program), *args]
