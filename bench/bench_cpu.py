@@ -10,9 +10,11 @@ serve us); what remains is contention.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,18 +49,22 @@ def process_cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    """Every process's pid and ``/proc/<pid>/stat`` fields (from the state on)."""
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            fields = _stat_fields(entry.name)
+            if fields and len(fields) > 14:
+                yield int(entry.name), fields
+
+
 def kernel_threads() -> dict[int, float]:
     """CPU seconds of each kernel thread (by pid)."""
     out: dict[int, float] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        fields = _stat_fields(entry.name)
-        try:
-            if fields and int(fields[6]) & PF_KTHREAD:
-                out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
-        except (ValueError, IndexError):
-            continue
+    for pid, fields in _processes():
+        with contextlib.suppress(ValueError):
+            if int(fields[6]) & PF_KTHREAD:
+                out[pid] = (int(fields[11]) + int(fields[12])) / _TICK
     return out
 
 
@@ -67,17 +73,10 @@ def tree_cpu_seconds(root: int) -> float | None:
     whose workers come and go: PostgreSQL's postmaster and its backends)."""
     parents: dict[int, int] = {}
     spent: dict[int, float] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        fields = _stat_fields(entry.name)
-        try:
-            if fields:
-                pid = int(entry.name)
-                parents[pid] = int(fields[1])
-                spent[pid] = sum(int(x) for x in fields[11:15]) / _TICK  # its own and its reaped children's
-        except (ValueError, IndexError):
-            continue
+    for pid, fields in _processes():
+        with contextlib.suppress(ValueError):
+            parents[pid] = int(fields[1])
+            spent[pid] = sum(int(x) for x in fields[11:15]) / _TICK  # its own and its reaped children's
     if root not in spent:
         return None
     below, total = [root], 0.0
