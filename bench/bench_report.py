@@ -283,6 +283,13 @@ def tls_verdicts(tls: dict[str, Any]) -> list[Verdict]:
     return out
 
 
+def highest_rss(by_scale: dict[str, dict[str, Any]]) -> tuple[str, float, str]:
+    """The daemon with the highest peak RSS over every scale of a scale series: (daemon, MiB,
+    scale)."""
+    return max(((kind, mib, f"{float(scale):g}") for scale, s in by_scale.items()
+                for kind, mib in s["peak_rss_mib"].items()), key=lambda found: found[1])
+
+
 def extra_verdicts(extras: dict[str, Any]) -> list[Verdict]:
     """Remote copy, the scale series (files/s and memory) and the memory per queued job."""
     out: list[Verdict] = []
@@ -310,13 +317,12 @@ def extra_verdicts(extras: dict[str, Any]) -> list[Verdict]:
                 f">= {TARGET_SCALE_RATIO:.2f} of x1",
                 min(ratios) >= TARGET_SCALE_RATIO,
             ))
-        highest = max(((kind, mib) for s in scales for kind, mib in by_scale[s]["peak_rss_mib"].items()),
-                      key=lambda found: found[1])
+        kind, mib, at = highest_rss({s: by_scale[s] for s in scales})
         out.append(Verdict(
             f"peak RSS at scale x1/x2/x4, {driver}",
-            f"{highest[0]} {highest[1]:.1f} MiB (the highest)",
+            f"{kind} {mib:.1f} MiB at x{at} (the highest)",
             f"<= {TARGET_PEAK_RSS_MIB:.0f} MiB each",
-            highest[1] <= TARGET_PEAK_RSS_MIB,
+            mib <= TARGET_PEAK_RSS_MIB,
         ))
         rss_first, rss_last = first["peak_rss_mib"], by_scale[scales[-1]]["peak_rss_mib"]
         growth = max(rss_last[k] / rss_first[k] for k in rss_first if rss_first[k])

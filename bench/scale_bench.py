@@ -37,7 +37,7 @@ from bareoslab.lab.local.render import CatalogSettings  # noqa: E402
 from bench_data import DEFAULT_GENERATOR, BenchError, ensure_dataset  # noqa: E402
 from bench_lab import BenchLab  # noqa: E402
 from bench_limits import warm_cache  # noqa: E402
-from bench_report import CONTENTION_SHARE, TARGET_PEAK_RSS_MIB, TARGET_SCALE_RATIO  # noqa: E402
+from bench_report import CONTENTION_SHARE, TARGET_PEAK_RSS_MIB, TARGET_SCALE_RATIO, highest_rss  # noqa: E402
 from bench_rev import common_arguments  # noqa: E402
 
 KINDS = ("backup", "restore")
@@ -157,12 +157,6 @@ def report(results: dict[str, dict[str, Any]], scales: list[float]) -> list[str]
             lines.append(f"  other processes took more than {CONTENTION_SHARE * 100:.0f} % of a core during: "
                          + ", ".join(contended) + " (those figures may be low)")
     return lines
-
-
-def highest_rss(by_scale: dict[str, dict[str, Any]]) -> tuple[str, float, str]:
-    """The daemon with the highest peak RSS over every scale: (daemon, MiB, scale)."""
-    return max(((kind, mib, f"{float(scale):g}") for scale, s in by_scale.items()
-                for kind, mib in s["peak_rss_mib"].items()), key=lambda found: found[1])
 
 
 def measure(work: Path, profile: str, scales: list[float], drivers: list[str], seed: int, runs: int,
