@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -332,11 +333,12 @@ class BenchLab:
     def restore(self, jobid: int, where: Path, timeout: float = 3600) -> JobResult:
         return self._job("restore", f'restore jobid={jobid} where="{where}" all done yes', timeout)
 
-    def backup_and_restore(self, ds: Dataset, where: Path, label: str,
-                           sync: bool = False) -> tuple[JobResult, JobResult]:
+    def backup_and_restore(self, ds: Dataset, where: Path, label: str, sync: bool = False,
+                           before_restore: Callable[[], object] | None = None) -> tuple[JobResult, JobResult]:
         """A Full backup of the data set and its restore into ``where``, checked byte for byte
-        (``sync`` first, each time: one job's dirty pages do not slow the next); BenchError
-        saying ``label`` and what went wrong otherwise."""
+        (``sync`` first, each time: one job's dirty pages do not slow the next; ``before_restore``
+        between the two jobs, to measure a limit); BenchError saying ``label`` and what went
+        wrong otherwise."""
         if sync:
             subprocess.run(["sync"], check=False)
         backup = self.backup()
@@ -344,6 +346,8 @@ class BenchLab:
             raise BenchError(f"{label}: backup JobId {backup.jobid} ended {backup.status}")
         if sync:
             subprocess.run(["sync"], check=False)
+        if before_restore is not None:
+            before_restore()
         restore = self.restore(backup.jobid, where)
         if not restore.ok:
             raise BenchError(f"{label}: restore JobId {restore.jobid} ended {restore.status}")

@@ -310,10 +310,12 @@ def extra_verdicts(extras: dict[str, Any]) -> list[Verdict]:
         first = by_scale[scales[0]]
         for kind in ("backup", "restore"):
             ratios = [by_scale[s][kind]["files_s"] / first[kind]["files_s"] for s in scales]
+            shares = [by_scale[s][kind].get("of_tar_x") for s in scales]
             out.append(Verdict(
                 f"{kind} small at scale x1/x2/x4, {driver}",
                 " / ".join(f"{by_scale[s][kind]['files_s']:,.0f}" for s in scales)
-                + " files/s (" + " / ".join(f"{r:.2f}" for r in ratios) + ")",
+                + " files/s (" + " / ".join(f"{r:.2f}" for r in ratios) + ")"
+                + ("" if None in shares else "; of tar -x " + " / ".join(f"{v:.2f}" for v in shares)),
                 f">= {TARGET_SCALE_RATIO:.2f} of x1",
                 min(ratios) >= TARGET_SCALE_RATIO,
             ))
