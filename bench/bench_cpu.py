@@ -10,9 +10,11 @@ serve us); what remains is contention.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import resource
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -162,3 +164,66 @@ def others_cpu_share(seconds: float = 2.0) -> float | None:
     window = CpuWindow()
     time.sleep(seconds)
     return window.stop().other_share
+
+
+class ThreadStates:
+    """Every daemon thread's CPU time and run state, read from ``/proc/<pid>/task`` every
+    ``interval`` seconds by a thread of its own (``start()`` ... ``stop()``, then ``report()``).
+
+    CPU time says how much each thread ran; the share of samples in which it was runnable
+    (state R: running or waiting for a core) says how much it wanted to. A thread runnable far
+    more often than its CPU time allows waited for a core; the histogram of runnable threads
+    per sample, against the cores, shows whether the cores or a chain of waits set the pace.
+    """
+
+    def __init__(self, pids: dict[str, int], interval: float = 0.01) -> None:
+        self.pids = dict(pids)
+        self.interval = interval
+        self._first: dict[tuple[str, int], tuple[float, float]] = {}
+        self._last: dict[tuple[str, int], tuple[float, float]] = {}
+        self._states: dict[tuple[str, int], collections.Counter[str]] = {}
+        self._runnable: collections.Counter[int] = collections.Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="thread-states", daemon=True)
+
+    def start(self) -> ThreadStates:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            runnable = 0
+            for kind, pid in self.pids.items():
+                with contextlib.suppress(OSError):
+                    for tid in os.listdir(f"/proc/{pid}/task"):
+                        fields = _stat_fields(f"{pid}/task/{tid}")
+                        if not fields or len(fields) < 13:
+                            continue
+                        key = (kind, int(tid))
+                        cpu = (int(fields[11]) / _TICK, int(fields[12]) / _TICK)
+                        self._first.setdefault(key, cpu)
+                        self._last[key] = cpu
+                        self._states.setdefault(key, collections.Counter())[fields[0]] += 1
+                        runnable += fields[0] == "R"
+            self._runnable[runnable] += 1
+
+    def report(self, min_cpu: float = 0.05) -> list[str]:
+        """A line per thread that used at least ``min_cpu`` seconds, then the histogram."""
+        lines = ["  threads: CPU seconds (user/system), share of samples runnable"]
+        for (kind, tid), (user, system) in sorted(self._last.items()):
+            user0, system0 = self._first[(kind, tid)]
+            cpu = user - user0 + system - system0
+            if cpu < min_cpu:
+                continue
+            states = self._states[(kind, tid)]
+            name = "main" if tid == self.pids[kind] else f"thread {tid}"
+            lines.append(f"    {kind} {name:<13} {cpu:6.2f} ({user - user0:.2f}/{system - system0:.2f})"
+                         f"  runnable {states['R'] / sum(states.values()) * 100:3.0f} %")
+        total = sum(self._runnable.values()) or 1
+        lines.append(f"  runnable threads per sample ({os.cpu_count()} cores), % of {total} samples: "
+                     + ", ".join(f"{n}: {c / total * 100:.0f}" for n, c in sorted(self._runnable.items())))
+        return lines
