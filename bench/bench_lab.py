@@ -80,6 +80,12 @@ class JobResult:
         return self.status == "T"
 
     @property
+    def other_share(self) -> float | None:
+        """Contention as a share of one core, over at least 1 s: a few ms of someone else's work
+        in a 0.1 s job is noise."""
+        return None if self.other_cpu is None else self.other_cpu / max(self.seconds, 1.0)
+
+    @property
     def director_elapsed(self) -> float | None:
         return parse_elapsed(self.report.get("Elapsed time", ""))
 

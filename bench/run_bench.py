@@ -355,10 +355,7 @@ def one_run(
             raise BenchError(f"the restore is not byte-identical: {check.summary()}")
         rec["valid"] = True
         for name, job in (("backup", backup), ("restore", restore)):
-            # over at least 1 s: a few ms of someone else's work in a 0.1 s window is noise
-            contention[name] = (
-                job.other_cpu / max(job.seconds, 1.0) if job.other_cpu is not None else None
-            )
+            contention[name] = job.other_share
         rec["contention"] = {k: None if v is None else round(v, 3) for k, v in contention.items()}
         known = {k: v for k, v in contention.items() if v is not None}
         if known:

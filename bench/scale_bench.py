@@ -120,7 +120,7 @@ def one_run(work: Path, ds: Any, catalogs: Catalogs, driver: str, restore_dir: P
             return {"backup_s": backup.seconds, "restore_s": restore.seconds, "tar_x_s": limits[0].seconds,
                     "peak_rss_kib": lab.peak_rss_kib(),
                     "cpu_s": {"backup": backup.cpu, "restore": restore.cpu},
-                    "other_cpu_s": {"backup": backup.other_cpu, "restore": restore.other_cpu}}
+                    "others_share": {"backup": backup.other_share, "restore": restore.other_share}}
     finally:
         shutil.rmtree(where, ignore_errors=True)
         shutil.rmtree(base, ignore_errors=True)
@@ -132,8 +132,7 @@ def summarise(files: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
     for kind in KINDS:
         seconds = statistics.median(r[f"{kind}_s"] for r in runs)
         # contention: the largest share of a core other processes took during one of the runs
-        shares = [r["other_cpu_s"][kind] / max(r[f"{kind}_s"], 1.0)
-                  for r in runs if (r.get("other_cpu_s") or {}).get(kind) is not None]
+        shares = [r["others_share"][kind] for r in runs if r["others_share"][kind] is not None]
         out[kind] = {"seconds": seconds, "files_s": files / seconds,
                      "others_share": max(shares) if shares else None}
     limit = [r["tar_x_s"] for r in runs if r.get("tar_x_s")]
