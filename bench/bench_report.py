@@ -471,6 +471,21 @@ def profile_section(name: str, prof: dict[str, Any], style: Style) -> list[str]:
     return out
 
 
+def machine_facts(meta: dict[str, Any]) -> str:
+    """What of the machine bounds the TLS and restore figures, as far as the run could tell."""
+    facts = []
+    if meta.get("kernel_tls") is False:
+        facts.append("no kernel TLS (no `tls` ULP): OpenSSL encrypts every record in user space")
+    elif meta.get("kernel_tls"):
+        facts.append("kernel TLS available (the daemons do not use it)")
+    if meta.get("free_page_reporting"):
+        facts.append(
+            "free memory goes back to the host (virtio-balloon free page reporting): "
+            "a page taken anew costs several times the copy"
+        )
+    return "; ".join(facts)
+
+
 def render(results: dict[str, Any], style: Style) -> str:
     meta = results["meta"]
     out: list[str] = []
@@ -487,6 +502,9 @@ def render(results: dict[str, Any], style: Style) -> str:
             f"work {meta['work']} ({meta['fs_type']})"
         )
     )
+    machine = machine_facts(meta)
+    if machine:
+        out.append(style.dim(machine))
     out.append(
         style.dim(
             "Warm page cache: each run reads the data once (tar | cat) before measuring; the page "
