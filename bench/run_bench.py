@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -147,8 +148,7 @@ def machine_info(work: Path) -> dict[str, Any]:
     }
 
 
-TCP_ULP = getattr(socket, "TCP_ULP", 31)  # Python names it from 3.12 on
-ENOENT = 2
+TCP_ULP = getattr(socket, "TCP_ULP", 31)  # Linux's number; Python 3.11's socket module has no name for it
 BALLOON_F_REPORTING = 5  # virtio-balloon feature bit: free page reporting
 
 
@@ -164,7 +164,7 @@ def kernel_tls() -> bool | None:
         ):
             client.setsockopt(socket.IPPROTO_TCP, TCP_ULP, b"tls")
     except OSError as exc:
-        return False if exc.errno == ENOENT else None
+        return False if exc.errno == errno.ENOENT else None
     return True
 
 
