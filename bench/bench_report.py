@@ -314,9 +314,8 @@ def extra_verdicts(extras: dict[str, Any]) -> list[Verdict]:
         if not scales or any(s not in by_scale for s in scales):
             continue
         first = by_scale[scales[0]]
-        for kind in ("backup", "restore"):
+        for kind, (limit, name, _) in SCALE_LIMITS.items():
             ratios = [by_scale[s][kind]["files_s"] / first[kind]["files_s"] for s in scales]
-            limit, name, _ = SCALE_LIMITS[kind]
             shares = [by_scale[s][kind].get(f"of_{limit}") for s in scales]
             out.append(Verdict(
                 f"{kind} small at scale x1/x2/x4, {driver}",

@@ -162,6 +162,16 @@ def stop_recording(procs: dict[str, subprocess.Popen[bytes]]) -> None:
             )
 
 
+def stack_report(job_out: Path, top: int) -> list[str]:
+    """The summary of each daemon's py-spy samples recorded into ``job_out``."""
+    lines = []
+    for kind in ("fd", "sd", "dir"):
+        raw = job_out / f"{kind}.txt"
+        lines.append(f"  {kind}:")
+        lines.append(summarize(parse_raw(raw), top) if raw.exists() else "    (no output)")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -237,13 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                     + ("(threads sampled)" if states else "(under py-spy)")
                 )
                 print(head, flush=True)
-                text = [head] + (states.report() if states else [])
-                for kind in ("fd", "sd", "dir") if not states else ():
-                    raw = job_out / f"{kind}.txt"
-                    text.append(f"  {kind}:")
-                    text.append(
-                        summarize(parse_raw(raw), args.top) if raw.exists() else "    (no output)"
-                    )
+                text = [head] + (states.report() if states else stack_report(job_out, args.top))
                 reports.append("\n".join(text))
                 print("\n".join(text[1:]), flush=True)
             lab.close()

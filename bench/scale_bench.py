@@ -55,7 +55,7 @@ from bench_report import (  # noqa: E402
 )
 from bench_rev import common_arguments  # noqa: E402
 
-KINDS = ("backup", "restore")
+KINDS = tuple(SCALE_LIMITS)  # backup, restore
 
 
 def available_drivers() -> tuple[list[str], str | None]:
